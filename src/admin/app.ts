@@ -1,0 +1,42 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { ClientService } from '../clients/service.js';
+import { registerClientRoutes } from '../clients/routes.js';
+import { NotFoundError } from '../errors.js';
+import { SECURITY_HEADERS } from '../http/security-headers.js';
+import type { Logger } from '../observability/logger.js';
+import { ADMIN_SCOPE } from '../roles/built-in.js';
+import type { AccessTokenValidator } from '../tokens/validator.js';
+import { authenticateBearer, requireScope } from './authenticate.js';
+import { jsonBody } from './json-body.js';
+import { problemMiddleware } from './problem.js';
+
+export const API_PREFIX = '/api/v1';
+
+export interface AdminDependencies {
+  readonly validator: AccessTokenValidator;
+  readonly clients: ClientService;
+  readonly logger: Logger;
+}
+
+/** The admin API: JSON in, JSON or problem+json out, every route behind an admin access token. */
+export function buildAdminApp(deps: AdminDependencies): Koa {
+  const app = new Koa();
+  app.use(async (ctx, next) => {
+    ctx.set(SECURITY_HEADERS);
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  app.use(problemMiddleware(deps.logger));
+  app.use(jsonBody());
+
+  const router = new Router({ prefix: API_PREFIX });
+  router.use(authenticateBearer(deps.validator), requireScope(ADMIN_SCOPE));
+  registerClientRoutes(router, deps.clients);
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  app.use(async (ctx) => {
+    throw new NotFoundError(`no such endpoint: ${ctx.method} ${ctx.path}`);
+  });
+  return app;
+}

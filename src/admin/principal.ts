@@ -1,0 +1,13 @@
+import type { Actor } from '../actor.js';
+
+/** The caller of an admin endpoint, from its validated access token. */
+export interface Principal extends Actor {
+  readonly role: string;
+  readonly scopes: ReadonlySet<string>;
+}
+
+declare module 'koa' {
+  interface DefaultState {
+    principal?: Principal;
+  }
+}

@@ -1,0 +1,66 @@
+import type { Middleware } from 'koa';
+import { DependencyUnavailableError, DomainError, ValidationError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { SessionStoreUnavailableError } from '../sessions/types.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  /** For 400s: every bad field, so a client can fix them all at once. */
+  errors?: { field: string; message: string }[];
+}
+
+/** 404/405/501 raised by the router itself. */
+class RoutingError extends DomainError {
+  readonly title: string;
+
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.title = message;
+  }
+}
+
+function isKoaHttpError(error: unknown): error is { status: number; message: string; expose: boolean } {
+  return typeof error === 'object' && error !== null && (error as { expose?: unknown }).expose === true && typeof (error as { status?: unknown }).status === 'number';
+}
+
+function toDomainError(error: unknown): DomainError | undefined {
+  if (error instanceof DomainError) return error;
+  if (error instanceof SessionStoreUnavailableError) return new DependencyUnavailableError('the session store is unavailable; retry shortly');
+  if (isKoaHttpError(error)) return new RoutingError(error.status, error.message);
+  return undefined;
+}
+
+/** The one place admin errors become RFC 9457 problem+json; anything unexpected is a logged 500 without details. */
+export function problemMiddleware(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      const domainError = toDomainError(error);
+      if (!domainError) logger.error({ err: error, path: ctx.path, method: ctx.method }, 'unexpected admin API error');
+      const status = domainError?.status ?? 500;
+      const problem: ProblemDetails = {
+        type: 'about:blank',
+        title: domainError?.title ?? 'Internal server error',
+        status,
+        detail: domainError?.message ?? 'an unexpected error occurred; it has been logged',
+        instance: ctx.path,
+        ...(domainError instanceof ValidationError ? { errors: [...domainError.issues] } : {}),
+      };
+      ctx.status = status;
+      ctx.type = PROBLEM_CONTENT_TYPE;
+      ctx.body = problem;
+      if (status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="tollgate"');
+      if (status === 503) ctx.set('Retry-After', '1');
+    }
+  };
+}

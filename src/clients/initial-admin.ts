@@ -1,0 +1,39 @@
+import type { Config } from '../config/config.js';
+import type { Logger } from '../observability/logger.js';
+import type { ClientService } from './service.js';
+
+const ADMIN_ROLE = 'admin';
+
+/**
+ * When no admin client exists, creates one: with INITIAL_ADMIN_CLIENT_ID/SECRET when set, else with
+ * generated credentials printed once to the console (the only time the secret is shown). Callers hold
+ * the bootstrap lock, so instances starting together create one admin, not several.
+ */
+export async function ensureInitialAdmin(
+  clients: ClientService,
+  config: Pick<Config, 'initialAdmin' | 'issuer'>,
+  logger: Logger,
+  print: (text: string) => void,
+): Promise<void> {
+  if (await clients.anyWithRole(ADMIN_ROLE)) return;
+  const created = await clients.create(
+    { name: 'Initial administrator', role: ADMIN_ROLE, note: 'Created at first start' },
+    { clientId: 'bootstrap' },
+    config.initialAdmin,
+  );
+  logger.info({ client_id: created.client_id }, 'created the initial admin client');
+  if (config.initialAdmin) return;
+  print(
+    [
+      '',
+      '================ Tollgate: initial admin client (shown once) ================',
+      `  client_id:      ${created.client_id}`,
+      `  client_secret:  ${created.client_secret}`,
+      `  token endpoint: ${config.issuer}/token`,
+      '  Store the secret now; it cannot be shown again (rotate it if lost).',
+      '=============================================================================',
+      '',
+    ].join('\n'),
+  );
+}
+

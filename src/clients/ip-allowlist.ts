@@ -1,0 +1,50 @@
+import ipaddr from 'ipaddr.js';
+
+type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/** An IPv4-mapped IPv6 address (::ffff:1.2.3.4, as dual-stack sockets report IPv4 peers) is its IPv4 address. */
+function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
+  const address = ipaddr.parse(text);
+  return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() ? (address as ipaddr.IPv6).toIPv4Address() : address;
+}
+
+function parseEntry(entry: string): Range {
+  if (entry.includes('/')) {
+    const [address, prefix] = ipaddr.parseCIDR(entry);
+    return [address, prefix];
+  }
+  const address = parseAddress(entry);
+  return [address, address.kind() === 'ipv4' ? 32 : 128];
+}
+
+/** The canonical form of an allowlist entry (`10.0.0.0/8`, `2001:db8::/32`, `192.0.2.7`), or null when malformed. */
+export function normalizeAllowlistEntry(entry: string): string | null {
+  try {
+    const [address, prefix] = parseEntry(entry.trim());
+    const full = address.kind() === 'ipv4' ? 32 : 128;
+    if (prefix === full && !entry.includes('/')) return address.toString();
+    const network = address.kind() === 'ipv4'
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${address.toString()}/${prefix}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${prefix}`);
+    return `${network.toString()}/${prefix}`;
+  } catch {
+    return null;
+  }
+}
+
+export type AllowlistMatcher = (ip: string) => boolean;
+
+/** Compiles an allowlist once; an empty list allows every address. */
+export function compileAllowlist(entries: readonly string[]): AllowlistMatcher {
+  if (entries.length === 0) return () => true;
+  const ranges = entries.map(parseEntry);
+  return (ip) => {
+    let address: ipaddr.IPv4 | ipaddr.IPv6;
+    try {
+      address = parseAddress(ip);
+    } catch {
+      return false;
+    }
+    return ranges.some(([network, prefix]) => network.kind() === address.kind() && address.match(network, prefix));
+  };
+}

@@ -1,0 +1,76 @@
+import { DependencyUnavailableError } from '../errors.js';
+import type { ChangeFeed } from '../sync/change-feed.js';
+import { compileAllowlist, type AllowlistMatcher } from './ip-allowlist.js';
+import type { ClientStore } from './store.js';
+import type { ClientRecord } from './types.js';
+
+export interface CachedClient {
+  readonly record: ClientRecord;
+  readonly allowsIp: AllowlistMatcher;
+}
+
+/** Bounds memory whatever ids callers make up; the oldest entry goes first. */
+const MAX_ENTRIES = 100_000;
+
+interface Entry {
+  readonly client: CachedClient | null;
+  readonly fetchedAt: number;
+}
+
+export interface ClientLookupOptions {
+  readonly ttlMs: number;
+  /** How long past its TTL an entry may still serve while the database does not answer. */
+  readonly staleIfErrorMs: number;
+}
+
+/**
+ * The token endpoint's view of clients: a short per-process cache in front of Postgres, so issuing a
+ * token costs no database round trip. Admin changes evict entries on every instance through the change
+ * feed; the TTL bounds staleness if a notice is lost. Unknown ids are cached too, so a flood of made-up
+ * client_ids cannot turn into a flood of queries.
+ */
+export class ClientLookup {
+  private readonly entries = new Map<string, Entry>();
+  private readonly inFlight = new Map<string, Promise<CachedClient | null>>();
+
+  constructor(
+    private readonly store: ClientStore,
+    private readonly options: ClientLookupOptions,
+    changes: ChangeFeed,
+  ) {
+    changes.subscribe((event) => {
+      if (event.type === 'client') this.entries.delete(event.clientId);
+    });
+  }
+
+  async find(clientId: string): Promise<CachedClient | null> {
+    const entry = this.entries.get(clientId);
+    const age = entry ? Date.now() - entry.fetchedAt : Infinity;
+    if (entry && age < this.options.ttlMs) return entry.client;
+    try {
+      return await this.fetch(clientId);
+    } catch (error) {
+      if (entry && age < this.options.ttlMs + this.options.staleIfErrorMs) return entry.client;
+      throw new DependencyUnavailableError('the client database is unavailable');
+    }
+  }
+
+  /** One query per client id however many requests miss the cache at once. */
+  private fetch(clientId: string): Promise<CachedClient | null> {
+    let pending = this.inFlight.get(clientId);
+    if (!pending) {
+      pending = this.store
+        .find(clientId)
+        .then((record) => {
+          const client = record ? { record, allowsIp: compileAllowlist(record.ip_allowlist) } : null;
+          this.entries.delete(clientId);
+          if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+          this.entries.set(clientId, { client, fetchedAt: Date.now() });
+          return client;
+        })
+        .finally(() => this.inFlight.delete(clientId));
+      this.inFlight.set(clientId, pending);
+    }
+    return pending;
+  }
+}

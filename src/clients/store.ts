@@ -1,0 +1,66 @@
+import type { Knex } from 'knex';
+import type { ClientRecord } from './types.js';
+
+const TABLE = 'api_clients';
+
+type Row = ClientRecord & { seq: string };
+
+export interface ClientPageQuery {
+  readonly limit: number;
+  readonly afterSeq: string | null;
+}
+
+/** knex access for api_clients; nothing here decides anything. */
+export class ClientStore {
+  constructor(private readonly db: Knex) {}
+
+  async insert(record: Omit<ClientRecord, 'created_at' | 'updated_at' | 'last_used_at'>, db: Knex = this.db): Promise<ClientRecord> {
+    const [row] = await db<Row>(TABLE).insert({ ...record, ip_allowlist: JSON.stringify(record.ip_allowlist) as never }).returning('*');
+    return strip(row!);
+  }
+
+  async find(clientId: string, db: Knex = this.db): Promise<ClientRecord | undefined> {
+    const row = await db<Row>(TABLE).where({ client_id: clientId }).first();
+    return row && strip(row);
+  }
+
+  /** Newest first. Returns one extra row's seq as the next cursor. */
+  async page(query: ClientPageQuery): Promise<{ records: ClientRecord[]; nextSeq: string | null }> {
+    const rows = await this.db<Row>(TABLE)
+      .modify((q) => {
+        if (query.afterSeq) q.where('seq', '<', query.afterSeq);
+      })
+      .orderBy('seq', 'desc')
+      .limit(query.limit + 1);
+    const page = rows.slice(0, query.limit);
+    return { records: page.map(strip), nextSeq: rows.length > query.limit ? String(page[page.length - 1]!.seq) : null };
+  }
+
+  async update(clientId: string, changes: Partial<ClientRecord>, db: Knex = this.db): Promise<ClientRecord | undefined> {
+    const values: Record<string, unknown> = { ...changes, updated_at: db.fn.now() };
+    if (changes.ip_allowlist) values.ip_allowlist = JSON.stringify(changes.ip_allowlist);
+    const [row] = await db<Row>(TABLE).where({ client_id: clientId }).update(values).returning('*');
+    return row && strip(row);
+  }
+
+  async delete(clientId: string, db: Knex = this.db): Promise<boolean> {
+    return (await db(TABLE).where({ client_id: clientId }).delete()) > 0;
+  }
+
+  async existsWithRole(role: string): Promise<boolean> {
+    return Boolean(await this.db(TABLE).where({ role }).first('client_id'));
+  }
+
+  /** One statement for a whole batch; coarse to the minute so token issuance costs no extra writes. */
+  async touchLastUsed(clientIds: readonly string[], at: Date): Promise<void> {
+    await this.db(TABLE)
+      .whereIn('client_id', clientIds)
+      .andWhere((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', new Date(at.getTime() - 60_000)))
+      .update({ last_used_at: at });
+  }
+}
+
+function strip(row: Row): ClientRecord {
+  const { seq: _seq, ...record } = row;
+  return record;
+}

@@ -1,0 +1,47 @@
+export type ClientStatus = 'active' | 'inactive';
+
+/** A client as stored, including its secret digests. Never leaves the server in this form. */
+export interface ClientRecord {
+  client_id: string;
+  name: string;
+  role: string;
+  ip_allowlist: string[];
+  status: ClientStatus;
+  note: string;
+  secret_digest: string;
+  previous_secret_digest: string | null;
+  previous_secret_expires_at: Date | null;
+  created_by: string | null;
+  created_at: Date;
+  updated_at: Date;
+  last_used_at: Date | null;
+}
+
+/** A client as the admin API and CLI show it: no secret, no digest. */
+export interface ClientResource {
+  client_id: string;
+  name: string;
+  role: string;
+  ip_allowlist: string[];
+  status: ClientStatus;
+  note: string;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  last_used_at: string | null;
+}
+
+export function toClientResource(record: ClientRecord): ClientResource {
+  return {
+    client_id: record.client_id,
+    name: record.name,
+    role: record.role,
+    ip_allowlist: record.ip_allowlist,
+    status: record.status,
+    note: record.note,
+    created_by: record.created_by,
+    created_at: record.created_at.toISOString(),
+    updated_at: record.updated_at.toISOString(),
+    last_used_at: record.last_used_at?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,79 @@
+import { availableParallelism } from 'node:os';
+import { ConfigError } from './errors.js';
+import { VARIABLES, type ParsedVariables, type SigningAlgorithm } from './variables.js';
+
+export interface Config {
+  readonly port: number;
+  readonly issuer: string;
+  readonly tokenAudience: string;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly redisUrl: string | undefined;
+  readonly initialAdmin: { readonly clientId: string; readonly clientSecret: string } | undefined;
+  readonly signingAlg: SigningAlgorithm;
+  readonly trustedProxyHops: number;
+  readonly workers: number;
+  readonly clientCacheTtlMs: number;
+  readonly maxSessionsPerClient: number;
+  readonly keyEncryptionKey: string | undefined;
+  readonly keysDir: string;
+  readonly logLevel: ParsedVariables['logLevel'];
+  /** True when the database or the session store is embedded, so only one process may use them. */
+  readonly singleNode: boolean;
+}
+
+/** Fixed by the server, not configurable: every access token lives 24 hours. */
+export const ACCESS_TOKEN_TTL_SECONDS = 86_400;
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+function parseVariables(env: Environment): ParsedVariables {
+  const parsed: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(VARIABLES)) {
+    const raw = env[spec.name];
+    const result = spec.schema.safeParse(raw === '' ? undefined : raw);
+    if (!result.success) {
+      throw new ConfigError(spec.name, result.error.issues.map((issue) => issue.message).join('; '));
+    }
+    parsed[key] = result.data;
+  }
+  return parsed as ParsedVariables;
+}
+
+function initialAdmin(vars: ParsedVariables): Config['initialAdmin'] {
+  const { initialAdminClientId: clientId, initialAdminClientSecret: clientSecret } = vars;
+  if (clientId && clientSecret) return { clientId, clientSecret };
+  if (clientId || clientSecret) {
+    const missing = clientId ? VARIABLES.initialAdminClientSecret.name : VARIABLES.initialAdminClientId.name;
+    throw new ConfigError(missing, 'must be set together with its pair, or both left unset');
+  }
+  return undefined;
+}
+
+/** Reads and validates the environment once at startup; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: Environment = process.env): Config {
+  const vars = parseVariables(env);
+  const issuer = vars.issuer ?? `http://localhost:${vars.port}`;
+  const singleNode = !vars.databaseUrl || !vars.redisUrl;
+  if (singleNode && vars.workers !== undefined && vars.workers > 1) {
+    throw new ConfigError(VARIABLES.workers.name, 'more than one worker needs both DATABASE_URL and REDIS_URL');
+  }
+  return {
+    port: vars.port,
+    issuer,
+    tokenAudience: vars.tokenAudience ?? `${issuer}/api`,
+    databaseUrl: vars.databaseUrl,
+    dataDir: vars.dataDir,
+    redisUrl: vars.redisUrl,
+    initialAdmin: initialAdmin(vars),
+    signingAlg: vars.signingAlg,
+    trustedProxyHops: vars.trustProxy,
+    workers: vars.workers ?? (singleNode ? 1 : availableParallelism()),
+    clientCacheTtlMs: vars.clientCacheTtlMs,
+    maxSessionsPerClient: vars.maxSessionsPerClient,
+    keyEncryptionKey: vars.keyEncryptionKey,
+    keysDir: vars.keysDir,
+    logLevel: vars.logLevel,
+    singleNode,
+  };
+}

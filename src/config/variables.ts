@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+/**
+ * Every environment variable Tollgate reads, with its default and meaning, in one place.
+ * The README's configuration table is written from this list (`npm run docs:config`).
+ */
+export interface VariableSpec<T> {
+  readonly name: string;
+  /** The default as a user would write it, or a sentence when the default is derived. */
+  readonly defaultText: string;
+  readonly description: string;
+  readonly schema: z.ZodType<T>;
+}
+
+function variable<T>(spec: VariableSpec<T>): VariableSpec<T> {
+  return spec;
+}
+
+const duration = (min: number, max: number) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === null || ms < min || ms > max) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as 90s, 12h or 30d between ${min} ms and ${max} ms` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const integer = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, 'expected a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+
+const httpUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((v) => !new URL(v).search && !new URL(v).hash, 'must have no query or fragment')
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const optionalSecret = z.string().min(1).optional();
+
+export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+export const VARIABLES = {
+  port: variable({
+    name: 'PORT',
+    defaultText: '3000',
+    description: 'HTTP port; the server listens on all interfaces, IPv4 and IPv6.',
+    schema: integer(0, 65535).default(3000),
+  }),
+  issuer: variable({
+    name: 'ISSUER',
+    defaultText: '`http://localhost:$PORT`',
+    description: 'The `iss` of every token and the base URL of every advertised endpoint.',
+    schema: httpUrl.optional(),
+  }),
+  databaseUrl: variable({
+    name: 'DATABASE_URL',
+    defaultText: 'unset: embedded Postgres (PGlite) under `DATA_DIR`',
+    description: 'PostgreSQL connection string, e.g. `postgres://user@host:5432/tollgate`.',
+    schema: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  }),
+  dataDir: variable({
+    name: 'DATA_DIR',
+    defaultText: '`./data`',
+    description: 'Where the embedded database lives when `DATABASE_URL` is unset.',
+    schema: z.string().min(1).default('./data'),
+  }),
+  redisUrl: variable({
+    name: 'REDIS_URL',
+    defaultText: 'unset: in-process session store',
+    description: 'Redis (7.0 or later) connection string, e.g. `redis://host:6379/0`.',
+    schema: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  }),
+  tokenAudience: variable({
+    name: 'TOKEN_AUDIENCE',
+    defaultText: '`$ISSUER/api`',
+    description: 'The `aud` of every access token; resource servers check it.',
+    schema: z.string().min(1).optional(),
+  }),
+  initialAdminClientId: variable({
+    name: 'INITIAL_ADMIN_CLIENT_ID',
+    defaultText: 'unset',
+    description:
+      'With `INITIAL_ADMIN_CLIENT_SECRET`: when no admin client exists yet, create one with these credentials. When both are unset and none exists, one is generated and its credentials printed once.',
+    schema: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'expected 1-128 characters of A-Z a-z 0-9 . _ ~ -').optional(),
+  }),
+  initialAdminClientSecret: variable({
+    name: 'INITIAL_ADMIN_CLIENT_SECRET',
+    defaultText: 'unset',
+    description: 'See `INITIAL_ADMIN_CLIENT_ID`; at least 32 characters.',
+    schema: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
+  }),
+  signingAlg: variable({
+    name: 'SIGNING_ALG',
+    defaultText: '`RS256`',
+    description: 'Algorithm of the signing key: `RS256`, `PS256`, `ES256` or `EdDSA`.',
+    schema: z.enum(SIGNING_ALGORITHMS).default('RS256'),
+  }),
+  trustProxy: variable({
+    name: 'TRUST_PROXY',
+    defaultText: '`false`',
+    description:
+      'When `true`, the client IP is the right-most `X-Forwarded-For` entry (one trusted proxy); a number N trusts N proxy hops.',
+    schema: z
+      .string()
+      .regex(/^(true|false|\d{1,2})$/, 'expected true, false or a number of proxy hops')
+      .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v)))
+      .default(0),
+  }),
+  workers: variable({
+    name: 'WORKERS',
+    defaultText: 'number of CPU cores when both `DATABASE_URL` and `REDIS_URL` are set, else 1',
+    description: 'HTTP worker processes. The embedded database and session store are single-process, so they force 1.',
+    schema: integer(1, 256).optional(),
+  }),
+  clientCacheTtlMs: variable({
+    name: 'CLIENT_CACHE_TTL',
+    defaultText: '`5s`',
+    description:
+      'How long a worker trusts a cached client record on the token endpoint. Admin changes also evict it at once on every instance; this bounds staleness if that notice is lost, and is how long cached clients keep serving while Postgres is down.',
+    schema: duration(1, 300_000).default(5_000),
+  }),
+  maxSessionsPerClient: variable({
+    name: 'MAX_SESSIONS_PER_CLIENT',
+    defaultText: '`10000`',
+    description:
+      'Live tokens one client may hold. Past it the token endpoint answers `unauthorized_client` instead of evicting tokens that may be in use; `0` means no cap.',
+    schema: integer(0, 10_000_000).default(10_000),
+  }),
+  keyEncryptionKey: variable({
+    name: 'KEY_ENCRYPTION_KEY',
+    defaultText: 'unset: `keys/key-encryption.key`, created with mode 0600 on first start',
+    description: 'Base64 of 32 bytes; encrypts private signing keys at rest (AES-256-GCM).',
+    schema: optionalSecret,
+  }),
+  keysDir: variable({
+    name: 'KEYS_DIR',
+    defaultText: '`./keys`',
+    description: 'Where the key-encryption key file lives when `KEY_ENCRYPTION_KEY` is unset.',
+    schema: z.string().min(1).default('./keys'),
+  }),
+  logLevel: variable({
+    name: 'LOG_LEVEL',
+    defaultText: '`info`',
+    description: 'pino log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }),
+} as const;
+
+export type Variables = typeof VARIABLES;
+export type ParsedVariables = { [K in keyof Variables]: z.output<Variables[K]['schema']> };

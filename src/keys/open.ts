@@ -1,0 +1,22 @@
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../observability/logger.js';
+import { loadKeyEncryptionKey } from './key-encryption-key.js';
+import { KeyManager } from './service.js';
+import { KeyStore } from './store.js';
+
+/**
+ * Loads the key-encryption key and decrypts every stored signing key. With `initialize`, first creates
+ * the keys a new installation needs. A wrong key-encryption key throws here, before anything listens.
+ */
+export async function openKeyManager(db: Database, config: Config, logger: Logger, initialize: boolean): Promise<KeyManager> {
+  const store = new KeyStore(db);
+  const keysExist = await store.exists();
+  const keyEncryptionKey = loadKeyEncryptionKey(config, keysExist);
+  const manager = new KeyManager(store, keyEncryptionKey, { signingAlg: config.signingAlg }, logger);
+  // Existing keys are decrypted first, so a wrong key-encryption key fails before anything is written.
+  if (keysExist) await manager.reload();
+  if (initialize) await manager.initialize();
+  await manager.reload();
+  return manager;
+}

@@ -1,0 +1,52 @@
+import type { Knex } from 'knex';
+import type { SigningAlgorithm } from '../config/variables.js';
+import type { KeyStatus, PublicJwk } from './types.js';
+
+export interface StoredKeyRow {
+  kid: string;
+  alg: SigningAlgorithm;
+  status: KeyStatus;
+  public_jwk: PublicJwk;
+  private_key_ciphertext: string;
+  created_at: Date;
+  activated_at: Date | null;
+  retired_at: Date | null;
+  expires_at: Date | null;
+}
+
+const TABLE = 'signing_keys';
+
+/** Arbitrary constant: the advisory lock under which exactly one instance changes key states. */
+const KEY_LOCK_ID = 7_290_418;
+
+export class KeyStore {
+  constructor(private readonly db: Knex) {}
+
+  /** Runs `work` in a transaction holding the key lock, so concurrent instances change keys one at a time. */
+  async withLock<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (trx) => {
+      await trx.raw('select pg_advisory_xact_lock(?)', [KEY_LOCK_ID]);
+      return work(trx);
+    });
+  }
+
+  async list(db: Knex = this.db): Promise<StoredKeyRow[]> {
+    return db<StoredKeyRow>(TABLE).select('*').orderBy('created_at', 'asc');
+  }
+
+  async exists(): Promise<boolean> {
+    return Boolean(await this.db(TABLE).first('kid'));
+  }
+
+  async insert(trx: Knex, row: Pick<StoredKeyRow, 'kid' | 'alg' | 'status' | 'public_jwk' | 'private_key_ciphertext'> & { activated_at?: Date }): Promise<void> {
+    await trx(TABLE).insert({ ...row, public_jwk: JSON.stringify(row.public_jwk) });
+  }
+
+  async update(trx: Knex, kid: string, changes: Partial<Pick<StoredKeyRow, 'status' | 'activated_at' | 'retired_at' | 'expires_at'>>): Promise<void> {
+    await trx(TABLE).where({ kid }).update(changes);
+  }
+
+  async deleteExpired(trx: Knex, now: Date): Promise<number> {
+    return trx(TABLE).where('status', 'retired').andWhere('expires_at', '<', now).delete();
+  }
+}

@@ -1,0 +1,98 @@
+import cluster from 'node:cluster';
+import { createApplication, prepareDeployment } from './app.js';
+import { loadConfig, type Config } from './config/config.js';
+import { ConfigError } from './config/errors.js';
+import { openDatabase } from './db/database.js';
+import { KeyEncryptionKeyError } from './keys/errors.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { listen } from './server.js';
+
+/** SIGTERM must end the process within 10 s even if a connection refuses to drain. */
+const SHUTDOWN_DEADLINE_MS = 9_000;
+
+function fail(message: string): never {
+  process.stderr.write(`tollgate: ${message}\n`);
+  process.exit(1);
+}
+
+function describeMode(config: Config, logger: Logger): void {
+  if (config.singleNode) {
+    logger.warn(
+      { database: config.databaseUrl ? 'postgres' : `embedded (PGlite) in ${config.dataDir}`, sessions: config.redisUrl ? 'redis' : 'in-process' },
+      'SINGLE-NODE MODE: embedded database and/or in-process session store; run exactly one instance. Set DATABASE_URL and REDIS_URL to scale out.',
+    );
+  } else {
+    logger.info({ workers: config.workers }, 'shared mode: Postgres and Redis; any number of instances may run');
+  }
+}
+
+function onShutdownSignal(handler: () => Promise<void>): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    handler().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function serve(config: Config, logger: Logger, prepare: boolean): Promise<void> {
+  const db = openDatabase(config);
+  if (prepare) await prepareDeployment(db, config, logger, (text) => process.stdout.write(text));
+  const app = await createApplication(config, logger, db);
+  const running = await listen(app, config.port);
+  logger.info({ port: running.port, issuer: config.issuer }, 'listening');
+  onShutdownSignal(() => running.stop());
+}
+
+/** The primary prepares the deployment once, then forks workers that share the listening socket. */
+async function runPrimary(config: Config, logger: Logger): Promise<void> {
+  const db = openDatabase(config);
+  await prepareDeployment(db, config, logger, (text) => process.stdout.write(text));
+  await db.destroy();
+  let stopping = false;
+  for (let i = 0; i < config.workers; i += 1) cluster.fork();
+  cluster.on('exit', (worker, code) => {
+    if (stopping) return;
+    logger.error({ pid: worker.process.pid, code }, 'worker exited; starting a replacement');
+    cluster.fork();
+  });
+  onShutdownSignal(async () => {
+    stopping = true;
+    const exits = Object.values(cluster.workers ?? {}).map(
+      (worker) => new Promise<void>((resolve) => {
+        worker!.once('exit', () => resolve());
+        worker!.process.kill('SIGTERM');
+      }),
+    );
+    await Promise.all(exits);
+  });
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`);
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  try {
+    if (cluster.isPrimary) describeMode(config, logger);
+    if (cluster.isPrimary && config.workers > 1) await runPrimary(config, logger);
+    else await serve(config, logger, cluster.isPrimary);
+  } catch (error) {
+    if (error instanceof KeyEncryptionKeyError) fail(error.message);
+    if (error instanceof Error && /^(REDIS_URL|DATABASE_URL):/.test(error.message)) fail(error.message);
+    logger.fatal({ err: error }, 'startup failed');
+    process.exit(1);
+  }
+}
+
+await main();

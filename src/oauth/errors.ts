@@ -1,0 +1,50 @@
+/** An RFC 6749 §5.2 error response. `reason` is the machine-readable cause recorded for operators. */
+export class OAuthError extends Error {
+  constructor(
+    readonly error: string,
+    readonly status: number,
+    readonly description: string,
+    readonly reason: string = error,
+  ) {
+    super(description);
+    this.name = 'OAuthError';
+  }
+}
+
+export class InvalidRequestError extends OAuthError {
+  constructor(description: string) {
+    super('invalid_request', 400, description);
+  }
+}
+
+/** One message for every authentication failure, so callers cannot tell an unknown client from a wrong secret. */
+export class InvalidClientError extends OAuthError {
+  constructor(reason: string, description = 'client authentication failed') {
+    super('invalid_client', 401, description, reason);
+  }
+}
+
+export class InvalidScopeError extends OAuthError {
+  constructor(description: string) {
+    super('invalid_scope', 400, description);
+  }
+}
+
+export class UnsupportedGrantTypeError extends OAuthError {
+  constructor() {
+    super('unsupported_grant_type', 400, 'only grant_type=client_credentials is supported');
+  }
+}
+
+/** The client authenticated but may not get a token here (IP allowlist, session cap). */
+export class UnauthorizedClientError extends OAuthError {
+  constructor(reason: string, description: string) {
+    super('unauthorized_client', 400, description, reason);
+  }
+}
+
+export class TemporarilyUnavailableError extends OAuthError {
+  constructor(description = 'a dependency is unavailable; retry shortly') {
+    super('temporarily_unavailable', 503, description, 'dependency_unavailable');
+  }
+}

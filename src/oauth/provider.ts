@@ -1,0 +1,150 @@
+import type { KeyObject } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ExternalSigningKey, Provider, type Adapter } from 'oidc-provider';
+import type { KeyRing } from '../keys/key-ring.js';
+import type { SigningKey } from '../keys/types.js';
+import { OAUTH_PATHS } from './paths.js';
+
+export interface ProviderOptions {
+  readonly issuer: string;
+  readonly trustedProxyHops: number;
+  /** How long resource servers may cache the JWKS. */
+  readonly jwksMaxAgeSeconds: number;
+  /** Every scope some role grants, for `scopes_supported`. */
+  readonly scopesSupported: () => Promise<string[]>;
+}
+
+/**
+ * Hands oidc-provider the public half of a key only. It publishes the JWKS and never signs anything
+ * here (tokens are signed by the token endpoint), so the private keys stay out of its reach.
+ */
+class PublishedKey extends ExternalSigningKey {
+  readonly #key: SigningKey;
+
+  constructor(key: SigningKey) {
+    super();
+    this.#key = key;
+  }
+
+  override get kid(): string {
+    return this.#key.kid;
+  }
+
+  override get alg(): string {
+    return this.#key.alg;
+  }
+
+  override keyObject(): KeyObject {
+    return this.#key.publicKey;
+  }
+
+  override sign(): never {
+    throw new Error('published keys do not sign');
+  }
+}
+
+/**
+ * oidc-provider persists nothing for this server (no authorization flows, no opaque tokens): this
+ * adapter says so explicitly, instead of its development in-memory adapter.
+ */
+class StatelessAdapter implements Adapter {
+  async upsert(): Promise<void> {}
+  async find(): Promise<undefined> {
+    return undefined;
+  }
+  async findByUserCode(): Promise<undefined> {
+    return undefined;
+  }
+  async findByUid(): Promise<undefined> {
+    return undefined;
+  }
+  async consume(): Promise<void> {}
+  async destroy(): Promise<void> {}
+  async revokeByGrantId(): Promise<void> {}
+}
+
+/** Authorization-flow fields oidc-provider always advertises, which this server does not support. */
+const UNSUPPORTED_DISCOVERY_FIELDS = [
+  'authorization_endpoint',
+  'authorization_response_iss_parameter_supported',
+  'claims_parameter_supported',
+  'code_challenge_methods_supported',
+  'request_uri_parameter_supported',
+  'response_modes_supported',
+  'token_endpoint_auth_signing_alg_values_supported',
+];
+
+function discoveryOverrides(options: ProviderOptions, scopes: string[]): Record<string, unknown> {
+  return {
+    issuer: options.issuer,
+    token_endpoint: `${options.issuer}${OAUTH_PATHS.token}`,
+    jwks_uri: `${options.issuer}${OAUTH_PATHS.jwks}`,
+    introspection_endpoint: `${options.issuer}${OAUTH_PATHS.introspection}`,
+    revocation_endpoint: `${options.issuer}${OAUTH_PATHS.revocation}`,
+    grant_types_supported: ['client_credentials'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    response_types_supported: [],
+    scopes_supported: scopes,
+  };
+}
+
+/**
+ * oidc-provider serves discovery and the JWKS; the token, introspection and revocation endpoints are
+ * ours (see README, Architecture). Its configuration is fixed at construction, so a key change builds a
+ * new Provider: see ProviderSwitch.
+ */
+export function buildProvider(ring: KeyRing, options: ProviderOptions): Provider {
+  const provider = new Provider(options.issuer, {
+    jwks: { keys: ring.keys.map((key) => new PublishedKey(key)) as never },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      externalSigningSupport: { enabled: true, ack: 'experimental-01' },
+      userinfo: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      dPoP: { enabled: false },
+    },
+    adapter: StatelessAdapter,
+    responseTypes: [],
+    scopes: [],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    routes: { token: OAUTH_PATHS.token, jwks: OAUTH_PATHS.jwks },
+  });
+  provider.proxy = options.trustedProxyHops > 0;
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route === 'discovery' && ctx.status === 200) {
+      const body = ctx.body as Record<string, unknown>;
+      for (const field of UNSUPPORTED_DISCOVERY_FIELDS) delete body[field];
+      Object.assign(body, discoveryOverrides(options, await options.scopesSupported()));
+    }
+    if (ctx.oidc?.route === 'jwks' && ctx.status === 200) {
+      ctx.set('Cache-Control', `public, max-age=${options.jwksMaxAgeSeconds}`);
+    }
+  });
+  return provider;
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * oidc-provider takes its keys at construction. When keys change, a new Provider is built beside the old
+ * one and this switch swaps the handler in a single assignment: requests already inside the old provider
+ * finish there, every later request reaches the new one, and none is dropped.
+ */
+export class ProviderSwitch {
+  private handler: RequestHandler;
+
+  constructor(private readonly build: (ring: KeyRing) => Provider, ring: KeyRing) {
+    this.handler = build(ring).callback() as RequestHandler;
+  }
+
+  replace(ring: KeyRing): void {
+    this.handler = this.build(ring).callback() as RequestHandler;
+  }
+
+  readonly handle: RequestHandler = (req, res) => this.handler(req, res);
+}

@@ -1,0 +1,26 @@
+import type { ServerResponse } from 'node:http';
+import { DependencyUnavailableError } from '../errors.js';
+import { sendJson } from '../http/send.js';
+import { NO_STORE_HEADERS } from '../http/security-headers.js';
+import type { Logger } from '../observability/logger.js';
+import { SessionStoreUnavailableError } from '../sessions/types.js';
+import { OAuthError, TemporarilyUnavailableError } from './errors.js';
+
+/** Maps whatever a handler threw to an RFC 6749 error; an unexpected error is logged, never shown. */
+export function toOAuthError(error: unknown, logger: Logger): OAuthError {
+  if (error instanceof OAuthError) return error;
+  if (error instanceof SessionStoreUnavailableError || error instanceof DependencyUnavailableError) return new TemporarilyUnavailableError();
+  logger.error({ err: error }, 'unexpected error on an OAuth endpoint');
+  return new OAuthError('server_error', 500, 'internal error', 'server_error');
+}
+
+export function sendOAuthError(res: ServerResponse, error: OAuthError, extraHeaders: Record<string, string> = {}): void {
+  const headers: Record<string, string> = { ...NO_STORE_HEADERS, ...extraHeaders };
+  if (error.status === 401) headers['WWW-Authenticate'] = 'Basic realm="tollgate", charset="UTF-8"';
+  if (error.status === 503) headers['Retry-After'] = '1';
+  sendJson(res, error.status, { error: error.error, error_description: error.description }, headers);
+}
+
+export function sendOAuthJson(res: ServerResponse, body: unknown): void {
+  sendJson(res, 200, body, NO_STORE_HEADERS);
+}

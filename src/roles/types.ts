@@ -1,0 +1,6 @@
+export interface Role {
+  readonly name: string;
+  readonly scopes: readonly string[];
+  readonly description: string;
+  readonly built_in: boolean;
+}

@@ -1,0 +1,81 @@
+import { nowSeconds, sessionOrderKey, type Session, type SessionPage, type SessionStore } from './types.js';
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** The single-node session store: same semantics as Redis, kept in this process. */
+export class MemorySessionStore implements SessionStore {
+  readonly kind = 'memory';
+  private readonly byClient = new Map<string, Map<string, Session>>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor() {
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
+  }
+
+  async create(session: Session, maxPerClient: number): Promise<boolean> {
+    const sessions = this.live(session.client_id, true)!;
+    if (maxPerClient > 0 && sessions.size >= maxPerClient) return false;
+    sessions.set(session.jti, session);
+    return true;
+  }
+
+  async get(clientId: string, jti: string): Promise<Session | null> {
+    return this.live(clientId, false)?.get(jti) ?? null;
+  }
+
+  async list(clientId: string, limit: number, cursor: string | null): Promise<SessionPage> {
+    const ordered = [...(this.live(clientId, false)?.values() ?? [])]
+      .map((session) => ({ session, key: sessionOrderKey(session) }))
+      .filter(({ key }) => cursor === null || key < cursor)
+      .sort((a, b) => (a.key < b.key ? 1 : -1));
+    const page = ordered.slice(0, limit);
+    return {
+      items: page.map(({ session }) => session),
+      nextCursor: ordered.length > limit ? page[page.length - 1]!.key : null,
+    };
+  }
+
+  async count(clientId: string): Promise<number> {
+    return this.live(clientId, false)?.size ?? 0;
+  }
+
+  async revoke(clientId: string, jti: string): Promise<boolean> {
+    return this.live(clientId, false)?.delete(jti) ?? false;
+  }
+
+  async revokeAll(clientId: string): Promise<number> {
+    const count = this.live(clientId, false)?.size ?? 0;
+    this.byClient.delete(clientId);
+    return count;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+  }
+
+  /** The client's sessions with expired ones dropped, so nothing outlives its token. */
+  private live(clientId: string, create: boolean): Map<string, Session> | undefined {
+    let sessions = this.byClient.get(clientId);
+    if (!sessions) {
+      if (!create) return undefined;
+      sessions = new Map();
+      this.byClient.set(clientId, sessions);
+    }
+    // Insertion order is expiry order (every token lives 24 h), so expired sessions are at the front.
+    const now = nowSeconds();
+    for (const [jti, session] of sessions) {
+      if (session.exp > now) break;
+      sessions.delete(jti);
+    }
+    return sessions;
+  }
+
+  private sweep(): void {
+    for (const clientId of this.byClient.keys()) {
+      if (this.live(clientId, false)?.size === 0) this.byClient.delete(clientId);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/** One issued access token, alive until `exp` unless revoked. Times are seconds since the epoch. */
+export interface Session {
+  readonly jti: string;
+  readonly client_id: string;
+  readonly scope: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly ip: string;
+  readonly kid: string;
+  readonly org_id: string | null;
+}
+
+export interface SessionPage {
+  readonly items: Session[];
+  readonly nextCursor: string | null;
+}
+
+export interface SessionStore {
+  readonly kind: 'redis' | 'memory';
+  /** Records a session unless the client already holds `maxPerClient` live ones; false when full. */
+  create(session: Session, maxPerClient: number): Promise<boolean>;
+  get(clientId: string, jti: string): Promise<Session | null>;
+  /** Live sessions, newest first. */
+  list(clientId: string, limit: number, cursor: string | null): Promise<SessionPage>;
+  count(clientId: string): Promise<number>;
+  revoke(clientId: string, jti: string): Promise<boolean>;
+  revokeAll(clientId: string): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The session store did not answer; callers answer 503 rather than guess. */
+export class SessionStoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('session store unavailable', { cause });
+    this.name = 'SessionStoreUnavailableError';
+  }
+}
+
+/**
+ * Orders a client's sessions by expiry, then jti: the same order as issuance, because every token lives
+ * the same 24 hours. Fixed-width so that lexicographic order is numeric order.
+ */
+export function sessionOrderKey(session: Pick<Session, 'exp' | 'jti'>): string {
+  return `${expiryPrefix(session.exp)}:${session.jti}`;
+}
+
+export function expiryPrefix(epochSeconds: number): string {
+  return String(epochSeconds).padStart(12, '0');
+}
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}

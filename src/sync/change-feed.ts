@@ -1,0 +1,82 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger.js';
+
+/** What other instances must hear about at once instead of waiting for a cache to expire. */
+export type ChangeEvent = { readonly type: 'client'; readonly clientId: string } | { readonly type: 'keys' };
+
+export type ChangeListener = (event: ChangeEvent) => void;
+
+export interface ChangeFeed {
+  publish(event: ChangeEvent): Promise<void>;
+  subscribe(listener: ChangeListener): void;
+  close(): Promise<void>;
+}
+
+const CHANNEL = 'tg:changes';
+
+/** Single-node: the only listeners are in this process. */
+export class LocalChangeFeed implements ChangeFeed {
+  private readonly emitter = new EventEmitter();
+
+  async publish(event: ChangeEvent): Promise<void> {
+    this.emitter.emit('change', event);
+  }
+
+  subscribe(listener: ChangeListener): void {
+    this.emitter.on('change', listener);
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}
+
+/**
+ * Redis pub/sub between instances. Delivery is best effort: a notice lost while Redis is down is covered
+ * by each cache's own short TTL, so publishing never fails the admin request that caused it.
+ */
+export class RedisChangeFeed implements ChangeFeed {
+  private readonly subscriber: Redis;
+  private readonly listeners: ChangeListener[] = [];
+
+  constructor(
+    private readonly publisher: Redis,
+    private readonly logger: Logger,
+  ) {
+    this.subscriber = publisher.duplicate({ enableOfflineQueue: true });
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('message', (_channel: string, message: string) => this.deliver(message));
+    void this.subscriber.subscribe(CHANNEL).catch((error: unknown) => this.logger.warn({ err: error }, 'change feed subscription failed'));
+  }
+
+  async publish(event: ChangeEvent): Promise<void> {
+    this.deliverLocally(event);
+    try {
+      await this.publisher.publish(CHANNEL, JSON.stringify({ ...event, origin: process.pid }));
+    } catch (error) {
+      this.logger.warn({ err: error, event }, 'could not publish a change; other instances catch up when their caches expire');
+    }
+  }
+
+  subscribe(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.subscriber.disconnect();
+  }
+
+  private deliver(message: string): void {
+    try {
+      const { origin, ...event } = JSON.parse(message) as ChangeEvent & { origin: number };
+      if (origin !== process.pid) this.deliverLocally(event as ChangeEvent);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'ignored a malformed change notice');
+    }
+  }
+
+  private deliverLocally(event: ChangeEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { ACCESS_TOKEN_TTL_SECONDS } from '../config/config.js';
+import type { KeyManager } from '../keys/service.js';
+import type { SessionStore } from '../sessions/types.js';
+import { signCompact } from './jws.js';
+import { ACCESS_TOKEN_TYPE, type AccessTokenClaims, type IssuedToken } from './types.js';
+
+export interface TokenIssuerOptions {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly maxSessionsPerClient: number;
+}
+
+export interface TokenGrant {
+  readonly clientId: string;
+  readonly role: string;
+  readonly scopes: readonly string[];
+  readonly organizationId: string | null;
+  readonly ip: string;
+}
+
+/** The client already holds the configured maximum of live tokens. */
+export class SessionLimitReachedError extends Error {
+  constructor(readonly limit: number) {
+    super(`client holds the maximum of ${limit} live tokens`);
+    this.name = 'SessionLimitReachedError';
+  }
+}
+
+/** Signs an access token and records its session; a token whose session could not be stored is never returned. */
+export class TokenIssuer {
+  constructor(
+    private readonly keys: KeyManager,
+    private readonly sessions: SessionStore,
+    private readonly options: TokenIssuerOptions,
+  ) {}
+
+  async issue(grant: TokenGrant): Promise<IssuedToken> {
+    const iat = Math.floor(Date.now() / 1000);
+    const claims: AccessTokenClaims = {
+      iss: this.options.issuer,
+      sub: grant.clientId,
+      client_id: grant.clientId,
+      aud: this.options.audience,
+      scope: grant.scopes.join(' '),
+      role: grant.role,
+      jti: randomBytes(16).toString('base64url'),
+      iat,
+      exp: iat + ACCESS_TOKEN_TTL_SECONDS,
+      ...(grant.organizationId ? { org_id: grant.organizationId } : {}),
+    };
+    const key = this.keys.current().active;
+    // Signing (thread pool) and the Redis write overlap; the token is only returned if both succeed.
+    const [accessToken, stored] = await Promise.all([
+      signCompact({ typ: ACCESS_TOKEN_TYPE }, claims, key),
+      this.sessions.create(
+        { jti: claims.jti, client_id: grant.clientId, scope: claims.scope, iat, exp: claims.exp, ip: grant.ip, kid: key.kid, org_id: grant.organizationId },
+        this.options.maxSessionsPerClient,
+      ),
+    ]);
+    if (!stored) throw new SessionLimitReachedError(this.options.maxSessionsPerClient);
+    return { accessToken, claims, kid: key.kid };
+  }
+}

@@ -1,0 +1,21 @@
+/** The claims of every access token Tollgate issues (RFC 9068 plus `role` and `org_id`). */
+export interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  client_id: string;
+  aud: string;
+  scope: string;
+  role: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  org_id?: string;
+}
+
+export interface IssuedToken {
+  readonly accessToken: string;
+  readonly claims: AccessTokenClaims;
+  readonly kid: string;
+}
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';

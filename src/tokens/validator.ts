@@ -1,0 +1,53 @@
+import type { ClientLookup } from '../clients/lookup.js';
+import type { KeyManager } from '../keys/service.js';
+import type { SessionStore } from '../sessions/types.js';
+import { verifyCompact } from './jws.js';
+import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from './types.js';
+
+export interface AccessTokenValidatorOptions {
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+/** Tolerated clock difference for `iat`, in seconds. */
+const CLOCK_SKEW_SECONDS = 60;
+
+function hasClaimTypes(payload: Record<string, unknown>): payload is Record<string, unknown> & AccessTokenClaims {
+  const strings = ['iss', 'sub', 'client_id', 'aud', 'scope', 'role', 'jti'] as const;
+  return strings.every((name) => typeof payload[name] === 'string') && Number.isInteger(payload.iat) && Number.isInteger(payload.exp);
+}
+
+/**
+ * The authoritative answer to "is this access token good right now?": a valid signature under one of
+ * our keys, our issuer and audience, not expired, its session alive, and its client still active.
+ * Anything else is null, never an exception, except when the session store or database cannot answer:
+ * then the error propagates, because "inactive" would be a guess.
+ */
+export class AccessTokenValidator {
+  constructor(
+    private readonly keys: KeyManager,
+    private readonly sessions: SessionStore,
+    private readonly clients: ClientLookup,
+    private readonly options: AccessTokenValidatorOptions,
+  ) {}
+
+  async validate(token: string): Promise<AccessTokenClaims | null> {
+    const claims = this.verifyOffline(token);
+    if (!claims) return null;
+    const [session, client] = await Promise.all([this.sessions.get(claims.client_id, claims.jti), this.clients.find(claims.client_id)]);
+    if (!session || !client || client.record.status !== 'active') return null;
+    return claims;
+  }
+
+  /** What a resource server checks with the JWKS alone. */
+  verifyOffline(token: string): AccessTokenClaims | null {
+    const verified = verifyCompact(token, (kid) => this.keys.current().verificationKey(kid));
+    if (!verified || verified.header.typ !== ACCESS_TOKEN_TYPE) return null;
+    const { payload } = verified;
+    const now = Math.floor(Date.now() / 1000);
+    if (!hasClaimTypes(payload)) return null;
+    if (payload.iss !== this.options.issuer || payload.aud !== this.options.audience || payload.sub !== payload.client_id) return null;
+    if (payload.exp <= now || payload.iat > now + CLOCK_SKEW_SECONDS) return null;
+    return payload;
+  }
+}
