@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApplication, prepareDeployment, type Application } from '../../src/app.js';
+import { loadConfig, type Config, type Environment } from '../../src/config/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { listen, type RunningServer } from '../../src/server.js';
+
+export const ADMIN_CLIENT_ID = 'test-admin';
+export const ADMIN_CLIENT_SECRET = `admin-secret-${'x'.repeat(40)}`;
+
+export interface TestServer {
+  readonly url: string;
+  readonly config: Config;
+  readonly app: Application;
+  readonly running: RunningServer;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export function temporaryDirectory(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `tollgate-${prefix}-`));
+}
+
+/**
+ * Starts a real server in this process on a free port, exactly as `npm start` wires it. Pass
+ * DATABASE_URL/REDIS_URL for shared mode; leave them out for the embedded default.
+ */
+export async function startTestServer(env: Environment = {}): Promise<TestServer> {
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const keysDir = temporaryDirectory('keys');
+  const config = loadConfig({
+    PORT: String(port),
+    ISSUER: `http://127.0.0.1:${port}`,
+    INITIAL_ADMIN_CLIENT_ID: ADMIN_CLIENT_ID,
+    INITIAL_ADMIN_CLIENT_SECRET: ADMIN_CLIENT_SECRET,
+    KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
+    KEYS_DIR: keysDir,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const logger = createLogger(config.logLevel);
+  const db = openDatabase(config);
+  await prepareDeployment(db, config, logger, () => undefined);
+  const app = await createApplication(config, logger, db);
+  const running = await listen(app, port);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    app,
+    running,
+    async stop() {
+      await running.stop();
+      rmSync(keysDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Fixed for the test run so servers sharing one database can decrypt each other's keys. */
+export const TEST_KEY_ENCRYPTION_KEY = randomBytes(32).toString('base64');
