@@ -1,7 +1,10 @@
-/** Who performs an admin action: the client behind the admin token, or the operator at the CLI. */
+/** Who performs an admin action, and from where: the subject of audit events. */
 export interface Actor {
-  /** The acting client's id, or `cli` for break-glass commands run against the database. */
+  /** The acting client's id; `cli` for break-glass commands, `bootstrap` at first start. */
   readonly clientId: string;
+  readonly ip: string | null;
+  readonly requestId: string | null;
 }
 
-export const CLI_ACTOR: Actor = { clientId: 'cli' };
+export const CLI_ACTOR: Actor = { clientId: 'cli', ip: null, requestId: null };
+export const BOOTSTRAP_ACTOR: Actor = { clientId: 'bootstrap', ip: null, requestId: null };

@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import { API_PREFIX, buildAdminApp } from './admin/app.js';
+import { LogAuditTrail } from './audit/log-trail.js';
 import { ensureInitialAdmin } from './clients/initial-admin.js';
 import { LastUsedRecorder } from './clients/last-used.js';
 import { ClientLookup } from './clients/lookup.js';
@@ -48,7 +49,7 @@ export async function prepareDeployment(db: Database, config: Config, logger: Lo
   await withStartupLock(db, config.databaseUrl, LOCKS.bootstrap, async () => {
     await openKeyManager(db, config, logger, true);
     const sessions = new MemorySessionStore();
-    const service = new ClientService(new ClientStore(db), new RoleCatalog(), sessions, new LocalChangeFeed(), logger);
+    const service = new ClientService(new ClientStore(db), new RoleCatalog(), sessions, new LocalChangeFeed(), new LogAuditTrail(logger), logger);
     await ensureInitialAdmin(service, config, logger, print);
     await sessions.close();
   });
@@ -79,14 +80,15 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   const roles = new RoleCatalog();
   const clientStore = new ClientStore(db);
   const clientLookup = new ClientLookup(clientStore, { ttlMs: config.clientCacheTtlMs, staleIfErrorMs: CLIENT_STALE_IF_ERROR_MS }, changes);
-  const clients = new ClientService(clientStore, roles, sessions, changes, logger);
+  const audit = new LogAuditTrail(logger);
+  const clients = new ClientService(clientStore, roles, sessions, changes, audit, logger);
   const lastUsed = new LastUsedRecorder(clientStore, logger);
   const tokenOptions = { issuer: config.issuer, audience: config.tokenAudience };
   const issuer = new TokenIssuer(keys, sessions, { ...tokenOptions, maxSessionsPerClient: config.maxSessionsPerClient });
   const validator = new AccessTokenValidator(keys, sessions, clientLookup, tokenOptions);
 
-  const tokenEndpoint = createTokenEndpoint({ clients: clientLookup, roles, issuer, lastUsed, trustedProxyHops: config.trustedProxyHops, logger });
-  const admin = buildAdminApp({ validator, clients, logger }).callback();
+  const tokenEndpoint = createTokenEndpoint({ clients: clientLookup, roles, issuer, lastUsed, audit, trustedProxyHops: config.trustedProxyHops, logger });
+  const admin = buildAdminApp({ validator, clients, logger, trustedProxyHops: config.trustedProxyHops }).callback();
   const providers = new ProviderSwitch(
     (ring) =>
       buildProvider(ring, {
@@ -121,6 +123,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     clients,
     async close() {
       await lastUsed.close();
+      await audit.flush();
       await changes.close();
       await sessions.close();
       await db.destroy();

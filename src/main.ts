@@ -26,6 +26,13 @@ function describeMode(config: Config, logger: Logger): void {
   }
 }
 
+let activeLogger: Logger | undefined;
+
+function exitAfterFlush(code: number): void {
+  if (!activeLogger) process.exit(code);
+  activeLogger.flush(() => process.exit(code));
+}
+
 function onShutdownSignal(handler: () => Promise<void>): void {
   let stopping = false;
   const stop = () => {
@@ -33,8 +40,8 @@ function onShutdownSignal(handler: () => Promise<void>): void {
     stopping = true;
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
     handler().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => exitAfterFlush(0),
+      () => exitAfterFlush(1),
     );
   };
   process.on('SIGTERM', stop);
@@ -83,6 +90,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  activeLogger = logger;
   try {
     if (cluster.isPrimary) describeMode(config, logger);
     if (cluster.isPrimary && config.workers > 1) await runPrimary(config, logger);

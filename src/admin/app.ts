@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { ClientService } from '../clients/service.js';
 import { registerClientRoutes } from '../clients/routes.js';
 import { NotFoundError } from '../errors.js';
+import { clientIp } from '../http/client-ip.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
 import type { Logger } from '../observability/logger.js';
 import { ADMIN_SCOPE } from '../roles/built-in.js';
@@ -17,14 +19,23 @@ export interface AdminDependencies {
   readonly validator: AccessTokenValidator;
   readonly clients: ClientService;
   readonly logger: Logger;
+  readonly trustedProxyHops: number;
+}
+
+/** A caller's X-Request-Id is kept when it is a sane token, so events correlate across systems. */
+function requestIdOf(header: string): string {
+  return /^[A-Za-z0-9._:-]{1,128}$/.test(header) ? header : randomUUID();
 }
 
 /** The admin API: JSON in, JSON or problem+json out, every route behind an admin access token. */
 export function buildAdminApp(deps: AdminDependencies): Koa {
   const app = new Koa();
   app.use(async (ctx, next) => {
+    ctx.state.requestId = requestIdOf(ctx.get('x-request-id'));
+    ctx.state.clientIp = clientIp(ctx.req, deps.trustedProxyHops);
     ctx.set(SECURITY_HEADERS);
     ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Request-Id', ctx.state.requestId);
     await next();
   });
   app.use(problemMiddleware(deps.logger));

@@ -14,7 +14,13 @@ export function authenticateBearer(validator: AccessTokenValidator): Middleware 
   return async (ctx, next) => {
     const claims = await validator.validate(bearerToken(ctx.get('authorization') || undefined));
     if (!claims) throw new UnauthenticatedError('the access token is invalid, expired or revoked');
-    ctx.state.principal = { clientId: claims.client_id, role: claims.role, scopes: new Set(claims.scope.split(' ')) } satisfies Principal;
+    ctx.state.principal = {
+      clientId: claims.client_id,
+      role: claims.role,
+      scopes: new Set(claims.scope.split(' ')),
+      ip: ctx.state.clientIp ?? null,
+      requestId: ctx.state.requestId ?? null,
+    } satisfies Principal;
     await next();
   };
 }

@@ -9,5 +9,8 @@ export interface Principal extends Actor {
 declare module 'koa' {
   interface DefaultState {
     principal?: Principal;
+    /** Set for every request before authentication, for audit events and logs. */
+    clientIp?: string;
+    requestId?: string;
   }
 }

@@ -1,3 +1,4 @@
+import { BOOTSTRAP_ACTOR } from '../actor.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClientService } from './service.js';
@@ -18,7 +19,7 @@ export async function ensureInitialAdmin(
   if (await clients.anyWithRole(ADMIN_ROLE)) return;
   const created = await clients.create(
     { name: 'Initial administrator', role: ADMIN_ROLE, note: 'Created at first start' },
-    { clientId: 'bootstrap' },
+    BOOTSTRAP_ACTOR,
     config.initialAdmin,
   );
   logger.info({ client_id: created.client_id }, 'created the initial admin client');

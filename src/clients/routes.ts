@@ -21,11 +21,11 @@ export function registerClientRoutes(router: Router, clients: ClientService): vo
   });
 
   router.patch('/clients/:client_id', async (ctx) => {
-    ctx.body = await clients.update(ctx.params.client_id!, ctx.request.body);
+    ctx.body = await clients.update(ctx.params.client_id!, ctx.request.body, principalOf(ctx));
   });
 
   router.delete('/clients/:client_id', async (ctx) => {
-    await clients.delete(ctx.params.client_id!);
+    await clients.delete(ctx.params.client_id!, principalOf(ctx));
     ctx.status = 204;
   });
 }

@@ -1,4 +1,5 @@
 import type { Actor } from '../actor.js';
+import type { AuditTrail } from '../audit/types.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -27,6 +28,7 @@ export class ClientService {
     private readonly roles: RoleCatalog,
     private readonly sessions: SessionStore,
     private readonly changes: ChangeFeed,
+    private readonly audit: AuditTrail,
     private readonly logger: Logger,
   ) {}
 
@@ -47,6 +49,7 @@ export class ClientService {
       .catch((error: unknown) => {
         throw isUniqueViolation(error) ? new ConflictError(`client ${clientId} already exists`) : error;
       });
+    this.record('client.created', actor, clientId, { name: record.name, role: record.role, status: record.status });
     return { ...toClientResource(record), client_secret: clientSecret };
   }
 
@@ -59,27 +62,33 @@ export class ClientService {
     return toClientResource(await this.require(clientId));
   }
 
-  async update(clientId: string, input: unknown): Promise<ClientResource> {
+  async update(clientId: string, input: unknown, actor: Actor): Promise<ClientResource> {
     const patch = parseInput(updateClientSchema, input);
     const current = await this.require(clientId);
     if (patch.role !== undefined) await this.assertRoleExists(patch.role);
     const updated = await this.store.update(clientId, patch);
     if (!updated) throw new NotFoundError(`client ${clientId} does not exist`);
     await this.changes.publish({ type: 'client', clientId });
+    this.record('client.updated', actor, clientId, { changed: Object.keys(patch), ...patch });
     if (current.status === 'active' && updated.status === 'inactive') await this.revokeSessions(clientId);
     return toClientResource(updated);
   }
 
-  async delete(clientId: string): Promise<void> {
+  async delete(clientId: string, actor: Actor): Promise<void> {
     parseInput(clientIdSchema, clientId);
     if (!(await this.store.delete(clientId))) throw new NotFoundError(`client ${clientId} does not exist`);
     await this.changes.publish({ type: 'client', clientId });
+    this.record('client.deleted', actor, clientId);
     await this.revokeSessions(clientId);
   }
 
   /** Whether a client with this role exists; used to bootstrap the first admin. */
   async anyWithRole(role: string): Promise<boolean> {
     return this.store.existsWithRole(role);
+  }
+
+  private record(type: string, actor: Actor, clientId: string, details: Record<string, unknown> = {}): void {
+    this.audit.record({ type, actor: actor.clientId, client_id: clientId, ip: actor.ip, request_id: actor.requestId, details });
   }
 
   private async require(clientId: string): Promise<ClientRecord> {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticateClient } from '../clients/authenticate.js';
+import type { AuditTrail } from '../audit/types.js';
 import type { LastUsedRecorder } from '../clients/last-used.js';
 import type { ClientLookup } from '../clients/lookup.js';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../config/config.js';
@@ -18,6 +19,7 @@ export interface TokenEndpointDependencies {
   readonly roles: RoleCatalog;
   readonly issuer: TokenIssuer;
   readonly lastUsed: LastUsedRecorder;
+  readonly audit: AuditTrail;
   readonly trustedProxyHops: number;
   readonly logger: Logger;
 }
@@ -34,12 +36,18 @@ export interface TokenResponse {
  * the same RFC 6749 responses, without the per-request middleware stack that oidc-provider runs.
  */
 export function createTokenEndpoint(deps: TokenEndpointDependencies) {
-  async function issueToken(req: IncomingMessage, ip: string): Promise<TokenResponse> {
+  /** The client named by the request, once known, so that denials are attributed to it. */
+  interface Attempt {
+    clientId: string | null;
+  }
+
+  async function issueToken(req: IncomingMessage, ip: string, attempt: Attempt): Promise<TokenResponse> {
     const params = await readForm(req);
     const grantType = params.get('grant_type');
     if (!grantType) throw new InvalidRequestError('grant_type is required');
     if (grantType !== 'client_credentials') throw new UnsupportedGrantTypeError();
     const credentials = extractClientCredentials(req.headers, params);
+    attempt.clientId = credentials.clientId;
     const authentication = await authenticateClient(deps.clients, credentials.clientId, credentials.clientSecret);
     if (!authentication.ok) throw new InvalidClientError(authentication.reason);
     const { record, allowsIp } = authentication.client;
@@ -54,15 +62,19 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies) {
       throw error;
     });
     deps.lastUsed.record(record.client_id);
+    deps.audit.record({ type: 'token.issued', actor: record.client_id, client_id: record.client_id, ip, details: { jti: token.claims.jti, kid: token.kid, scope: token.claims.scope } });
     return { access_token: token.accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: token.claims.scope };
   }
 
   return async function handleTokenRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const ip = clientIp(req, deps.trustedProxyHops);
+    const attempt: Attempt = { clientId: null };
     try {
-      sendOAuthJson(res, await issueToken(req, ip));
+      sendOAuthJson(res, await issueToken(req, ip, attempt));
     } catch (error) {
-      sendOAuthError(res, toOAuthError(error, deps.logger));
+      const oauthError = toOAuthError(error, deps.logger);
+      deps.audit.record({ type: 'token.denied', actor: null, client_id: attempt.clientId, ip, details: { reason: oauthError.reason, error: oauthError.error } });
+      sendOAuthError(res, oauthError);
     }
   };
 }

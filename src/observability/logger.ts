@@ -17,11 +17,15 @@ const REDACTED_PATHS = [
   'req.headers.authorization',
 ];
 
+/** Asynchronous stdout: a log line (one per token decision) must not block the token endpoint on a write. */
 export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: { service: 'tollgate', pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-  });
+  return pino(
+    {
+      level,
+      base: { service: 'tollgate', pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    },
+    pino.destination({ dest: 1, sync: false }),
+  );
 }
