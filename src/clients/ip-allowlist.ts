@@ -2,14 +2,20 @@ import ipaddr from 'ipaddr.js';
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
-/** An IPv4-mapped IPv6 address (::ffff:1.2.3.4, as dual-stack sockets report IPv4 peers) is its IPv4 address. */
+/**
+ * Strict parsing: IPv4 only in four-part decimal (ipaddr.parse would take legacy forms such as `1.2.3`
+ * or `0x7f.1`, which nobody means in an allowlist). An IPv4-mapped IPv6 address (::ffff:1.2.3.4, as
+ * dual-stack sockets report IPv4 peers) is its IPv4 address.
+ */
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
+  if (!text.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(text)) throw new Error(`not an IPv4 address: ${text}`);
   const address = ipaddr.parse(text);
   return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() ? (address as ipaddr.IPv6).toIPv4Address() : address;
 }
 
 function parseEntry(entry: string): Range {
   if (entry.includes('/')) {
+    parseAddress(entry.slice(0, entry.indexOf('/')));
     const [address, prefix] = ipaddr.parseCIDR(entry);
     return [address, prefix];
   }

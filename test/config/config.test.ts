@@ -1,0 +1,83 @@
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/config/errors.js';
+import { parseDuration } from '../../src/config/duration.js';
+
+describe('loadConfig', () => {
+  it('runs with no configuration at all: embedded, single node, documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      issuer: 'http://localhost:3000',
+      tokenAudience: 'http://localhost:3000/api',
+      dataDir: './data',
+      signingAlg: 'RS256',
+      trustedProxyHops: 0,
+      workers: 1,
+      singleNode: true,
+      databaseUrl: undefined,
+      redisUrl: undefined,
+    });
+  });
+
+  it('derives the issuer from PORT and the audience from ISSUER, and strips a trailing slash', () => {
+    expect(loadConfig({ PORT: '8080' }).issuer).toBe('http://localhost:8080');
+    const config = loadConfig({ ISSUER: 'https://auth.example.com/' });
+    expect(config.issuer).toBe('https://auth.example.com');
+    expect(config.tokenAudience).toBe('https://auth.example.com/api');
+  });
+
+  it('uses several workers only when both Postgres and Redis are shared', () => {
+    const shared = loadConfig({ DATABASE_URL: 'postgres://db/tollgate', REDIS_URL: 'redis://cache:6379' });
+    expect(shared.singleNode).toBe(false);
+    expect(shared.workers).toBeGreaterThanOrEqual(1);
+    expect(() => loadConfig({ WORKERS: '2' })).toThrow(/WORKERS/);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['ISSUER', 'ftp://example.com'],
+    ['ISSUER', 'https://example.com/?x=1'],
+    ['DATABASE_URL', 'mysql://db'],
+    ['REDIS_URL', 'http://cache'],
+    ['SIGNING_ALG', 'HS256'],
+    ['TRUST_PROXY', 'yes'],
+    ['CLIENT_CACHE_TTL', '5 minutes'],
+    ['MAX_SESSIONS_PER_CLIENT', '-1'],
+    ['LOG_LEVEL', 'loud'],
+    ['INITIAL_ADMIN_CLIENT_SECRET', 'short'],
+  ])('stops on a bad %s (%s) with an error naming the variable', (name, value) => {
+    let caught: unknown;
+    try {
+      loadConfig({ [name]: value, ...(name === 'INITIAL_ADMIN_CLIENT_SECRET' ? { INITIAL_ADMIN_CLIENT_ID: 'admin' } : {}) });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).variable).toBe(name);
+    expect((caught as Error).message.startsWith(`${name}:`)).toBe(true);
+  });
+
+  it('requires the initial admin id and secret together', () => {
+    expect(() => loadConfig({ INITIAL_ADMIN_CLIENT_ID: 'admin' })).toThrow(/INITIAL_ADMIN_CLIENT_SECRET/);
+    expect(() => loadConfig({ INITIAL_ADMIN_CLIENT_SECRET: 'x'.repeat(40) })).toThrow(/INITIAL_ADMIN_CLIENT_ID/);
+  });
+
+  it('reads TRUST_PROXY as a number of hops', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustedProxyHops).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustedProxyHops).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustedProxyHops).toBe(2);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['500ms', 500],
+    ['90s', 90_000],
+    ['15m', 900_000],
+    ['12h', 43_200_000],
+    ['30d', 2_592_000_000],
+  ])('parses %s', (text, ms) => expect(parseDuration(text)).toBe(ms));
+
+  it.each(['', '10', '1w', '-5s', '0s', 'abc'])('refuses %p', (text) => expect(parseDuration(text)).toBeNull());
+});
