@@ -117,7 +117,7 @@ export const VARIABLES = {
     name: 'CLIENT_CACHE_TTL',
     defaultText: '`5s`',
     description:
-      'How long a worker trusts a cached client record on the token endpoint. Admin changes also evict it at once on every instance; this bounds staleness if that notice is lost, and is how long cached clients keep serving while Postgres is down.',
+      'How long a worker trusts a cached client record on the token endpoint. Admin changes evict it at once on every instance; the TTL bounds staleness if that notice is lost. While Postgres is down, a cached client keeps serving for up to 60 s past its TTL.',
     schema: duration(1, 300_000).default(5_000),
   }),
   maxSessionsPerClient: variable({

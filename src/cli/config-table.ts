@@ -1,0 +1,3 @@
+import { configurationTable } from '../config/table.js';
+
+process.stdout.write(`${configurationTable()}\n`);
