@@ -17,15 +17,24 @@ const REDACTED_PATHS = [
   'req.headers.authorization',
 ];
 
-/** Asynchronous stdout: a log line (one per token decision) must not block the token endpoint on a write. */
+/** Lines are written at least this often even when the buffer is not full. */
+const FLUSH_INTERVAL_MS = 1_000;
+
+/**
+ * Buffered asynchronous stdout: one write per few kilobytes instead of one per line. The token endpoint
+ * logs a line per token decision, and per-line writes cost it about 6% of its CPU in profiles. A timer
+ * flushes at least every second, and shutdown flushes before exiting.
+ */
 export function createLogger(level: string): Logger {
-  return pino(
+  const logger = pino(
     {
       level,
       base: { service: 'tollgate', pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     },
-    pino.destination({ dest: 1, sync: false }),
+    pino.destination({ dest: 1, sync: false, minLength: 8_192 }),
   );
+  setInterval(() => logger.flush(), FLUSH_INTERVAL_MS).unref();
+  return logger;
 }

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../config/config.js';
 import type { KeyManager } from '../keys/service.js';
 import type { SessionStore } from '../sessions/types.js';
 import { signCompact } from './jws.js';
-import { ACCESS_TOKEN_TYPE, type AccessTokenClaims, type IssuedToken } from './types.js';
+import { ACCESS_TOKEN_HEADER, type AccessTokenClaims, type IssuedToken } from './types.js';
 
 export interface TokenIssuerOptions {
   readonly issuer: string;
@@ -44,7 +44,8 @@ export class TokenIssuer {
       aud: this.options.audience,
       scope: grant.scopes.join(' '),
       role: grant.role,
-      jti: randomBytes(16).toString('base64url'),
+      // randomUUID draws from a pooled entropy buffer: several times cheaper than randomBytes per call.
+      jti: randomUUID(),
       iat,
       exp: iat + ACCESS_TOKEN_TTL_SECONDS,
       ...(grant.organizationId ? { org_id: grant.organizationId } : {}),
@@ -52,7 +53,7 @@ export class TokenIssuer {
     const key = this.keys.current().active;
     // Signing (thread pool) and the Redis write overlap; the token is only returned if both succeed.
     const [accessToken, stored] = await Promise.all([
-      signCompact({ typ: ACCESS_TOKEN_TYPE }, claims, key),
+      signCompact(ACCESS_TOKEN_HEADER, claims, key),
       this.sessions.create(
         { jti: claims.jti, client_id: grant.clientId, scope: claims.scope, iat, exp: claims.exp, ip: grant.ip, kid: key.kid, org_id: grant.organizationId },
         this.options.maxSessionsPerClient,

@@ -34,8 +34,22 @@ function encodeSegment(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-export function signCompact(header: Record<string, unknown>, payload: object, key: JwsKey): Promise<string> {
-  const signingInput = `${encodeSegment({ ...header, alg: key.alg, kid: key.kid })}.${encodeSegment(payload)}`;
+/**
+ * The header is the same for every token a key signs: each (key, header object) pair is encoded once.
+ * Callers on the hot path pass one constant header object.
+ */
+const headerSegments = new WeakMap<JwsKey, WeakMap<object, string>>();
+
+function headerSegment(header: Readonly<Record<string, unknown>>, key: JwsKey): string {
+  let byHeader = headerSegments.get(key);
+  if (!byHeader) headerSegments.set(key, (byHeader = new WeakMap()));
+  let segment = byHeader.get(header);
+  if (!segment) byHeader.set(header, (segment = encodeSegment({ ...header, alg: key.alg, kid: key.kid })));
+  return segment;
+}
+
+export function signCompact(header: Readonly<Record<string, unknown>>, payload: object, key: JwsKey): Promise<string> {
+  const signingInput = `${headerSegment(header, key)}.${encodeSegment(payload)}`;
   const { digest, options, offloadSigning } = PARAMETERS[key.alg];
   const data = Buffer.from(signingInput);
   const input = { ...options, key: key.privateKey };

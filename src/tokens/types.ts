@@ -19,3 +19,6 @@ export interface IssuedToken {
 }
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+/** One object for every token, so the encoded header is cached per signing key (see jws.ts). */
+export const ACCESS_TOKEN_HEADER = Object.freeze({ typ: ACCESS_TOKEN_TYPE });
