@@ -17,6 +17,13 @@ export class InvalidRequestError extends OAuthError {
   }
 }
 
+/** An oversized body: `invalid_request`, with 413 so that proxies and people see what happened. */
+export class RequestTooLargeError extends OAuthError {
+  constructor(limit: number) {
+    super('invalid_request', 413, `request body exceeds ${limit} bytes`, 'body_too_large');
+  }
+}
+
 /** One message for every authentication failure, so callers cannot tell an unknown client from a wrong secret. */
 export class InvalidClientError extends OAuthError {
   constructor(reason: string, description = 'client authentication failed') {

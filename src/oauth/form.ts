@@ -1,22 +1,27 @@
 import type { IncomingMessage } from 'node:http';
-import { InvalidRequestError } from './errors.js';
+import { InvalidRequestError, RequestTooLargeError } from './errors.js';
 
 export const MAX_FORM_BYTES = 16 * 1024;
 
-/** Collects the body, refusing past the limit without buffering the rest. */
+/**
+ * Collects the body, refusing past the limit without buffering the rest. The caller still answers
+ * (413); the connection is closed after that answer, so the unread remainder goes nowhere.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new InvalidRequestError(`request body exceeds ${limit} bytes`));
-        req.destroy();
+        req.off('data', onData);
+        req.pause();
+        reject(new RequestTooLargeError(limit));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });

@@ -18,6 +18,7 @@ export function sendOAuthError(res: ServerResponse, error: OAuthError, extraHead
   const headers: Record<string, string> = { ...NO_STORE_HEADERS, ...extraHeaders };
   if (error.status === 401) headers['WWW-Authenticate'] = 'Basic realm="tollgate", charset="UTF-8"';
   if (error.status === 503) headers['Retry-After'] = '1';
+  if (error.status === 413) headers.Connection = 'close';
   sendJson(res, error.status, { error: error.error, error_description: error.description }, headers);
 }
 

@@ -154,6 +154,16 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
     }
   });
 
+  it('answers an oversized body with 413 invalid_request instead of dropping the connection', async () => {
+    const response = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=client_credentials&pad=${'a'.repeat(100_000)}`,
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: string }).error).toBe('invalid_request');
+  });
+
   it('refuses requests from outside the IP allowlist with unauthorized_client, and accepts those inside', async () => {
     const fenced = await createClient(server.url, admin, { name: 'fenced', role: 'read-only', ip_allowlist: ['203.0.113.0/24', '2001:db8::/32'] });
     const outside = await requestToken(server.url, fenced.client_id, fenced.client_secret, {}, { 'x-forwarded-for': '198.51.100.7' });
