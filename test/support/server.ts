@@ -9,7 +9,8 @@ import { openDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { listen, type RunningServer } from '../../src/server.js';
 
-export const ADMIN_CLIENT_ID = 'test-admin';
+/** Unique per test file: the shared Redis holds every file's sessions, so admins must not share a session cap. */
+export const ADMIN_CLIENT_ID = `test-admin-${randomBytes(4).toString('hex')}`;
 export const ADMIN_CLIENT_SECRET = `admin-secret-${'x'.repeat(40)}`;
 
 export interface TestServer {
@@ -42,7 +43,10 @@ export function temporaryDirectory(prefix: string): string {
 export async function startTestServer(env: Environment = {}): Promise<TestServer> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const keysDir = temporaryDirectory('keys');
+  // Embedded servers get their own database directory, so test files running in parallel never share one.
+  const dataDir = env.DATABASE_URL ? undefined : temporaryDirectory('data');
   const config = loadConfig({
+    ...(dataDir ? { DATA_DIR: dataDir } : {}),
     PORT: String(port),
     ISSUER: `http://127.0.0.1:${port}`,
     INITIAL_ADMIN_CLIENT_ID: ADMIN_CLIENT_ID,
@@ -64,7 +68,7 @@ export async function startTestServer(env: Environment = {}): Promise<TestServer
     running,
     async stop() {
       await running.stop();
-      rmSync(keysDir, { recursive: true, force: true });
+      for (const dir of [keysDir, dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
