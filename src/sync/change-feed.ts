@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
@@ -39,6 +40,8 @@ export class LocalChangeFeed implements ChangeFeed {
 export class RedisChangeFeed implements ChangeFeed {
   private readonly subscriber: Redis;
   private readonly listeners: ChangeListener[] = [];
+  /** Tells this feed's own notices apart. Not the pid: containers on different hosts often share one (pid 1). */
+  private readonly origin = randomUUID();
 
   constructor(
     private readonly publisher: Redis,
@@ -53,7 +56,7 @@ export class RedisChangeFeed implements ChangeFeed {
   async publish(event: ChangeEvent): Promise<void> {
     this.deliverLocally(event);
     try {
-      await this.publisher.publish(CHANNEL, JSON.stringify({ ...event, origin: process.pid }));
+      await this.publisher.publish(CHANNEL, JSON.stringify({ ...event, origin: this.origin }));
     } catch (error) {
       this.logger.warn({ err: error, event }, 'could not publish a change; other instances catch up when their caches expire');
     }
@@ -69,8 +72,8 @@ export class RedisChangeFeed implements ChangeFeed {
 
   private deliver(message: string): void {
     try {
-      const { origin, ...event } = JSON.parse(message) as ChangeEvent & { origin: number };
-      if (origin !== process.pid) this.deliverLocally(event as ChangeEvent);
+      const { origin, ...event } = JSON.parse(message) as ChangeEvent & { origin: string };
+      if (origin !== this.origin) this.deliverLocally(event as ChangeEvent);
     } catch (error) {
       this.logger.warn({ err: error }, 'ignored a malformed change notice');
     }
