@@ -16,12 +16,16 @@ import { JWKS_MAX_AGE_SECONDS } from './keys/jwks.js';
 import { openKeyManager } from './keys/open.js';
 import type { KeyManager } from './keys/service.js';
 import { OAUTH_PATHS } from './oauth/paths.js';
+import type { OAuthEndpoint } from './oauth/endpoint.js';
+import { createIntrospectionEndpoint } from './oauth/introspection-endpoint.js';
 import { buildProvider, ProviderSwitch } from './oauth/provider.js';
+import { createRevocationEndpoint } from './oauth/revocation-endpoint.js';
 import { createTokenEndpoint } from './oauth/token-endpoint.js';
 import type { Logger } from './observability/logger.js';
 import { RoleCatalog } from './roles/catalog.js';
 import { MemorySessionStore } from './sessions/memory-store.js';
 import { connectRedis, RedisSessionStore } from './sessions/redis-store.js';
+import { SessionService } from './sessions/service.js';
 import type { SessionStore } from './sessions/types.js';
 import { LocalChangeFeed, RedisChangeFeed, type ChangeFeed } from './sync/change-feed.js';
 import { TokenIssuer } from './tokens/issuer.js';
@@ -87,8 +91,15 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   const issuer = new TokenIssuer(keys, sessions, { ...tokenOptions, maxSessionsPerClient: config.maxSessionsPerClient });
   const validator = new AccessTokenValidator(keys, sessions, clientLookup, tokenOptions);
 
-  const tokenEndpoint = createTokenEndpoint({ clients: clientLookup, roles, issuer, lastUsed, audit, trustedProxyHops: config.trustedProxyHops, logger });
-  const admin = buildAdminApp({ validator, clients, logger, trustedProxyHops: config.trustedProxyHops }).callback();
+  const sessionService = new SessionService(sessions, clients, audit);
+
+  const endpointContext = { audit, trustedProxyHops: config.trustedProxyHops, logger };
+  const oauthEndpoints = new Map<string, OAuthEndpoint>([
+    [OAUTH_PATHS.token, createTokenEndpoint({ ...endpointContext, clients: clientLookup, roles, issuer, lastUsed })],
+    [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, clients: clientLookup, roles, validator })],
+    [OAUTH_PATHS.revocation, createRevocationEndpoint({ ...endpointContext, clients: clientLookup, validator, sessions: sessionService })],
+  ]);
+  const admin = buildAdminApp({ validator, clients, sessions: sessionService, logger, trustedProxyHops: config.trustedProxyHops }).callback();
   const providers = new ProviderSwitch(
     (ring) =>
       buildProvider(ring, {
@@ -102,8 +113,9 @@ export async function createApplication(config: Config, logger: Logger, db: Data
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const path = pathOf(req.url);
-    if (path === OAUTH_PATHS.token && req.method === 'POST') {
-      void tokenEndpoint(req, res);
+    const oauthEndpoint = req.method === 'POST' ? oauthEndpoints.get(path) : undefined;
+    if (oauthEndpoint) {
+      void oauthEndpoint(req, res);
       return;
     }
     if (path.startsWith(`${API_PREFIX}/`) || path === API_PREFIX) {

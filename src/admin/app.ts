@@ -8,6 +8,8 @@ import { clientIp } from '../http/client-ip.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
 import type { Logger } from '../observability/logger.js';
 import { ADMIN_SCOPE } from '../roles/built-in.js';
+import { registerSessionRoutes } from '../sessions/routes.js';
+import type { SessionService } from '../sessions/service.js';
 import type { AccessTokenValidator } from '../tokens/validator.js';
 import { authenticateBearer, requireScope } from './authenticate.js';
 import { jsonBody } from './json-body.js';
@@ -18,6 +20,7 @@ export const API_PREFIX = '/api/v1';
 export interface AdminDependencies {
   readonly validator: AccessTokenValidator;
   readonly clients: ClientService;
+  readonly sessions: SessionService;
   readonly logger: Logger;
   readonly trustedProxyHops: number;
 }
@@ -44,6 +47,7 @@ export function buildAdminApp(deps: AdminDependencies): Koa {
   const router = new Router({ prefix: API_PREFIX });
   router.use(authenticateBearer(deps.validator), requireScope(ADMIN_SCOPE));
   registerClientRoutes(router, deps.clients);
+  registerSessionRoutes(router, deps.sessions);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   app.use(async (ctx) => {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { DependencyUnavailableError } from '../errors.js';
 import { sendJson } from '../http/send.js';
-import { NO_STORE_HEADERS } from '../http/security-headers.js';
+import { NO_STORE_HEADERS, SECURITY_HEADERS } from '../http/security-headers.js';
 import type { Logger } from '../observability/logger.js';
 import { SessionStoreUnavailableError } from '../sessions/types.js';
 import { OAuthError, TemporarilyUnavailableError } from './errors.js';
@@ -24,4 +24,10 @@ export function sendOAuthError(res: ServerResponse, error: OAuthError, extraHead
 
 export function sendOAuthJson(res: ServerResponse, body: unknown): void {
   sendJson(res, 200, body, NO_STORE_HEADERS);
+}
+
+/** A 200 without a body (RFC 7009 §2.2: the status code says everything). */
+export function sendOAuthEmpty(res: ServerResponse): void {
+  res.writeHead(200, { ...SECURITY_HEADERS, ...NO_STORE_HEADERS, 'Content-Length': 0 });
+  res.end();
 }

@@ -33,10 +33,13 @@ export class AccessTokenValidator {
 
   async validate(token: string): Promise<AccessTokenClaims | null> {
     const claims = this.verifyOffline(token);
-    if (!claims) return null;
+    return claims && (await this.isAlive(claims)) ? claims : null;
+  }
+
+  /** The online half of `validate`, for claims `verifyOffline` returned: session alive, client active. */
+  async isAlive(claims: AccessTokenClaims): Promise<boolean> {
     const [session, client] = await Promise.all([this.sessions.get(claims.client_id, claims.jti), this.clients.find(claims.client_id)]);
-    if (!session || !client || client.record.status !== 'active') return null;
-    return claims;
+    return session !== null && client !== null && client.record.status === 'active';
   }
 
   /** What a resource server checks with the JWKS alone. */

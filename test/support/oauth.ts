@@ -60,3 +60,40 @@ export async function createClient(baseUrl: string, token: string, fields: Recor
   if (status !== 201) throw new Error(`client creation failed: ${status} ${JSON.stringify(body)}`);
   return body;
 }
+
+/** A form POST to one of our OAuth endpoints with client_secret_basic; `body` is undefined when empty. */
+export async function postOAuth(
+  baseUrl: string,
+  path: string,
+  clientId: string,
+  clientSecret: string,
+  params: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> | undefined; headers: Headers }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: basicAuth(clientId, clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined, headers: response.headers };
+}
+
+export function introspect(baseUrl: string, clientId: string, clientSecret: string, token: string, params: Record<string, string> = {}) {
+  return postOAuth(baseUrl, '/token/introspection', clientId, clientSecret, { token, ...params });
+}
+
+export function revoke(baseUrl: string, clientId: string, clientSecret: string, token: string, params: Record<string, string> = {}) {
+  return postOAuth(baseUrl, '/token/revocation', clientId, clientSecret, { token, ...params });
+}
+
+/** A token's payload, read without verification (tests only). */
+export function claimsOf(token: string): Record<string, unknown> & { jti: string; exp: number; iat: number } {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown> & { jti: string; exp: number; iat: number };
+}
+
+/** Issues a token and returns it; fails the test when the server refuses. */
+export async function tokenFor(baseUrl: string, client: { client_id: string; client_secret: string }): Promise<string> {
+  const { status, body } = await requestToken(baseUrl, client.client_id, client.client_secret);
+  if (status !== 200) throw new Error(`token request failed: ${status} ${JSON.stringify(body)}`);
+  return body.access_token as string;
+}

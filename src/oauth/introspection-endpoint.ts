@@ -1,0 +1,79 @@
+import type { ClientLookup } from '../clients/lookup.js';
+import { ADMIN_SCOPE, INTROSPECT_SCOPE } from '../roles/built-in.js';
+import type { RoleCatalog } from '../roles/catalog.js';
+import type { AccessTokenClaims } from '../tokens/types.js';
+import type { AccessTokenValidator } from '../tokens/validator.js';
+import { authenticateCaller } from './authenticate-caller.js';
+import { createOAuthEndpoint, type OAuthCall, type OAuthEndpoint, type OAuthEndpointContext } from './endpoint.js';
+import { InvalidRequestError } from './errors.js';
+
+export interface IntrospectionEndpointDependencies extends OAuthEndpointContext {
+  readonly clients: ClientLookup;
+  readonly roles: RoleCatalog;
+  readonly validator: AccessTokenValidator;
+}
+
+export type IntrospectionResponse =
+  | { active: false }
+  | {
+      active: true;
+      client_id: string;
+      sub: string;
+      scope: string;
+      role: string;
+      aud: string;
+      iss: string;
+      exp: number;
+      iat: number;
+      jti: string;
+      token_type: 'Bearer';
+      org_id?: string;
+    };
+
+/** A role granting one of these may introspect any client's token; other clients only their own. */
+const INTROSPECT_ANY_TOKEN_SCOPES = [INTROSPECT_SCOPE, ADMIN_SCOPE];
+
+const INACTIVE: IntrospectionResponse = Object.freeze({ active: false });
+
+function activeResponse(claims: AccessTokenClaims): IntrospectionResponse {
+  return {
+    active: true,
+    client_id: claims.client_id,
+    sub: claims.sub,
+    scope: claims.scope,
+    role: claims.role,
+    aud: claims.aud,
+    iss: claims.iss,
+    exp: claims.exp,
+    iat: claims.iat,
+    jti: claims.jti,
+    token_type: 'Bearer',
+    ...(typeof claims.org_id === 'string' ? { org_id: claims.org_id } : {}),
+  };
+}
+
+/**
+ * POST /token/introspection (RFC 7662), the authoritative answer for our JWTs: active only with a valid
+ * signature under one of our keys, unexpired, its session alive and its client active. Garbage, foreign,
+ * forged and other clients' tokens are `{active: false}`; a session store that cannot answer is a 503
+ * (never a guess either way). token_type_hint is ignored: access tokens are the only kind we issue.
+ */
+export function createIntrospectionEndpoint(deps: IntrospectionEndpointDependencies): OAuthEndpoint {
+  async function introspect(call: OAuthCall): Promise<IntrospectionResponse> {
+    const { params, client } = await authenticateCaller(call, deps.clients);
+    const token = params.get('token');
+    if (!token) throw new InvalidRequestError('token is required');
+    const claims = deps.validator.verifyOffline(token);
+    if (!claims) return INACTIVE;
+    // Checked before the session store is asked, so another client's token costs nothing and reveals nothing.
+    if (claims.client_id !== client.record.client_id && !(await mayIntrospectAnyToken(client.record.role))) return INACTIVE;
+    return (await deps.validator.isAlive(claims)) ? activeResponse(claims) : INACTIVE;
+  }
+
+  async function mayIntrospectAnyToken(roleName: string): Promise<boolean> {
+    const role = await deps.roles.find(roleName);
+    return role !== undefined && role.scopes.some((scope) => INTROSPECT_ANY_TOKEN_SCOPES.includes(scope));
+  }
+
+  return createOAuthEndpoint(deps, 'introspection.denied', introspect);
+}

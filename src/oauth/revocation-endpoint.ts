@@ -1,0 +1,35 @@
+import type { ClientLookup } from '../clients/lookup.js';
+import type { SessionService } from '../sessions/service.js';
+import type { AccessTokenValidator } from '../tokens/validator.js';
+import { authenticateCaller } from './authenticate-caller.js';
+import { createOAuthEndpoint, type OAuthCall, type OAuthEndpoint, type OAuthEndpointContext } from './endpoint.js';
+import { InvalidRequestError, UnauthorizedClientError } from './errors.js';
+
+export interface RevocationEndpointDependencies extends OAuthEndpointContext {
+  readonly clients: ClientLookup;
+  readonly validator: AccessTokenValidator;
+  readonly sessions: SessionService;
+}
+
+/**
+ * POST /token/revocation (RFC 7009): a client revokes its own access token. Tokens that are not ours,
+ * malformed, expired or already revoked get the same 200 (§2.2). A valid token of another client is
+ * refused with unauthorized_client and left alone (§2.1): a silent 200 would let the caller believe a
+ * token it does not own was cut off. Administrators revoke any token through the sessions API.
+ * token_type_hint is ignored: access tokens are the only kind we issue.
+ */
+export function createRevocationEndpoint(deps: RevocationEndpointDependencies): OAuthEndpoint {
+  async function revoke(call: OAuthCall): Promise<undefined> {
+    const { params, client } = await authenticateCaller(call, deps.clients);
+    const token = params.get('token');
+    if (!token) throw new InvalidRequestError('token is required');
+    const claims = deps.validator.verifyOffline(token);
+    if (!claims) return undefined;
+    const clientId = client.record.client_id;
+    if (claims.client_id !== clientId) throw new UnauthorizedClientError('not_token_owner', 'this token was issued to another client; only that client may revoke it');
+    await deps.sessions.revokeToken(clientId, claims.jti, { clientId, ip: call.ip, requestId: null });
+    return undefined;
+  }
+
+  return createOAuthEndpoint(deps, 'revocation.denied', revoke);
+}

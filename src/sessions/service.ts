@@ -1,0 +1,90 @@
+import type { Actor } from '../actor.js';
+import type { AuditTrail } from '../audit/types.js';
+import type { ClientService } from '../clients/service.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { Session, SessionStore } from './types.js';
+
+/** A live access token as the admin API shows it: never the token itself. */
+export interface SessionResource {
+  jti: string;
+  issued_at: string;
+  expires_at: string;
+  scope: string;
+  ip: string;
+}
+
+export interface SessionResourcePage {
+  items: SessionResource[];
+  next_cursor: string | null;
+}
+
+/** Our jtis are 16 random bytes in base64url; anything else cannot name a session (nor a Redis key). */
+const JTI_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** A store order key: "<exp, 12 digits>:<jti>". */
+const ORDER_KEY_PATTERN = /^\d{12}:[A-Za-z0-9_-]{1,64}$/;
+
+function toSessionResource(session: Session): SessionResource {
+  return {
+    jti: session.jti,
+    issued_at: new Date(session.iat * 1000).toISOString(),
+    expires_at: new Date(session.exp * 1000).toISOString(),
+    scope: session.scope,
+    ip: session.ip,
+  };
+}
+
+/** The rules for a client's live tokens: listing and revoking them. */
+export class SessionService {
+  constructor(
+    private readonly sessions: SessionStore,
+    private readonly clients: ClientService,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  /** Newest first (to the second; tokens issued in the same second are ordered by jti). */
+  async list(clientId: string, limit: number, cursor: string | null): Promise<SessionResourcePage> {
+    const after = decodeCursor(cursor);
+    await this.clients.get(clientId);
+    const page = await this.sessions.list(clientId, limit, after);
+    return { items: page.items.map(toSessionResource), next_cursor: page.nextCursor && encodeCursor(page.nextCursor) };
+  }
+
+  /** An unknown, expired or already revoked session is a 404, so a mistyped jti is not mistaken for success. */
+  async revoke(clientId: string, jti: string, actor: Actor): Promise<void> {
+    await this.clients.get(clientId);
+    if (!JTI_PATTERN.test(jti) || !(await this.revokeToken(clientId, jti, actor))) {
+      throw new NotFoundError(`client ${clientId} has no live token with jti ${jti}`);
+    }
+  }
+
+  async revokeAll(clientId: string, actor: Actor): Promise<void> {
+    await this.clients.get(clientId);
+    const revoked = await this.sessions.revokeAll(clientId);
+    this.record(actor, clientId, { all: true, revoked });
+  }
+
+  /**
+   * Revokes one token, for callers that already know its client exists (RFC 7009 revocation by the
+   * token's own, authenticated client). Answers whether there was a live session to revoke.
+   */
+  async revokeToken(clientId: string, jti: string, actor: Actor): Promise<boolean> {
+    const revoked = await this.sessions.revoke(clientId, jti);
+    if (revoked) this.record(actor, clientId, { jti });
+    return revoked;
+  }
+
+  private record(actor: Actor, clientId: string, details: Record<string, unknown>): void {
+    this.audit.record({ type: 'sessions.revoked', actor: actor.clientId, client_id: clientId, ip: actor.ip, request_id: actor.requestId, details });
+  }
+}
+
+function encodeCursor(orderKey: string): string {
+  return Buffer.from(orderKey).toString('base64url');
+}
+
+function decodeCursor(cursor: string | null): string | null {
+  if (cursor === null) return null;
+  const orderKey = Buffer.from(cursor, 'base64url').toString();
+  if (!ORDER_KEY_PATTERN.test(orderKey)) throw ValidationError.field('cursor', 'not a cursor returned by this API');
+  return orderKey;
+}

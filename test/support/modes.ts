@@ -1,0 +1,31 @@
+import type { Environment } from '../../src/config/config.js';
+import { startTestServer, type TestServer } from './server.js';
+import { createTestDatabase, REDIS_URL } from './services.js';
+
+export interface ServerMode {
+  readonly name: string;
+  /** A server in this mode; stopping it also drops what the mode created for it. */
+  start(env?: Environment): Promise<TestServer>;
+}
+
+/** The two ways Tollgate runs: features are tested in both (`describe.each(SERVER_MODES)`). */
+export const SERVER_MODES: readonly ServerMode[] = [
+  {
+    name: 'shared mode (Postgres + Redis)',
+    async start(env = {}) {
+      const database = await createTestDatabase();
+      const server = await startTestServer({ DATABASE_URL: database.url, REDIS_URL, ...env });
+      return {
+        ...server,
+        async stop() {
+          await server.stop();
+          await database.drop();
+        },
+      };
+    },
+  },
+  {
+    name: 'embedded default (PGlite + in-process sessions)',
+    start: (env = {}) => startTestServer(env),
+  },
+];
