@@ -40,6 +40,8 @@ export interface Application {
   readonly keys: KeyManager;
   readonly sessions: SessionStore;
   readonly clients: ClientService;
+  /** Writes what is batched in memory (last_used_at, audit events) now instead of at the next interval. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -99,7 +101,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, clients: clientLookup, roles, validator })],
     [OAUTH_PATHS.revocation, createRevocationEndpoint({ ...endpointContext, clients: clientLookup, validator, sessions: sessionService })],
   ]);
-  const admin = buildAdminApp({ validator, clients, sessions: sessionService, logger, trustedProxyHops: config.trustedProxyHops }).callback();
+  const admin = buildAdminApp({ validator, clients, sessions: sessionService, logger, trustedProxyHops: config.trustedProxyHops, issuer: config.issuer }).callback();
   const providers = new ProviderSwitch(
     (ring) =>
       buildProvider(ring, {
@@ -133,6 +135,10 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     keys,
     sessions,
     clients,
+    async flush() {
+      await lastUsed.flush();
+      await audit.flush();
+    },
     async close() {
       await lastUsed.close();
       await audit.flush();

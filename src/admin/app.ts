@@ -23,6 +23,8 @@ export interface AdminDependencies {
   readonly sessions: SessionService;
   readonly logger: Logger;
   readonly trustedProxyHops: number;
+  /** For the credentials files the API hands out. */
+  readonly issuer: string;
 }
 
 /** A caller's X-Request-Id is kept when it is a sane token, so events correlate across systems. */
@@ -46,7 +48,7 @@ export function buildAdminApp(deps: AdminDependencies): Koa {
 
   const router = new Router({ prefix: API_PREFIX });
   router.use(authenticateBearer(deps.validator), requireScope(ADMIN_SCOPE));
-  registerClientRoutes(router, deps.clients);
+  registerClientRoutes(router, deps.clients, deps.issuer);
   registerSessionRoutes(router, deps.sessions);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));

@@ -1,14 +1,29 @@
 import type Router from '@koa/router';
+import type { ParameterizedContext } from 'koa';
 import { principalOf } from '../admin/authenticate.js';
 import { parsePageQuery } from '../admin/pagination.js';
+import { envFileName, renderEnvFile, wantsEnvFile, type IssuedCredentials } from './env-file.js';
 import type { ClientService } from './service.js';
 
+/** The JSON body, or with `?download=env` the same credentials as a .env attachment. */
+function answerWithCredentials(ctx: ParameterizedContext, body: IssuedCredentials, envFile: boolean, issuer: string): void {
+  ctx.set('Cache-Control', 'no-store');
+  if (!envFile) {
+    ctx.body = body;
+    return;
+  }
+  ctx.type = 'text/plain; charset=utf-8';
+  ctx.attachment(envFileName(body.client_id));
+  ctx.body = renderEnvFile(body, issuer);
+}
+
 /** /api/v1/clients; the router's caller has already required the admin scope. */
-export function registerClientRoutes(router: Router, clients: ClientService): void {
+export function registerClientRoutes(router: Router, clients: ClientService, issuer: string): void {
   router.post('/clients', async (ctx) => {
+    const envFile = wantsEnvFile(ctx.query);
+    const created = await clients.create(ctx.request.body, principalOf(ctx));
     ctx.status = 201;
-    ctx.body = await clients.create(ctx.request.body, principalOf(ctx));
-    ctx.set('Cache-Control', 'no-store');
+    answerWithCredentials(ctx, created, envFile, issuer);
   });
 
   router.get('/clients', async (ctx) => {
@@ -27,5 +42,10 @@ export function registerClientRoutes(router: Router, clients: ClientService): vo
   router.delete('/clients/:client_id', async (ctx) => {
     await clients.delete(ctx.params.client_id!, principalOf(ctx));
     ctx.status = 204;
+  });
+
+  router.post('/clients/:client_id/secret', async (ctx) => {
+    const envFile = wantsEnvFile(ctx.query);
+    answerWithCredentials(ctx, await clients.rotateSecret(ctx.params.client_id!, ctx.request.body, principalOf(ctx)), envFile, issuer);
   });
 }

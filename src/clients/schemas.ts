@@ -40,6 +40,18 @@ export const updateClientSchema = z
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: 'at least one field is required' });
 
+/** The longest a previous secret may keep working after a rotation: 7 days. */
+export const MAX_GRACE_PERIOD_SECONDS = 604_800;
+
+export const rotateSecretSchema = z.strictObject({
+  grace_period_seconds: z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(0, `must be between 0 and ${MAX_GRACE_PERIOD_SECONDS}`)
+    .max(MAX_GRACE_PERIOD_SECONDS, `must be between 0 and ${MAX_GRACE_PERIOD_SECONDS}`)
+    .default(0),
+});
+
 export const clientIdSchema = z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'not a valid client_id');
 
 export type CreateClientInput = z.output<typeof createClientSchema>;

@@ -7,13 +7,20 @@ import type { RoleCatalog } from '../roles/catalog.js';
 import type { SessionStore } from '../sessions/types.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { parseInput } from '../validation.js';
-import { clientIdSchema, createClientSchema, updateClientSchema } from './schemas.js';
+import { clientIdSchema, createClientSchema, rotateSecretSchema, updateClientSchema } from './schemas.js';
 import { digestSecret, generateClientId, generateClientSecret } from './secret.js';
 import type { ClientStore } from './store.js';
 import { toClientResource, type ClientRecord, type ClientResource } from './types.js';
 
 export interface CreatedClient extends ClientResource {
   client_secret: string;
+}
+
+export interface RotatedSecret {
+  client_id: string;
+  client_secret: string;
+  /** When the previous secret stops working; null when it stopped at once. */
+  previous_secret_expires_at: string | null;
 }
 
 export interface ClientPage {
@@ -80,6 +87,24 @@ export class ClientService {
     await this.changes.publish({ type: 'client', clientId });
     this.record('client.deleted', actor, clientId);
     await this.revokeSessions(clientId);
+  }
+
+  /**
+   * Issues a new secret. The previous one keeps working for `grace_period_seconds` (default 0: it stops
+   * at once); a secret still in an earlier grace period stops now, so at most two ever work. Every
+   * instance drops its cached copy at once. Tokens already issued stay valid: revoke them separately.
+   */
+  async rotateSecret(clientId: string, input: unknown, actor: Actor): Promise<RotatedSecret> {
+    const { grace_period_seconds: grace } = parseInput(rotateSecretSchema, input);
+    await this.require(clientId);
+    const clientSecret = generateClientSecret();
+    const previousExpiresAt = grace > 0 ? new Date(Date.now() + grace * 1000) : null;
+    const updated = await this.store.replaceSecret(clientId, digestSecret(clientSecret).toString('hex'), previousExpiresAt);
+    if (!updated) throw new NotFoundError(`client ${clientId} does not exist`);
+    await this.changes.publish({ type: 'client', clientId });
+    const expiresAt = previousExpiresAt?.toISOString() ?? null;
+    this.record('client.secret_rotated', actor, clientId, { grace_period_seconds: grace, previous_secret_expires_at: expiresAt });
+    return { client_id: clientId, client_secret: clientSecret, previous_secret_expires_at: expiresAt };
   }
 
   /** Whether a client with this role exists; used to bootstrap the first admin. */

@@ -43,6 +43,23 @@ export class ClientStore {
     return row && strip(row);
   }
 
+  /**
+   * Replaces the secret digest in one statement. The right-hand sides see the row as it was, so with a
+   * grace period the current digest becomes the previous one atomically, whatever runs concurrently.
+   */
+  async replaceSecret(clientId: string, secretDigest: string, previousExpiresAt: Date | null, db: Knex = this.db): Promise<ClientRecord | undefined> {
+    const [row] = await db<Row>(TABLE)
+      .where({ client_id: clientId })
+      .update({
+        secret_digest: secretDigest,
+        previous_secret_digest: previousExpiresAt ? (db.ref('secret_digest') as never) : null,
+        previous_secret_expires_at: previousExpiresAt,
+        updated_at: db.fn.now() as never,
+      })
+      .returning('*');
+    return row && strip(row);
+  }
+
   async delete(clientId: string, db: Knex = this.db): Promise<boolean> {
     // `returning` rather than the affected-row count: the PGlite driver answers a result object, not a count.
     const deleted = await db(TABLE).where({ client_id: clientId }).delete().returning('client_id');

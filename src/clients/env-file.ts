@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { OAUTH_PATHS } from '../oauth/paths.js';
+import { parseInput } from '../validation.js';
+
+export interface IssuedCredentials {
+  readonly client_id: string;
+  readonly client_secret: string;
+}
+
+const downloadQuerySchema = z.object({
+  download: z.literal('env', { error: 'the only download format is "env"' }).optional(),
+});
+
+/** `?download=env`: answer the credentials as a file instead of JSON. Checked before anything is written. */
+export function wantsEnvFile(query: unknown): boolean {
+  return parseInput(downloadQuerySchema, query).download === 'env';
+}
+
+export function envFileName(clientId: string): string {
+  return `tollgate-${clientId}.env`;
+}
+
+/**
+ * A ready-to-use .env file, since the secret is shown only once. Values are written unquoted so that
+ * dotenv, systemd and `docker --env-file` (which keeps quotes literally) all read them the same; every
+ * value is safe unquoted: client ids are [A-Za-z0-9._~-], secrets base64url, the issuer a validated URL.
+ */
+export function renderEnvFile(credentials: IssuedCredentials, issuer: string): string {
+  return [
+    '# Tollgate client credentials. Keep this file secret; the secret cannot be shown again (rotate it if lost).',
+    `TOLLGATE_CLIENT_ID=${credentials.client_id}`,
+    `TOLLGATE_CLIENT_SECRET=${credentials.client_secret}`,
+    `TOLLGATE_TOKEN_ENDPOINT=${issuer}${OAUTH_PATHS.token}`,
+    `TOLLGATE_ISSUER=${issuer}`,
+    '',
+  ].join('\n');
+}
