@@ -44,7 +44,7 @@ export async function startTestServer(env: Environment = {}): Promise<TestServer
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const keysDir = temporaryDirectory('keys');
   // Embedded servers get their own database directory, so test files running in parallel never share one.
-  const dataDir = env.DATABASE_URL ? undefined : temporaryDirectory('data');
+  const dataDir = env.DATABASE_URL || env.DATA_DIR ? undefined : temporaryDirectory('data');
   const config = loadConfig({
     ...(dataDir ? { DATA_DIR: dataDir } : {}),
     PORT: String(port),
