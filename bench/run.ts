@@ -68,7 +68,13 @@ async function startBaseline(alg: string): Promise<Target> {
   return { name: 'oidc-provider', tokenUrl: `http://127.0.0.1:${port}/token`, authorization: basic('bench', 'bench-secret'), stop: () => stopChild(child) };
 }
 
-async function startTollgate(alg: string): Promise<Target & { clientId: string }> {
+interface TollgateTarget extends Target {
+  readonly baseUrl: string;
+  readonly clientId: string;
+  createClient(role: string): Promise<{ client_id: string; client_secret: string }>;
+}
+
+async function startTollgate(alg: string): Promise<TollgateTarget> {
   const port = await freePort();
   const database = await createTestDatabase();
   const keysDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
@@ -92,15 +98,20 @@ async function startTollgate(alg: string): Promise<Target & { clientId: string }
   await waitFor(`${base}/jwks`, child);
   const tokenResponse = await fetch(`${base}/token`, { method: 'POST', headers: { authorization: basic(ADMIN_ID, ADMIN_SECRET), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
   const { access_token: adminToken } = (await tokenResponse.json()) as { access_token: string };
-  const created = await fetch(`${base}/api/v1/clients`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench', role: 'analyst' }),
-  });
-  const client = (await created.json()) as { client_id: string; client_secret: string };
+  const createClient = async (role: string) => {
+    const created = await fetch(`${base}/api/v1/clients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `bench ${role}`, role }),
+    });
+    return (await created.json()) as { client_id: string; client_secret: string };
+  };
+  const client = await createClient('analyst');
   return {
     name: 'tollgate',
+    baseUrl: base,
     clientId: client.client_id,
+    createClient,
     tokenUrl: `${base}/token`,
     authorization: basic(client.client_id, client.client_secret),
     async stop() {
@@ -127,6 +138,54 @@ async function load(target: Target, seconds: number): Promise<RoundResult> {
     ok: result['2xx'],
     failed: result.non2xx + result.errors + result.timeouts,
   };
+}
+
+const INTROSPECTED_TOKENS = 2_000;
+
+/** Introspection of RS256 tokens by a resource server, cycling through many distinct live tokens. */
+async function benchIntrospection(tollgate: TollgateTarget): Promise<string[]> {
+  const resourceServer = await tollgate.createClient('resource-server');
+  const tokens: string[] = [];
+  while (tokens.length < INTROSPECTED_TOKENS) {
+    const batch = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const response = await fetch(tollgate.tokenUrl, { method: 'POST', headers: { authorization: tollgate.authorization, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+        return ((await response.json()) as { access_token: string }).access_token;
+      }),
+    );
+    tokens.push(...batch);
+  }
+  let next = 0;
+  let active = 0;
+  let answered = 0;
+  const run = () =>
+    autocannon({
+      url: `${tollgate.baseUrl}/token/introspection`,
+      method: 'POST',
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      headers: { authorization: basic(resourceServer.client_id, resourceServer.client_secret), 'content-type': 'application/x-www-form-urlencoded' },
+      requests: [
+        {
+          setupRequest: (request) => ({ ...request, body: `token=${tokens[(next += 1) % tokens.length]}` }),
+          onResponse: (_status, body) => {
+            answered += 1;
+            if (body.startsWith('{"active":true')) active += 1;
+          },
+        },
+      ],
+    });
+  await run();
+  const rounds = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const result = await run();
+    rounds.push({ perSecond: result['2xx'] / SECONDS, p50: result.latency.p50, p99: result.latency.p99, ok: result['2xx'], failed: result.non2xx + result.errors + result.timeouts });
+  }
+  const s = summarise(rounds);
+  return [
+    `RS256  introspection  ${s.perSecond.toFixed(0).padStart(8)} ${String(s.p50).padStart(6)} ${String(s.p99).padStart(6)} ${String(s.failed).padStart(7)}  target >= 8000/s, p99 < 20 ms`,
+    `       ${active} of ${answered} answers active (every token introspected is live)`,
+  ];
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -162,10 +221,12 @@ async function benchAlgorithm(alg: string, redis: Redis): Promise<string[]> {
     const tracked = sessions >= issued && sessions - issued <= inFlightAtStops;
     const row = (name: string, s: ReturnType<typeof summarise>, ratio: string) =>
       `${alg.padEnd(6)} ${name.padEnd(14)} ${s.perSecond.toFixed(0).padStart(8)} ${String(s.p50).padStart(6)} ${String(s.p99).padStart(6)} ${String(s.failed).padStart(7)}  ${ratio}`;
+    const introspection = alg === 'RS256' ? await benchIntrospection(tollgate) : [];
     return [
       row('oidc-provider', base, '1.00x'),
       row('tollgate', ours, `${(ours.perSecond / base.perSecond).toFixed(2)}x`),
       `${''.padEnd(6)} sessions in Redis: ${sessions} for ${issued} tokens counted${tracked ? ' (every token tracked)' : ' (MISMATCH)'}`,
+      ...introspection,
     ];
   } finally {
     await tollgate.stop();
