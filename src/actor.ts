@@ -8,3 +8,5 @@ export interface Actor {
 
 export const CLI_ACTOR: Actor = { clientId: 'cli', ip: null, requestId: null };
 export const BOOTSTRAP_ACTOR: Actor = { clientId: 'bootstrap', ip: null, requestId: null };
+/** Scheduled work the server does by itself, such as automatic key rotation. */
+export const SYSTEM_ACTOR: Actor = { clientId: 'system', ip: null, requestId: null };

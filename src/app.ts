@@ -12,8 +12,9 @@ import { openDatabase, type Database } from './db/database.js';
 import { LOCKS, withStartupLock } from './db/locks.js';
 import { migrateToLatest } from './db/migrate.js';
 import { SECURITY_HEADERS } from './http/security-headers.js';
-import { JWKS_MAX_AGE_SECONDS } from './keys/jwks.js';
 import { openKeyManager } from './keys/open.js';
+import { KeyScheduler } from './keys/scheduler.js';
+import { rotationTiming } from './keys/timing.js';
 import type { KeyManager } from './keys/service.js';
 import { OAUTH_PATHS } from './oauth/paths.js';
 import type { OAuthEndpoint } from './oauth/endpoint.js';
@@ -53,9 +54,11 @@ export async function prepareDeployment(db: Database, config: Config, logger: Lo
   const applied = await migrateToLatest(db, config.databaseUrl);
   if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
   await withStartupLock(db, config.databaseUrl, LOCKS.bootstrap, async () => {
-    await openKeyManager(db, config, logger, true);
+    const changes = new LocalChangeFeed();
+    const audit = new LogAuditTrail(logger);
+    await openKeyManager(db, config, { changes, audit, logger }, true);
     const sessions = new MemorySessionStore();
-    const service = new ClientService(new ClientStore(db), new RoleCatalog(), sessions, new LocalChangeFeed(), new LogAuditTrail(logger), logger);
+    const service = new ClientService(new ClientStore(db), new RoleCatalog(), sessions, changes, audit, logger);
     await ensureInitialAdmin(service, config, logger, print);
     await sessions.close();
   });
@@ -82,11 +85,12 @@ function pathOf(url: string | undefined): string {
 export async function createApplication(config: Config, logger: Logger, db: Database = openDatabase(config)): Promise<Application> {
   const { sessions, changes: changeFeed } = await connectSessionStore(config);
   const changes = changeFeed(logger);
-  const keys = await openKeyManager(db, config, logger, false);
+  const audit = new LogAuditTrail(logger);
+  const keys = await openKeyManager(db, config, { changes, audit, logger }, false);
+  const timing = rotationTiming(config.keyRotationIntervalMs);
   const roles = new RoleCatalog();
   const clientStore = new ClientStore(db);
   const clientLookup = new ClientLookup(clientStore, { ttlMs: config.clientCacheTtlMs, staleIfErrorMs: CLIENT_STALE_IF_ERROR_MS }, changes);
-  const audit = new LogAuditTrail(logger);
   const clients = new ClientService(clientStore, roles, sessions, changes, audit, logger);
   const lastUsed = new LastUsedRecorder(clientStore, logger);
   const tokenOptions = { issuer: config.issuer, audience: config.tokenAudience };
@@ -101,17 +105,20 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, clients: clientLookup, roles, validator })],
     [OAUTH_PATHS.revocation, createRevocationEndpoint({ ...endpointContext, clients: clientLookup, validator, sessions: sessionService })],
   ]);
-  const admin = buildAdminApp({ validator, clients, sessions: sessionService, logger, trustedProxyHops: config.trustedProxyHops, issuer: config.issuer }).callback();
+  const admin = buildAdminApp({ validator, clients, sessions: sessionService, keys, logger, trustedProxyHops: config.trustedProxyHops, issuer: config.issuer }).callback();
   const providers = new ProviderSwitch(
     (ring) =>
       buildProvider(ring, {
         issuer: config.issuer,
         trustedProxyHops: config.trustedProxyHops,
-        jwksMaxAgeSeconds: JWKS_MAX_AGE_SECONDS,
+        jwksMaxAgeSeconds: timing.jwksMaxAgeSeconds,
         scopesSupported: async () => [...new Set((await roles.list()).flatMap((role) => role.scopes))],
       }),
     keys.current(),
   );
+  keys.onChange((ring) => providers.replace(ring));
+  const keyScheduler = new KeyScheduler(keys, changes, timing, logger);
+  keyScheduler.start();
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const path = pathOf(req.url);
@@ -140,6 +147,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
       await audit.flush();
     },
     async close() {
+      await keyScheduler.close();
       await lastUsed.close();
       await audit.flush();
       await changes.close();

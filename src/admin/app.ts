@@ -6,6 +6,8 @@ import { registerClientRoutes } from '../clients/routes.js';
 import { NotFoundError } from '../errors.js';
 import { clientIp } from '../http/client-ip.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
+import { registerKeyRoutes } from '../keys/routes.js';
+import type { KeyManager } from '../keys/service.js';
 import type { Logger } from '../observability/logger.js';
 import { ADMIN_SCOPE } from '../roles/built-in.js';
 import { registerSessionRoutes } from '../sessions/routes.js';
@@ -21,6 +23,7 @@ export interface AdminDependencies {
   readonly validator: AccessTokenValidator;
   readonly clients: ClientService;
   readonly sessions: SessionService;
+  readonly keys: KeyManager;
   readonly logger: Logger;
   readonly trustedProxyHops: number;
   /** For the credentials files the API hands out. */
@@ -50,6 +53,7 @@ export function buildAdminApp(deps: AdminDependencies): Koa {
   router.use(authenticateBearer(deps.validator), requireScope(ADMIN_SCOPE));
   registerClientRoutes(router, deps.clients, deps.issuer);
   registerSessionRoutes(router, deps.sessions);
+  registerKeyRoutes(router, deps.keys);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   app.use(async (ctx) => {

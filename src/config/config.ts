@@ -11,6 +11,7 @@ export interface Config {
   readonly redisUrl: string | undefined;
   readonly initialAdmin: { readonly clientId: string; readonly clientSecret: string } | undefined;
   readonly signingAlg: SigningAlgorithm;
+  readonly keyRotationIntervalMs: number;
   readonly trustedProxyHops: number;
   readonly workers: number;
   readonly clientCacheTtlMs: number;
@@ -24,6 +25,9 @@ export interface Config {
 
 /** Fixed by the server, not configurable: every access token lives 24 hours. */
 export const ACCESS_TOKEN_TTL_SECONDS = 86_400;
+
+/** Tolerated clock difference between this server and verifiers, in seconds. */
+export const CLOCK_SKEW_SECONDS = 60;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -67,6 +71,7 @@ export function loadConfig(env: Environment = process.env): Config {
     redisUrl: vars.redisUrl,
     initialAdmin: initialAdmin(vars),
     signingAlg: vars.signingAlg,
+    keyRotationIntervalMs: vars.keyRotationInterval,
     trustedProxyHops: vars.trustProxy,
     workers: vars.workers ?? (singleNode ? 1 : availableParallelism()),
     clientCacheTtlMs: vars.clientCacheTtlMs,

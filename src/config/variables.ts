@@ -93,8 +93,16 @@ export const VARIABLES = {
   signingAlg: variable({
     name: 'SIGNING_ALG',
     defaultText: '`RS256`',
-    description: 'Algorithm of the signing key: `RS256`, `PS256`, `ES256` or `EdDSA`.',
+    description:
+      'Algorithm of the signing key: `RS256`, `PS256`, `ES256` or `EdDSA`. A change takes effect through a normal rotation: at startup the unused `next` key is replaced by one of the new algorithm, which starts signing once it has been published long enough. Every instance must use the same value.',
     schema: z.enum(SIGNING_ALGORITHMS).default('RS256'),
+  }),
+  keyRotationInterval: variable({
+    name: 'KEY_ROTATION_INTERVAL',
+    defaultText: '`30d`',
+    description:
+      'How long a signing key signs before the published `next` key replaces it. The JWKS `Cache-Control: max-age` is the smaller of 300 s and a quarter of this, and a `next` key is published at least that long (plus one key poll) before it signs. Retired keys stay published for 24 h plus 60 s of clock skew, so short intervals publish many keys. Every instance must use the same value.',
+    schema: duration(1_000, 365 * 86_400_000).default(30 * 86_400_000),
   }),
   trustProxy: variable({
     name: 'TRUST_PROXY',

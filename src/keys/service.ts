@@ -1,72 +1,234 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import type { Knex } from 'knex';
+import { SYSTEM_ACTOR, type Actor } from '../actor.js';
+import type { AuditTrail } from '../audit/types.js';
 import type { SigningAlgorithm } from '../config/variables.js';
+import { ConflictError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import type { ChangeFeed } from '../sync/change-feed.js';
 import { openPrivateKey, sealPrivateKey } from './envelope.js';
 import { generateSigningKey } from './generate.js';
 import { KeyRing } from './key-ring.js';
 import type { KeyStore, StoredKeyRow } from './store.js';
+import { RETIRED_KEY_LIFETIME_MS, rotationDueAt, type KeyTimeline, type RotationTiming } from './timing.js';
 import type { KeyMetadata, KeyStatus, SigningKey } from './types.js';
 
 export interface KeyManagerOptions {
+  /** SIGNING_ALG: the algorithm of new installations, and of the next key after a change. */
   readonly signingAlg: SigningAlgorithm;
+  readonly timing: RotationTiming;
 }
 
-/** Owns the signing keys: creates them, decrypts them into a KeyRing, and changes their states. */
+export interface KeyManagerDependencies {
+  readonly store: KeyStore;
+  readonly keyEncryptionKey: Buffer;
+  /** Tells the other instances to reread the keys. */
+  readonly changes: ChangeFeed;
+  readonly audit: AuditTrail;
+  readonly logger: Logger;
+}
+
+type RotationReason = 'manual' | 'scheduled' | 'algorithm_change';
+
+interface Rotation {
+  readonly activated: StoredKeyRow;
+  readonly retiredKid: string;
+  readonly nextKid: string;
+  readonly reason: RotationReason;
+}
+
+export type RingListener = (ring: KeyRing) => void;
+
+/**
+ * Owns the signing keys: creates them, moves them through next -> active -> retired -> deleted, and
+ * keeps this instance's KeyRing in step with the database. Every state change happens under the key
+ * lock after rereading the rows, so however many instances try, a given rotation happens once.
+ */
 export class KeyManager {
   private ring: KeyRing | undefined;
+  private ringFingerprint = '';
+  /** Loads run one after another, so an older read never replaces a newer ring. */
+  private loading: Promise<unknown> = Promise.resolve();
+  private readonly listeners: RingListener[] = [];
 
   constructor(
-    private readonly store: KeyStore,
-    private readonly keyEncryptionKey: Buffer,
+    private readonly deps: KeyManagerDependencies,
     private readonly options: KeyManagerOptions,
-    private readonly logger: Logger,
   ) {}
 
-  /** Makes sure an active and a next key exist; safe when several instances start at once. */
+  /**
+   * Makes sure an active and a next key exist, and that the next key has the configured algorithm:
+   * after a SIGNING_ALG change the unused next key is replaced, and the normal schedule activates its
+   * successor once it has been published long enough. Safe when several instances start at once.
+   */
   async initialize(): Promise<void> {
-    await this.store.withLock(async (trx) => {
-      const rows = await this.store.list(trx);
+    const alg = this.options.signingAlg;
+    await this.deps.store.withLock(async (trx, now) => {
+      const rows = await this.deps.store.list(trx);
       if (!rows.some((row) => row.status === 'active')) {
-        await this.createKey(trx, 'active');
-        this.logger.info({ alg: this.options.signingAlg }, 'created the first signing key');
+        await this.createKey(trx, 'active', alg, now);
+        this.deps.logger.info({ alg }, 'created the first signing key');
       }
-      if (!rows.some((row) => row.status === 'next')) await this.createKey(trx, 'next');
+      const next = rows.find((row) => row.status === 'next');
+      if (next && next.alg !== alg) {
+        // It has never signed anything, so no token depends on it.
+        await this.deps.store.delete(trx, next.kid);
+        this.deps.logger.info({ replaced: next.kid, from: next.alg, to: alg }, 'SIGNING_ALG changed: replaced the next signing key');
+      }
+      if (!next || next.alg !== alg) await this.createKey(trx, 'next', alg, now);
     });
-  }
-
-  /** Reads and decrypts every stored key into a new ring; throws KeyEncryptionKeyError on a wrong key. */
-  async reload(): Promise<KeyRing> {
-    const rows = await this.store.list();
-    this.ring = new KeyRing(rows.map((row) => this.decrypt(row)));
-    return this.ring;
   }
 
   current(): KeyRing {
-    if (!this.ring) throw new Error('KeyManager.reload() must run before keys are used');
+    if (!this.ring) throw new Error('KeyManager.refresh() must run before keys are used');
     return this.ring;
   }
 
-  metadata(): KeyMetadata[] {
-    return this.current().keys.map(toMetadata);
+  /** Called with every new ring, e.g. to rebuild what publishes the JWKS. */
+  onChange(listener: RingListener): void {
+    this.listeners.push(listener);
   }
 
-  private async createKey(trx: Knex, status: KeyStatus): Promise<void> {
-    const generated = await generateSigningKey(this.options.signingAlg);
+  /** Rereads the keys and replaces the ring if they changed; throws KeyEncryptionKeyError on a wrong key. */
+  refresh(): Promise<KeyRing> {
+    const load = this.loading.then(
+      () => this.load(),
+      () => this.load(),
+    );
+    this.loading = load.catch(() => undefined);
+    return load;
+  }
+
+  /** Public metadata of every stored key, as the database has it now. */
+  async list(): Promise<KeyMetadata[]> {
+    return (await this.deps.store.list()).map(toMetadata);
+  }
+
+  /**
+   * Rotates now, on request. The next key must already have been published long enough; otherwise
+   * verifiers holding a cached JWKS could not verify its tokens, so this refuses (409) and says when to
+   * retry, instead of rotating unsafely or holding the request open for minutes.
+   */
+  async rotate(actor: Actor): Promise<KeyMetadata> {
+    const { minNextKeyAgeMs, jwksMaxAgeSeconds } = this.options.timing;
+    const rotation = await this.deps.store.withLock(async (trx, now) => {
+      const rows = await this.deps.store.list(trx);
+      const next = rows.find((row) => row.status === 'next');
+      const readyAt = next ? next.created_at.getTime() + minNextKeyAgeMs : now.getTime();
+      if (readyAt > now.getTime()) {
+        throw new ConflictError(
+          `the next signing key was published ${Math.floor((now.getTime() - next!.created_at.getTime()) / 1000)} s ago and verifiers may cache the JWKS for ${jwksMaxAgeSeconds} s: ` +
+            `it may sign from ${new Date(readyAt).toISOString()} on; retry in ${Math.ceil((readyAt - now.getTime()) / 1000)} s`,
+        );
+      }
+      return this.promote(trx, rows, now, 'manual');
+    });
+    await this.announce(rotation, actor);
+    return toMetadata(rotation.activated);
+  }
+
+  /** One poll: follows changes made elsewhere, then performs a rotation or a removal that is due. */
+  async maintain(): Promise<void> {
+    await this.refresh();
+    await this.rotateIfDue();
+    await this.removeExpired();
+  }
+
+  private async rotateIfDue(): Promise<void> {
+    // The ring in memory only says whether to look; the decision is taken again under the lock.
+    if (!isDue(this.current().keys, this.options.timing, Date.now())) return;
+    const rotation = await this.deps.store.withLock(async (trx, now) => {
+      const rows = await this.deps.store.list(trx);
+      if (!isDue(rows.map(timelineOf), this.options.timing, now.getTime())) return null;
+      const active = rows.find((row) => row.status === 'active');
+      const next = rows.find((row) => row.status === 'next');
+      return this.promote(trx, rows, now, active?.alg === next?.alg ? 'scheduled' : 'algorithm_change');
+    });
+    if (rotation) await this.announce(rotation, SYSTEM_ACTOR);
+  }
+
+  /** Deletes retired keys whose tokens have all expired, which also takes them out of the JWKS. */
+  private async removeExpired(): Promise<void> {
+    const now = Date.now();
+    if (!this.current().keys.some((key) => key.status === 'retired' && key.expiresAt !== null && key.expiresAt.getTime() <= now)) return;
+    const kids = await this.deps.store.withLock((trx, lockedNow) => this.deps.store.deleteExpired(trx, lockedNow));
+    if (!kids.length) return;
+    await this.refreshAndNotify();
+    for (const kid of kids) this.deps.audit.record({ type: 'key.deleted', actor: SYSTEM_ACTOR.clientId, details: { kid, reason: 'expired' } });
+    this.deps.logger.info({ kids }, 'deleted retired signing keys whose tokens have expired');
+  }
+
+  private async promote(trx: Knex, rows: StoredKeyRow[], now: Date, reason: RotationReason): Promise<Rotation> {
+    const active = rows.find((row) => row.status === 'active');
+    const next = rows.find((row) => row.status === 'next');
+    if (!active || !next) throw new Error('the key store lacks an active or a next key; initialize() creates them');
+    // In this order, so the unique index sees at most one active key at every statement.
+    await this.deps.store.update(trx, active.kid, { status: 'retired', retired_at: now, expires_at: new Date(now.getTime() + RETIRED_KEY_LIFETIME_MS) });
+    await this.deps.store.update(trx, next.kid, { status: 'active', activated_at: now });
+    // The successor keeps the algorithm of the keys in use, so an instance still running with an old
+    // SIGNING_ALG does not undo a change; SIGNING_ALG itself is applied by initialize().
+    const nextKid = await this.createKey(trx, 'next', next.alg, now);
+    return { activated: { ...next, status: 'active', activated_at: now }, retiredKid: active.kid, nextKid, reason };
+  }
+
+  /** This instance signs with the new key before the caller hears of it; the others follow the notice. */
+  private async announce(rotation: Rotation, actor: Actor): Promise<void> {
+    const { activated, retiredKid, nextKid, reason } = rotation;
+    await this.refreshAndNotify();
+    this.deps.audit.record({
+      type: 'key.rotated',
+      actor: actor.clientId,
+      ip: actor.ip,
+      request_id: actor.requestId,
+      details: { kid: activated.kid, alg: activated.alg, retired_kid: retiredKid, next_kid: nextKid, reason },
+    });
+    this.deps.logger.info({ kid: activated.kid, alg: activated.alg, retired_kid: retiredKid, next_kid: nextKid, reason }, 'rotated the signing key');
+  }
+
+  /**
+   * After a committed change: a failed reread here is logged rather than thrown, because the change did
+   * happen and the next poll picks it up.
+   */
+  private async refreshAndNotify(): Promise<void> {
+    await this.refresh().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not reread the signing keys after a change'));
+    await this.deps.changes.publish({ type: 'keys' });
+  }
+
+  private async load(): Promise<KeyRing> {
+    const rows = await this.deps.store.list();
+    const fingerprint = rows.map((row) => [row.kid, row.status, row.created_at.getTime(), row.activated_at?.getTime(), row.expires_at?.getTime()].join(':')).join(',');
+    if (this.ring && fingerprint === this.ringFingerprint) return this.ring;
+    const ring = new KeyRing(rows.map((row) => this.decrypt(row)));
+    this.ring = ring;
+    this.ringFingerprint = fingerprint;
+    for (const listener of this.listeners) {
+      try {
+        listener(ring);
+      } catch (error) {
+        this.deps.logger.error({ err: error }, 'a key ring listener failed');
+      }
+    }
+    return ring;
+  }
+
+  private async createKey(trx: Knex, status: KeyStatus, alg: SigningAlgorithm, now: Date): Promise<string> {
+    const generated = await generateSigningKey(alg);
     const pkcs8 = generated.privateKey.export({ format: 'der', type: 'pkcs8' });
-    await this.store.insert(trx, {
+    await this.deps.store.insert(trx, {
       kid: generated.kid,
-      alg: this.options.signingAlg,
+      alg,
       status,
       public_jwk: generated.publicJwk,
-      private_key_ciphertext: sealPrivateKey(this.keyEncryptionKey, generated.kid, pkcs8),
-      ...(status === 'active' ? { activated_at: new Date() } : {}),
+      private_key_ciphertext: sealPrivateKey(this.deps.keyEncryptionKey, generated.kid, pkcs8),
+      created_at: now,
+      activated_at: status === 'active' ? now : null,
     });
+    return generated.kid;
   }
 
   private decrypt(row: StoredKeyRow): SigningKey {
     const privateKey = createPrivateKey({
-      key: openPrivateKey(this.keyEncryptionKey, row.kid, row.private_key_ciphertext),
+      key: openPrivateKey(this.deps.keyEncryptionKey, row.kid, row.private_key_ciphertext),
       format: 'der',
       type: 'pkcs8',
     });
@@ -85,18 +247,27 @@ export class KeyManager {
   }
 }
 
+function isDue(keys: readonly KeyTimeline[], timing: RotationTiming, now: number): boolean {
+  const dueAt = rotationDueAt(keys, timing);
+  return dueAt !== null && dueAt.getTime() <= now;
+}
+
+function timelineOf(row: StoredKeyRow): KeyTimeline {
+  return { status: row.status, alg: row.alg, createdAt: row.created_at, activatedAt: row.activated_at };
+}
+
 function iso(date: Date | null): string | null {
   return date ? date.toISOString() : null;
 }
 
-export function toMetadata(key: SigningKey): KeyMetadata {
+export function toMetadata(row: StoredKeyRow): KeyMetadata {
   return {
-    kid: key.kid,
-    alg: key.alg,
-    status: key.status,
-    created_at: key.createdAt.toISOString(),
-    activated_at: iso(key.activatedAt),
-    retired_at: iso(key.retiredAt),
-    expires_at: iso(key.expiresAt),
+    kid: row.kid,
+    alg: row.alg,
+    status: row.status,
+    created_at: row.created_at.toISOString(),
+    activated_at: iso(row.activated_at),
+    retired_at: iso(row.retired_at),
+    expires_at: iso(row.expires_at),
   };
 }

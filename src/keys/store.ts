@@ -22,11 +22,16 @@ const KEY_LOCK_ID = 7_290_418;
 export class KeyStore {
   constructor(private readonly db: Knex) {}
 
-  /** Runs `work` in a transaction holding the key lock, so concurrent instances change keys one at a time. */
-  async withLock<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a transaction holding the key lock, so concurrent instances change keys one at a
+   * time. `now` is the database clock once the lock is held: every instance decides and stamps key
+   * changes with the same clock, whatever its own says.
+   */
+  async withLock<T>(work: (trx: Knex.Transaction, now: Date) => Promise<T>): Promise<T> {
     return this.db.transaction(async (trx) => {
       await trx.raw('select pg_advisory_xact_lock(?)', [KEY_LOCK_ID]);
-      return work(trx);
+      const { rows } = (await trx.raw('select clock_timestamp() as now')) as { rows: [{ now: Date | string }] };
+      return work(trx, new Date(rows[0].now));
     });
   }
 
@@ -38,7 +43,7 @@ export class KeyStore {
     return Boolean(await this.db(TABLE).first('kid'));
   }
 
-  async insert(trx: Knex, row: Pick<StoredKeyRow, 'kid' | 'alg' | 'status' | 'public_jwk' | 'private_key_ciphertext'> & { activated_at?: Date }): Promise<void> {
+  async insert(trx: Knex, row: Pick<StoredKeyRow, 'kid' | 'alg' | 'status' | 'public_jwk' | 'private_key_ciphertext' | 'created_at' | 'activated_at'>): Promise<void> {
     await trx(TABLE).insert({ ...row, public_jwk: JSON.stringify(row.public_jwk) });
   }
 
@@ -46,7 +51,13 @@ export class KeyStore {
     await trx(TABLE).where({ kid }).update(changes);
   }
 
-  async deleteExpired(trx: Knex, now: Date): Promise<number> {
-    return trx(TABLE).where('status', 'retired').andWhere('expires_at', '<', now).delete();
+  async delete(trx: Knex, kid: string): Promise<void> {
+    await trx(TABLE).where({ kid }).delete();
+  }
+
+  /** Deletes retired keys whose last token has expired; returns their kids. */
+  async deleteExpired(trx: Knex, now: Date): Promise<string[]> {
+    const rows: { kid: string }[] = await trx(TABLE).where('status', 'retired').andWhere('expires_at', '<=', now).delete(['kid']);
+    return rows.map((row) => row.kid);
   }
 }

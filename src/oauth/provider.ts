@@ -131,9 +131,13 @@ export function buildProvider(ring: KeyRing, options: ProviderOptions): Provider
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * oidc-provider takes its keys at construction. When keys change, a new Provider is built beside the old
+ * oidc-provider takes its keys at construction and offers no supported way to change them later. When
+ * the key ring changes (a rotation here or on another instance), a new Provider is built beside the old
  * one and this switch swaps the handler in a single assignment: requests already inside the old provider
- * finish there, every later request reaches the new one, and none is dropped.
+ * finish there, every later request reaches the new one, and none is dropped. The alternatives were
+ * worse: patching a live Provider's keystore depends on its internals, and a restart drops connections.
+ * A Provider holds no timers or connections (its adapter is stateless), so the old one is simply
+ * garbage once its last request ends; building one takes milliseconds and happens once per key change.
  */
 export class ProviderSwitch {
   private handler: RequestHandler;

@@ -40,7 +40,7 @@ export class LocalChangeFeed implements ChangeFeed {
 export class RedisChangeFeed implements ChangeFeed {
   private readonly subscriber: Redis;
   private readonly listeners: ChangeListener[] = [];
-  /** Tells this feed's own notices apart. Not the pid: containers on different hosts often share one (pid 1). */
+  /** Tells this feed's own notices apart: per feed, not per pid (containers on different hosts often share pid 1, and tests run several applications in one process). */
   private readonly origin = randomUUID();
 
   constructor(

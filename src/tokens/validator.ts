@@ -1,4 +1,5 @@
 import type { ClientLookup } from '../clients/lookup.js';
+import { CLOCK_SKEW_SECONDS } from '../config/config.js';
 import type { KeyManager } from '../keys/service.js';
 import type { SessionStore } from '../sessions/types.js';
 import { verifyCompact } from './jws.js';
@@ -8,9 +9,6 @@ export interface AccessTokenValidatorOptions {
   readonly issuer: string;
   readonly audience: string;
 }
-
-/** Tolerated clock difference for `iat`, in seconds. */
-const CLOCK_SKEW_SECONDS = 60;
 
 function hasClaimTypes(payload: Record<string, unknown>): payload is Record<string, unknown> & AccessTokenClaims {
   const strings = ['iss', 'sub', 'client_id', 'aud', 'scope', 'role', 'jti'] as const;

@@ -42,24 +42,31 @@ export function temporaryDirectory(prefix: string): string {
  */
 export async function startTestServer(env: Environment = {}): Promise<TestServer> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const keysDir = temporaryDirectory('keys');
-  // Embedded servers get their own database directory, so test files running in parallel never share one.
-  const dataDir = env.DATABASE_URL || env.DATA_DIR ? undefined : temporaryDirectory('data');
+  // Embedded data never lands in the working directory, where test files would share it.
+  const ownDirectories = [temporaryDirectory('keys'), temporaryDirectory('data')] as const;
+  const removeOwnDirectories = () => ownDirectories.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
   const config = loadConfig({
-    ...(dataDir ? { DATA_DIR: dataDir } : {}),
     PORT: String(port),
     ISSUER: `http://127.0.0.1:${port}`,
     INITIAL_ADMIN_CLIENT_ID: ADMIN_CLIENT_ID,
     INITIAL_ADMIN_CLIENT_SECRET: ADMIN_CLIENT_SECRET,
     KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
-    KEYS_DIR: keysDir,
+    KEYS_DIR: ownDirectories[0],
+    DATA_DIR: ownDirectories[1],
     LOG_LEVEL: 'silent',
     ...env,
   });
   const logger = createLogger(config.logLevel);
   const db = openDatabase(config);
-  await prepareDeployment(db, config, logger, () => undefined);
-  const app = await createApplication(config, logger, db);
+  let app: Application;
+  try {
+    await prepareDeployment(db, config, logger, () => undefined);
+    app = await createApplication(config, logger, db);
+  } catch (error) {
+    await db.destroy();
+    removeOwnDirectories();
+    throw error;
+  }
   const running = await listen(app, port);
   return {
     url: `http://127.0.0.1:${port}`,
@@ -68,7 +75,7 @@ export async function startTestServer(env: Environment = {}): Promise<TestServer
     running,
     async stop() {
       await running.stop();
-      for (const dir of [keysDir, dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+      removeOwnDirectories();
     },
   };
 }
