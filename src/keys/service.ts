@@ -37,7 +37,7 @@ interface Rotation {
   readonly reason: RotationReason;
 }
 
-export type RingListener = (ring: KeyRing) => void;
+type RingListener = (ring: KeyRing) => void;
 
 /**
  * Owns the signing keys: creates them, moves them through next -> active -> retired -> deleted, and
@@ -260,7 +260,7 @@ function iso(date: Date | null): string | null {
   return date ? date.toISOString() : null;
 }
 
-export function toMetadata(row: StoredKeyRow): KeyMetadata {
+function toMetadata(row: StoredKeyRow): KeyMetadata {
   return {
     kid: row.kid,
     alg: row.alg,

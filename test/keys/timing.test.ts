@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config/config.js';
 import { RETIRED_KEY_LIFETIME_MS, rotationDueAt, rotationTiming, type KeyTimeline } from '../../src/keys/timing.js';
 
 const SECOND = 1000;
@@ -45,5 +46,17 @@ describe('when a rotation is due', () => {
 
   it('never comes without a next key', () => {
     expect(rotationDueAt([active], timing)).toBeNull();
+  });
+});
+
+describe('KEY_ROTATION_INTERVAL', () => {
+  it('defaults to 30 days and reads durations', () => {
+    expect(loadConfig({}).keyRotationIntervalMs).toBe(30 * DAY);
+    expect(loadConfig({ KEY_ROTATION_INTERVAL: '90s' }).keyRotationIntervalMs).toBe(90 * SECOND);
+    expect(loadConfig({ KEY_ROTATION_INTERVAL: '12h' }).keyRotationIntervalMs).toBe(12 * 3600 * SECOND);
+  });
+
+  it.each(['soon', '30', '500ms', '400d'])('refuses %s, naming the variable', (value) => {
+    expect(() => loadConfig({ KEY_ROTATION_INTERVAL: value })).toThrow(/^KEY_ROTATION_INTERVAL: expected a duration/);
   });
 });
