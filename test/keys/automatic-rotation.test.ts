@@ -3,7 +3,7 @@ import { rotationTiming } from '../../src/keys/timing.js';
 import { fetchJwks, keyRows, kidOf, signingKid } from '../support/keys.js';
 import { adminToken, api } from '../support/oauth.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { ADMIN_CLIENT_ID, startTestServer, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 
 const INTERVAL_MS = 3_000;
@@ -44,7 +44,7 @@ describe('automatic rotation with KEY_ROTATION_INTERVAL=3s on two instances', ()
     }
 
     const { payload } = await jwtVerify(firstToken, createRemoteJWKSet(new URL(`${b.url}/jwks`)), { issuer: a.config.issuer, algorithms: ['ES256'] });
-    expect(payload.sub).toBe('test-admin');
+    expect(payload.sub).toBe(ADMIN_CLIENT_ID);
     expect((await api(b.url, firstToken, 'GET', '/keys')).status).toBe(200);
 
     const newToken = await adminToken(b.url);

@@ -9,7 +9,7 @@ import { LocalChangeFeed } from '../../src/sync/change-feed.js';
 import { ageNextKey, fetchJwks, KEY_METADATA_FIELDS, keyRows, kidOf, PRIVATE_JWK_MEMBERS, signingKid } from '../support/keys.js';
 import { adminToken, api, createClient, requestToken } from '../support/oauth.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { ADMIN_CLIENT_ID, startTestServer, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 
 /** The issue's bound for every instance to sign with a new key. */
@@ -114,7 +114,7 @@ describe('keys shared by two instances on one Postgres and Redis', () => {
     expect(jwks.kids).toContain(kidOf(oldToken));
     for (const [server, token] of [[b, oldToken], [a, oldTokenFromB]] as const) {
       const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${server.url}/jwks`)), { issuer: server.config.issuer, typ: 'at+jwt' });
-      expect(payload.client_id).toBe('test-admin');
+      expect(payload.client_id).toBe(ADMIN_CLIENT_ID);
     }
 
     const items = await listKeys(b, oldToken);

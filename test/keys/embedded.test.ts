@@ -4,7 +4,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { KEY_FILE_NAME } from '../../src/keys/key-encryption-key.js';
 import { ageNextKey, fetchJwks, keyRows, kidOf, signingKid } from '../support/keys.js';
 import { adminToken, api } from '../support/oauth.js';
-import { startTestServer, temporaryDirectory, type TestServer } from '../support/server.js';
+import { ADMIN_CLIENT_ID, startTestServer, temporaryDirectory, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 
 /** The default interval polls every 5 s. */
@@ -56,7 +56,7 @@ describe('signing keys in the embedded default (PGlite, file key-encryption key)
     expect((await fetchJwks(restarted.url)).kids).toEqual(kidsBefore);
     expect(await signingKid(restarted.url)).toBe(signingBefore);
     const { payload } = await jwtVerify(tokenBeforeRotation, createRemoteJWKSet(new URL(`${restarted.url}/jwks`)), { issuer: restarted.config.issuer });
-    expect(payload.sub).toBe('test-admin');
+    expect(payload.sub).toBe(ADMIN_CLIENT_ID);
   });
 
   it('moves to a new SIGNING_ALG through the normal states', async () => {
