@@ -4,7 +4,7 @@ import { fetchJwks, keyRows, kidOf, signingKid } from '../support/keys.js';
 import { adminToken, api } from '../support/oauth.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 import { ADMIN_CLIENT_ID, startTestServer, type TestServer } from '../support/server.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../support/poll.js';
 
 const INTERVAL_MS = 3_000;
 

@@ -10,7 +10,7 @@ import { ageNextKey, fetchJwks, KEY_METADATA_FIELDS, keyRows, kidOf, PRIVATE_JWK
 import { adminToken, api, createClient, requestToken } from '../support/oauth.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 import { ADMIN_CLIENT_ID, startTestServer, type TestServer } from '../support/server.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../support/poll.js';
 
 /** The bound for every instance to sign with a new key. */
 const FOLLOW_WITHIN_MS = 5_000;

@@ -5,7 +5,7 @@ import { KEY_FILE_NAME } from '../../src/keys/key-encryption-key.js';
 import { ageNextKey, fetchJwks, keyRows, kidOf, signingKid } from '../support/keys.js';
 import { adminToken, api } from '../support/oauth.js';
 import { ADMIN_CLIENT_ID, startTestServer, temporaryDirectory, type TestServer } from '../support/server.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../support/poll.js';
 
 /** The default interval polls every 5 s. */
 const POLL_WITHIN_MS = 8_000;
