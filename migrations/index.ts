@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import * as apiClients from './20261124_001_api_clients.js';
 import * as signingKeys from './20261124_002_signing_keys.js';
+import * as organizations from './20261201_001_organizations.js';
+import * as roles from './20261201_002_roles.js';
+import * as platformSettings from './20261201_003_platform_settings.js';
 
 export interface Migration {
   readonly name: string;
@@ -12,4 +15,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { name: '20261124_001_api_clients', ...apiClients },
   { name: '20261124_002_signing_keys', ...signingKeys },
+  { name: '20261201_001_organizations', ...organizations },
+  { name: '20261201_002_roles', ...roles },
+  { name: '20261201_003_platform_settings', ...platformSettings },
 ];

@@ -1,18 +1,24 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
-import { API_PREFIX, buildAdminApp } from './admin/app.js';
+import { API_PREFIX, buildAdminApi } from './admin/app.js';
+import type { MountedRoute } from './admin/route-spec.js';
 import { LogAuditTrail } from './audit/log-trail.js';
+import type { AuditTrail } from './audit/types.js';
 import { ensureInitialAdmin } from './clients/initial-admin.js';
 import { LastUsedRecorder } from './clients/last-used.js';
 import { ClientLookup } from './clients/lookup.js';
+import { clientRoutes } from './clients/routes.js';
 import { ClientService } from './clients/service.js';
 import { ClientStore } from './clients/store.js';
 import type { Config } from './config/config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { LOCKS, withStartupLock } from './db/locks.js';
 import { migrateToLatest } from './db/migrate.js';
+import { transactional } from './db/transaction.js';
+import { createDocsHandler, DOCS_PATH } from './docs/swagger-ui.js';
 import { SECURITY_HEADERS } from './http/security-headers.js';
 import { openKeyManager } from './keys/open.js';
+import { keyRoutes } from './keys/routes.js';
 import { KeyScheduler } from './keys/scheduler.js';
 import type { KeyManager } from './keys/service.js';
 import { rotationTiming } from './keys/timing.js';
@@ -23,17 +29,34 @@ import { buildProvider, ProviderSwitch } from './oauth/provider.js';
 import { createRevocationEndpoint } from './oauth/revocation-endpoint.js';
 import { createTokenEndpoint } from './oauth/token-endpoint.js';
 import type { Logger } from './observability/logger.js';
+import { organizationRoutes } from './organizations/routes.js';
+import { OrganizationService } from './organizations/service.js';
+import { OrganizationStore } from './organizations/store.js';
 import { RoleCatalog } from './roles/catalog.js';
+import { roleRoutes } from './roles/routes.js';
+import { RoleService } from './roles/service.js';
+import { RoleStore } from './roles/store.js';
 import { MemorySessionStore } from './sessions/memory-store.js';
 import { connectRedis, RedisSessionStore } from './sessions/redis-store.js';
+import { sessionRoutes } from './sessions/routes.js';
 import { SessionService } from './sessions/service.js';
 import type { SessionStore } from './sessions/types.js';
+import { ApiSwitch } from './settings/api-switch.js';
+import { settingsRoutes } from './settings/routes.js';
+import { SettingsService } from './settings/service.js';
+import { SettingsStore } from './settings/store.js';
 import { LocalChangeFeed, RedisChangeFeed, type ChangeFeed } from './sync/change-feed.js';
 import { TokenIssuer } from './tokens/issuer.js';
 import { AccessTokenValidator } from './tokens/validator.js';
 
 /** How long a cached client keeps serving past its TTL while Postgres does not answer. */
 const CLIENT_STALE_IF_ERROR_MS = 60_000;
+
+/**
+ * How old the in-memory roles and API switches may grow before a reload. Changes reach every instance
+ * at once through the change feed; this only bounds staleness when a notice is lost.
+ */
+const POLICY_SNAPSHOT_TTL_MS = 5_000;
 
 export interface Application {
   readonly handler: RequestListener;
@@ -43,7 +66,41 @@ export interface Application {
   readonly clients: ClientService;
   /** Writes what is batched in memory (last_used_at, audit events) now instead of at the next interval. */
   flush(): Promise<void>;
+  /** Every route the admin API serves, for checking that its OpenAPI document covers them. */
+  readonly adminRoutes: readonly MountedRoute[];
   close(): Promise<void>;
+}
+
+export interface DomainServices {
+  readonly clientStore: ClientStore;
+  readonly roleStore: RoleStore;
+  readonly organizationStore: OrganizationStore;
+  readonly settingsStore: SettingsStore;
+  readonly clients: ClientService;
+  readonly roles: RoleService;
+  readonly organizations: OrganizationService;
+  readonly settings: SettingsService;
+}
+
+/** The stores and the services with the rules, as the admin API and the CLI use them. */
+export function buildDomainServices(db: Database, sessions: SessionStore, changes: ChangeFeed, audit: AuditTrail, logger: Logger): DomainServices {
+  const inTransaction = transactional(db);
+  const clientStore = new ClientStore(db);
+  const roleStore = new RoleStore(db);
+  const organizationStore = new OrganizationStore(db);
+  const settingsStore = new SettingsStore(db);
+  const roles = new RoleService(roleStore, clientStore, inTransaction, changes, audit);
+  const clients = new ClientService(clientStore, roles, inTransaction, sessions, changes, audit, logger);
+  return {
+    clientStore,
+    roleStore,
+    organizationStore,
+    settingsStore,
+    clients,
+    roles,
+    organizations: new OrganizationService(organizationStore, clients, inTransaction, changes, audit),
+    settings: new SettingsService(settingsStore, changes, audit),
+  };
 }
 
 /**
@@ -58,8 +115,8 @@ export async function prepareDeployment(db: Database, config: Config, logger: Lo
     const audit = new LogAuditTrail(logger);
     await openKeyManager(db, config, { changes, audit, logger }, true);
     const sessions = new MemorySessionStore();
-    const service = new ClientService(new ClientStore(db), new RoleCatalog(), sessions, changes, audit, logger);
-    await ensureInitialAdmin(service, config, logger, print);
+    const { clients } = buildDomainServices(db, sessions, changes, audit, logger);
+    await ensureInitialAdmin(clients, config, logger, print);
     await sessions.close();
   });
 }
@@ -88,31 +145,47 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   const audit = new LogAuditTrail(logger);
   const keys = await openKeyManager(db, config, { changes, audit, logger }, false);
   const timing = rotationTiming(config.keyRotationIntervalMs);
-  const roles = new RoleCatalog();
-  const clientStore = new ClientStore(db);
-  const clientLookup = new ClientLookup(clientStore, { ttlMs: config.clientCacheTtlMs, staleIfErrorMs: CLIENT_STALE_IF_ERROR_MS }, changes);
-  const clients = new ClientService(clientStore, roles, sessions, changes, audit, logger);
-  const lastUsed = new LastUsedRecorder(clientStore, logger);
+  const services = buildDomainServices(db, sessions, changes, audit, logger);
+  const roles = new RoleCatalog(services.roleStore, changes, logger, { ttlMs: POLICY_SNAPSHOT_TTL_MS });
+  const apiSwitch = new ApiSwitch(services.settingsStore, services.organizationStore, changes, logger, { ttlMs: POLICY_SNAPSHOT_TTL_MS });
+  await Promise.all([roles.initialize(), apiSwitch.initialize()]);
+  const clientLookup = new ClientLookup(services.clientStore, { ttlMs: config.clientCacheTtlMs, staleIfErrorMs: CLIENT_STALE_IF_ERROR_MS }, changes);
+  const lastUsed = new LastUsedRecorder(services.clientStore, logger);
   const tokenOptions = { issuer: config.issuer, audience: config.tokenAudience };
   const issuer = new TokenIssuer(keys, sessions, { ...tokenOptions, maxSessionsPerClient: config.maxSessionsPerClient });
-  const validator = new AccessTokenValidator(keys, sessions, clientLookup, tokenOptions);
+  const validator = new AccessTokenValidator(keys, sessions, clientLookup, apiSwitch, tokenOptions);
 
-  const sessionService = new SessionService(sessions, clients, audit);
+  const sessionService = new SessionService(sessions, services.clients, audit);
 
   const endpointContext = { audit, trustedProxyHops: config.trustedProxyHops, logger };
   const oauthEndpoints = new Map<string, OAuthEndpoint>([
-    [OAUTH_PATHS.token, createTokenEndpoint({ ...endpointContext, clients: clientLookup, roles, issuer, lastUsed })],
+    [OAUTH_PATHS.token, createTokenEndpoint({ ...endpointContext, clients: clientLookup, roles, apiSwitch, issuer, lastUsed })],
     [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, clients: clientLookup, roles, validator })],
     [OAUTH_PATHS.revocation, createRevocationEndpoint({ ...endpointContext, clients: clientLookup, validator, sessions: sessionService })],
   ]);
-  const admin = buildAdminApp({ validator, clients, sessions: sessionService, keys, logger, trustedProxyHops: config.trustedProxyHops, issuer: config.issuer }).callback();
+  const adminApi = buildAdminApi({
+    validator,
+    routes: [
+      ...clientRoutes(services.clients, config.issuer),
+      ...sessionRoutes(sessionService),
+      ...organizationRoutes(services.organizations),
+      ...roleRoutes(services.roles),
+      ...settingsRoutes(services.settings),
+      ...keyRoutes(keys),
+    ],
+    issuer: config.issuer,
+    logger,
+    trustedProxyHops: config.trustedProxyHops,
+  });
+  const admin = adminApi.app.callback();
+  const docs = createDocsHandler({ openApiPath: `${API_PREFIX}/openapi.json`, issuer: config.issuer });
   const providers = new ProviderSwitch(
     (ring) =>
       buildProvider(ring, {
         issuer: config.issuer,
         trustedProxyHops: config.trustedProxyHops,
         jwksMaxAgeSeconds: timing.jwksMaxAgeSeconds,
-        scopesSupported: async () => [...new Set((await roles.list()).flatMap((role) => role.scopes))],
+        scopesSupported: async () => [...new Set(roles.list().flatMap((role) => role.scopes))],
       }),
     keys.current(),
   );
@@ -131,6 +204,10 @@ export async function createApplication(config: Config, logger: Logger, db: Data
       void admin(req, res);
       return;
     }
+    if (path === DOCS_PATH || path.startsWith(`${DOCS_PATH}/`)) {
+      docs(req, res);
+      return;
+    }
     if (path === OAUTH_PATHS.authorizationServerMetadata) req.url = OAUTH_PATHS.openidConfiguration;
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     providers.handle(req, res);
@@ -141,7 +218,8 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     db,
     keys,
     sessions,
-    clients,
+    clients: services.clients,
+    adminRoutes: adminApi.mountedRoutes,
     async flush() {
       await lastUsed.flush();
       await audit.flush();

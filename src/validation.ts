@@ -12,3 +12,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
     })),
   );
 }
+
+/** A PATCH body must change something; documented as `minProperties: 1` so the OpenAPI document says so too. */
+export function atLeastOneField<S extends z.ZodObject>(schema: S): S {
+  return schema.refine((patch) => Object.keys(patch).length > 0, { message: 'at least one field is required' }).meta({ minProperties: 1 });
+}

@@ -1,33 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
-import type { ClientService } from '../clients/service.js';
-import { registerClientRoutes } from '../clients/routes.js';
 import { NotFoundError } from '../errors.js';
 import { clientIp } from '../http/client-ip.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
-import { registerKeyRoutes } from '../keys/routes.js';
-import type { KeyManager } from '../keys/service.js';
 import type { Logger } from '../observability/logger.js';
-import { ADMIN_SCOPE } from '../roles/built-in.js';
-import { registerSessionRoutes } from '../sessions/routes.js';
-import type { SessionService } from '../sessions/service.js';
 import type { AccessTokenValidator } from '../tokens/validator.js';
-import { authenticateBearer, requireScope } from './authenticate.js';
+import { ADMIN_API_VERSION, SERVER_VERSION } from '../version.js';
+import { authenticateBearer } from './authenticate.js';
 import { jsonBody } from './json-body.js';
+import { metaRoutes } from './meta-routes.js';
+import { buildOpenApiDocument } from './openapi.js';
 import { problemMiddleware } from './problem.js';
+import { mountedRoutes, mountRoutes, type MountedRoute, type RouteSpec } from './route-spec.js';
 
 export const API_PREFIX = '/api/v1';
 
 export interface AdminDependencies {
   readonly validator: AccessTokenValidator;
-  readonly clients: ClientService;
-  readonly sessions: SessionService;
-  readonly keys: KeyManager;
+  /** Every domain's routes; /info and /openapi.json are added here. */
+  readonly routes: readonly RouteSpec[];
+  /** The token endpoint the OpenAPI security scheme points at lives here. */
+  readonly issuer: string;
   readonly logger: Logger;
   readonly trustedProxyHops: number;
-  /** For the credentials files the API hands out. */
-  readonly issuer: string;
+}
+
+export interface AdminApi {
+  readonly app: Koa;
+  /** What koa serves, for checking that the OpenAPI document covers every route. */
+  readonly mountedRoutes: readonly MountedRoute[];
 }
 
 /** A caller's X-Request-Id is kept when it is a sane token, so events correlate across systems. */
@@ -35,8 +37,8 @@ function requestIdOf(header: string): string {
   return /^[A-Za-z0-9._:-]{1,128}$/.test(header) ? header : randomUUID();
 }
 
-/** The admin API: JSON in, JSON or problem+json out, every route behind an admin access token. */
-export function buildAdminApp(deps: AdminDependencies): Koa {
+/** The admin API: JSON in, JSON or problem+json out; each route declares who may call it. */
+export function buildAdminApi(deps: AdminDependencies): AdminApi {
   const app = new Koa();
   app.use(async (ctx, next) => {
     ctx.state.requestId = requestIdOf(ctx.get('x-request-id'));
@@ -49,15 +51,18 @@ export function buildAdminApp(deps: AdminDependencies): Koa {
   app.use(problemMiddleware(deps.logger));
   app.use(jsonBody());
 
+  const routes: RouteSpec[] = [
+    ...deps.routes,
+    ...metaRoutes({ version: SERVER_VERSION, apiVersion: ADMIN_API_VERSION, openApiDocument: () => document }),
+  ];
+  // Built at startup, so a route whose schemas cannot be described stops the server, not a request.
+  const document = buildOpenApiDocument(routes, { issuer: deps.issuer, basePath: API_PREFIX, apiVersion: ADMIN_API_VERSION });
   const router = new Router({ prefix: API_PREFIX });
-  router.use(authenticateBearer(deps.validator), requireScope(ADMIN_SCOPE));
-  registerClientRoutes(router, deps.clients, deps.issuer);
-  registerSessionRoutes(router, deps.sessions);
-  registerKeyRoutes(router, deps.keys);
+  mountRoutes(router, routes, authenticateBearer(deps.validator));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   app.use(async (ctx) => {
     throw new NotFoundError(`no such endpoint: ${ctx.method} ${ctx.path}`);
   });
-  return app;
+  return { app, mountedRoutes: mountedRoutes(router) };
 }

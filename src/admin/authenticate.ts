@@ -1,5 +1,5 @@
 import type { Middleware, ParameterizedContext } from 'koa';
-import { ForbiddenError, UnauthenticatedError } from '../errors.js';
+import { UnauthenticatedError } from '../errors.js';
 import type { AccessTokenValidator } from '../tokens/validator.js';
 import type { Principal } from './principal.js';
 
@@ -16,6 +16,7 @@ export function authenticateBearer(validator: AccessTokenValidator): Middleware 
     if (!claims) throw new UnauthenticatedError('the access token is invalid, expired or revoked');
     ctx.state.principal = {
       clientId: claims.client_id,
+      organizationId: claims.org_id ?? null,
       role: claims.role,
       scopes: new Set(claims.scope.split(' ')),
       ip: ctx.state.clientIp ?? null,
@@ -29,11 +30,4 @@ export function principalOf(ctx: ParameterizedContext): Principal {
   const principal = ctx.state.principal as Principal | undefined;
   if (!principal) throw new UnauthenticatedError('not authenticated');
   return principal;
-}
-
-export function requireScope(scope: string): Middleware {
-  return async (ctx, next) => {
-    if (!principalOf(ctx).scopes.has(scope)) throw new ForbiddenError(`this endpoint requires the "${scope}" scope`);
-    await next();
-  };
 }

@@ -1,6 +1,9 @@
 import type { Actor } from '../actor.js';
 
-/** The caller of an admin endpoint, from its validated access token. */
+/**
+ * The caller of an admin endpoint, from its validated access token; `organizationId` is the token's
+ * `org_id` claim (null when it has none).
+ */
 export interface Principal extends Actor {
   readonly role: string;
   readonly scopes: ReadonlySet<string>;

@@ -1,19 +1,25 @@
 import type { Middleware } from 'koa';
+import { z } from 'zod';
 import { DependencyUnavailableError, DomainError, ValidationError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { SessionStoreUnavailableError } from '../sessions/types.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-export interface ProblemDetails {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  /** For 400s: every bad field, so a client can fix them all at once. */
-  errors?: { field: string; message: string }[];
-}
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  detail: z.string(),
+  instance: z.string(),
+  errors: z
+    .array(z.object({ field: z.string(), message: z.string() }))
+    .optional()
+    .describe('For 400s: every bad field, so a client can fix them all at once.'),
+});
+
+/** RFC 9457 problem details, as every admin error is answered. */
+export type ProblemDetails = z.output<typeof problemSchema>;
 
 /** 404/405/501 raised by the router itself. */
 class RoutingError extends DomainError {

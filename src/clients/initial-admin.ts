@@ -1,9 +1,8 @@
 import { BOOTSTRAP_ACTOR } from '../actor.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
+import { ADMIN_ROLE } from '../roles/built-in.js';
 import type { ClientService } from './service.js';
-
-const ADMIN_ROLE = 'admin';
 
 /**
  * When no admin client exists, creates one: with INITIAL_ADMIN_CLIENT_ID/SECRET when set, else with

@@ -1,13 +1,26 @@
-import type Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { principalOf } from '../admin/authenticate.js';
-import { parsePageQuery } from '../admin/pagination.js';
-import { envFileName, renderEnvFile, wantsEnvFile, type IssuedCredentials } from './env-file.js';
+import { named, type ResponseSpec, type RouteSpec } from '../admin/route-spec.js';
+import { parseInput } from '../validation.js';
+import { downloadQuerySchema, envFileName, envFileSchema, renderEnvFile, wantsEnvFile, type IssuedCredentials } from './env-file.js';
+import {
+  clientListQuerySchema,
+  clientPageSchema,
+  clientPathSchema,
+  clientSchema,
+  createClientSchema,
+  createdClientSchema,
+  rotatedSecretSchema,
+  rotateSecretSchema,
+  updateClientSchema,
+} from './schemas.js';
 import type { ClientService } from './service.js';
+
+const CLIENT = named('Client', clientSchema);
+const TAG = 'Clients';
 
 /** The JSON body, or with `?download=env` the same credentials as a .env attachment. */
 function answerWithCredentials(ctx: ParameterizedContext, body: IssuedCredentials, envFile: boolean, issuer: string): void {
-  ctx.set('Cache-Control', 'no-store');
   if (!envFile) {
     ctx.body = body;
     return;
@@ -17,35 +30,105 @@ function answerWithCredentials(ctx: ParameterizedContext, body: IssuedCredential
   ctx.body = renderEnvFile(body, issuer);
 }
 
-/** /api/v1/clients; the router's caller has already required the admin scope. */
-export function registerClientRoutes(router: Router, clients: ClientService, issuer: string): void {
-  router.post('/clients', async (ctx) => {
-    const envFile = wantsEnvFile(ctx.query);
-    const created = await clients.create(ctx.request.body, principalOf(ctx));
-    ctx.status = 201;
-    answerWithCredentials(ctx, created, envFile, issuer);
-  });
+/** A response carrying fresh credentials, as JSON or (`?download=env`) as a .env file. */
+function credentialsResponse(description: string, body: ResponseSpec['body']): ResponseSpec {
+  return { description, body, alternatives: { 'text/plain': envFileSchema } };
+}
 
-  router.get('/clients', async (ctx) => {
-    const { limit, cursor } = parsePageQuery(ctx.query);
-    ctx.body = await clients.list(limit, cursor);
-  });
-
-  router.get('/clients/:client_id', async (ctx) => {
-    ctx.body = await clients.get(ctx.params.client_id!);
-  });
-
-  router.patch('/clients/:client_id', async (ctx) => {
-    ctx.body = await clients.update(ctx.params.client_id!, ctx.request.body, principalOf(ctx));
-  });
-
-  router.delete('/clients/:client_id', async (ctx) => {
-    await clients.delete(ctx.params.client_id!, principalOf(ctx));
-    ctx.status = 204;
-  });
-
-  router.post('/clients/:client_id/secret', async (ctx) => {
-    const envFile = wantsEnvFile(ctx.query);
-    answerWithCredentials(ctx, await clients.rotateSecret(ctx.params.client_id!, ctx.request.body, principalOf(ctx)), envFile, issuer);
-  });
+/** /api/v1/clients: platform admins see every client, org-admins their organization's (others answer 404). */
+export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[] {
+  return [
+    {
+      method: 'post',
+      path: '/clients',
+      operationId: 'createClient',
+      summary: 'Create a client',
+      description: "The response is the only time the client_secret is shown. An org-admin's clients land in its organization; it cannot create admin or org-admin clients.",
+      tag: TAG,
+      access: 'any-admin',
+      query: downloadQuerySchema,
+      body: named('CreateClient', createClientSchema),
+      responses: { 201: credentialsResponse('Created', named('CreatedClient', createdClientSchema)) },
+      errors: [409],
+      handler: async (ctx) => {
+        const envFile = wantsEnvFile(ctx.query);
+        const created = await clients.create(ctx.request.body, principalOf(ctx));
+        ctx.status = 201;
+        answerWithCredentials(ctx, created, envFile, issuer);
+      },
+    },
+    {
+      method: 'get',
+      path: '/clients',
+      operationId: 'listClients',
+      summary: 'List clients, newest first',
+      tag: TAG,
+      access: 'any-admin',
+      query: clientListQuerySchema,
+      responses: { 200: { description: 'One page of clients', body: named('ClientPage', clientPageSchema) } },
+      handler: async (ctx) => {
+        ctx.body = await clients.list(parseInput(clientListQuerySchema, ctx.query), principalOf(ctx));
+      },
+    },
+    {
+      method: 'get',
+      path: '/clients/{client_id}',
+      operationId: 'getClient',
+      summary: 'Get a client',
+      tag: TAG,
+      access: 'any-admin',
+      params: clientPathSchema,
+      responses: { 200: { description: 'The client', body: CLIENT } },
+      handler: async (ctx) => {
+        ctx.body = await clients.get(ctx.params.client_id!, principalOf(ctx));
+      },
+    },
+    {
+      method: 'patch',
+      path: '/clients/{client_id}',
+      operationId: 'updateClient',
+      summary: 'Change a client',
+      description: 'Setting it inactive, or moving it to another organization (platform admins only), revokes its tokens.',
+      tag: TAG,
+      access: 'any-admin',
+      params: clientPathSchema,
+      body: named('UpdateClient', updateClientSchema),
+      responses: { 200: { description: 'The changed client', body: CLIENT } },
+      handler: async (ctx) => {
+        ctx.body = await clients.update(ctx.params.client_id!, ctx.request.body, principalOf(ctx));
+      },
+    },
+    {
+      method: 'delete',
+      path: '/clients/{client_id}',
+      operationId: 'deleteClient',
+      summary: 'Delete a client and revoke its tokens',
+      tag: TAG,
+      access: 'any-admin',
+      params: clientPathSchema,
+      responses: { 204: { description: 'Deleted' } },
+      handler: async (ctx) => {
+        await clients.delete(ctx.params.client_id!, principalOf(ctx));
+        ctx.status = 204;
+      },
+    },
+    {
+      method: 'post',
+      path: '/clients/{client_id}/secret',
+      operationId: 'rotateClientSecret',
+      summary: "Rotate a client's secret",
+      description:
+        'With `grace_period_seconds` the previous secret keeps working that long, then stops by itself; by default it stops at once. Tokens already issued stay valid: revoke them through the sessions endpoints.',
+      tag: TAG,
+      access: 'any-admin',
+      params: clientPathSchema,
+      query: downloadQuerySchema,
+      body: named('RotateSecret', rotateSecretSchema),
+      responses: { 200: credentialsResponse('The new secret', named('RotatedSecret', rotatedSecretSchema)) },
+      handler: async (ctx) => {
+        const envFile = wantsEnvFile(ctx.query);
+        answerWithCredentials(ctx, await clients.rotateSecret(ctx.params.client_id!, ctx.request.body, principalOf(ctx)), envFile, issuer);
+      },
+    },
+  ];
 }

@@ -1,12 +1,18 @@
 import { z } from 'zod';
+import { pageQuerySchema } from '../admin/pagination.js';
+import { organizationIdSchema } from '../organizations/schemas.js';
+import { atLeastOneField } from '../validation.js';
 import { normalizeAllowlistEntry } from './ip-allowlist.js';
 
 export const MAX_ALLOWLIST_ENTRIES = 100;
 
 const name = z.string().trim().min(1, 'must be 1-200 characters').max(200, 'must be 1-200 characters');
-const role = z.string().min(1).max(64);
+const role = z.string().min(1).max(64).describe('A built-in or custom role: GET /roles lists them.');
 const status = z.enum(['active', 'inactive']);
 const note = z.string().max(2000, 'must be at most 2000 characters');
+const organizationId = organizationIdSchema
+  .nullable()
+  .describe("The client's organization; null for a platform client. An org-admin's clients always land in its own organization.");
 
 const allowlistEntry = z.string().max(64).transform((entry, ctx) => {
   const normalized = normalizeAllowlistEntry(entry);
@@ -20,25 +26,28 @@ const allowlistEntry = z.string().max(64).transform((entry, ctx) => {
 const ipAllowlist = z
   .array(allowlistEntry)
   .max(MAX_ALLOWLIST_ENTRIES, `at most ${MAX_ALLOWLIST_ENTRIES} entries`)
-  .transform((entries) => [...new Set(entries)]);
+  .transform((entries) => [...new Set(entries)])
+  .describe('IPv4/IPv6 addresses or CIDR ranges allowed to request tokens; empty allows any address.');
 
 export const createClientSchema = z.strictObject({
   name,
   role,
+  organization_id: organizationId.optional(),
   ip_allowlist: ipAllowlist.default([]),
   status: status.default('active'),
   note: note.default(''),
 });
 
-export const updateClientSchema = z
-  .strictObject({
+export const updateClientSchema = atLeastOneField(
+  z.strictObject({
     name: name.optional(),
     role: role.optional(),
+    organization_id: organizationId.optional(),
     ip_allowlist: ipAllowlist.optional(),
     status: status.optional(),
     note: note.optional(),
-  })
-  .refine((patch) => Object.keys(patch).length > 0, { message: 'at least one field is required' });
+  }),
+);
 
 /** The longest a previous secret may keep working after a rotation: 7 days. */
 export const MAX_GRACE_PERIOD_SECONDS = 604_800;
@@ -54,5 +63,45 @@ export const rotateSecretSchema = z.strictObject({
 
 export const clientIdSchema = z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'not a valid client_id');
 
+export const clientPathSchema = z.object({ client_id: clientIdSchema });
+
+export const clientListQuerySchema = pageQuerySchema.extend({
+  organization_id: organizationIdSchema.optional().describe("Only this organization's clients."),
+});
+
+export const clientSchema = z.object({
+  client_id: z.string(),
+  name: z.string(),
+  role: z.string(),
+  organization_id: z.string().nullable(),
+  ip_allowlist: z.array(z.string()),
+  status,
+  note: z.string(),
+  created_by: z.string().nullable(),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+  last_used_at: z.iso.datetime().nullable().describe('When the client last got a token, to the minute.'),
+});
+
+export const rotatedSecretSchema = z.object({
+  client_id: z.string(),
+  client_secret: z.string().describe('Shown only in this response: store it now.'),
+  previous_secret_expires_at: z.iso.datetime().nullable().describe('When the previous secret stops working; null when it stopped at once.'),
+});
+
+export const createdClientSchema = clientSchema.extend({
+  client_secret: z.string().describe('Shown only in this response: store it now.'),
+});
+
+export const clientPageSchema = z.object({
+  items: z.array(clientSchema),
+  next_cursor: z.string().nullable(),
+});
+
 export type CreateClientInput = z.output<typeof createClientSchema>;
 export type UpdateClientInput = z.output<typeof updateClientSchema>;
+export type ClientListQuery = z.output<typeof clientListQuerySchema>;
+export type ClientResource = z.output<typeof clientSchema>;
+export type CreatedClient = z.output<typeof createdClientSchema>;
+export type ClientPage = z.output<typeof clientPageSchema>;
+export type RotatedSecret = z.output<typeof rotatedSecretSchema>;

@@ -1,92 +1,150 @@
+import type { Knex } from 'knex';
 import type { Actor } from '../actor.js';
+import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/types.js';
-import { isUniqueViolation } from '../db/errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
+import { decodeSeqCursor, encodeSeqCursor } from '../db/seq-cursor.js';
+import type { Transactional } from '../db/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { RoleCatalog } from '../roles/catalog.js';
+import type { RoleService } from '../roles/service.js';
 import type { SessionStore } from '../sessions/types.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { parseInput } from '../validation.js';
-import { clientIdSchema, createClientSchema, rotateSecretSchema, updateClientSchema } from './schemas.js';
+import { assertPlacementAllowed } from './placement.js';
+import {
+  clientIdSchema,
+  createClientSchema,
+  rotateSecretSchema,
+  updateClientSchema,
+  type ClientListQuery,
+  type ClientPage,
+  type ClientResource,
+  type CreatedClient,
+  type RotatedSecret,
+} from './schemas.js';
 import { digestSecret, generateClientId, generateClientSecret } from './secret.js';
 import type { ClientStore } from './store.js';
-import { toClientResource, type ClientRecord, type ClientResource } from './types.js';
+import { toClientResource, type ClientRecord } from './types.js';
+import { assertClientVisibleTo } from './visibility.js';
 
-export interface CreatedClient extends ClientResource {
-  client_secret: string;
-}
-
-export interface RotatedSecret {
-  client_id: string;
-  client_secret: string;
-  /** When the previous secret stops working; null when it stopped at once. */
-  previous_secret_expires_at: string | null;
-}
-
-export interface ClientPage {
-  items: ClientResource[];
-  next_cursor: string | null;
+/** A client that is gone, with the organization it was in (for the audit trail). */
+export interface DeletedClient {
+  readonly clientId: string;
+  readonly organizationId: string | null;
 }
 
 /** The rules for API clients; the admin API and the CLI both go through here. */
 export class ClientService {
   constructor(
     private readonly store: ClientStore,
-    private readonly roles: RoleCatalog,
+    private readonly roles: RoleService,
+    private readonly inTransaction: Transactional,
     private readonly sessions: SessionStore,
     private readonly changes: ChangeFeed,
     private readonly audit: AuditTrail,
     private readonly logger: Logger,
   ) {}
 
+  /** Without `organization_id`, the client lands in the actor's organization (none for platform admins). */
   async create(input: unknown, actor: Actor, credentials?: { clientId: string; clientSecret: string }): Promise<CreatedClient> {
-    const fields = parseInput(createClientSchema, input);
-    await this.assertRoleExists(fields.role);
+    const { organization_id, ...fields } = parseInput(createClientSchema, input);
+    const organizationId = organization_id === undefined ? actor.organizationId : organization_id;
+    assertPlacementAllowed(actor, { role: fields.role, organizationId }, null);
     const clientId = credentials?.clientId ?? generateClientId();
     const clientSecret = credentials?.clientSecret ?? generateClientSecret();
-    const record = await this.store
-      .insert({
-        ...fields,
-        client_id: clientId,
-        secret_digest: digestSecret(clientSecret).toString('hex'),
-        previous_secret_digest: null,
-        previous_secret_expires_at: null,
-        created_by: actor.clientId,
-      })
-      .catch((error: unknown) => {
-        throw isUniqueViolation(error) ? new ConflictError(`client ${clientId} already exists`) : error;
-      });
-    this.record('client.created', actor, clientId, { name: record.name, role: record.role, status: record.status });
+    const record = await this.inTransaction(async (trx) => {
+      await this.roles.lockForAssignment(fields.role, trx);
+      return this.store.insert(
+        {
+          ...fields,
+          client_id: clientId,
+          organization_id: organizationId,
+          secret_digest: digestSecret(clientSecret).toString('hex'),
+          previous_secret_digest: null,
+          previous_secret_expires_at: null,
+          created_by: actor.clientId,
+        },
+        trx,
+      );
+    }).catch(explainWriteError(clientId, organizationId));
+    this.audit.record(
+      adminEvent('client.created', actor, { clientId, organizationId }, { name: record.name, role: record.role, status: record.status }),
+    );
     return { ...toClientResource(record), client_secret: clientSecret };
   }
 
-  async list(limit: number, cursor: string | null): Promise<ClientPage> {
-    const { records, nextSeq } = await this.store.page({ limit, afterSeq: decodeCursor(cursor) });
-    return { items: records.map(toClientResource), next_cursor: nextSeq && encodeCursor(nextSeq) };
+  async list(query: ClientListQuery, actor: Actor): Promise<ClientPage> {
+    const organizationId = actor.organizationId ?? query.organization_id;
+    if (actor.organizationId !== null && query.organization_id !== undefined && query.organization_id !== actor.organizationId) {
+      return { items: [], next_cursor: null };
+    }
+    const { records, nextSeq } = await this.store.page({ limit: query.limit, afterSeq: decodeSeqCursor(query.cursor ?? null), organizationId });
+    return { items: records.map(toClientResource), next_cursor: nextSeq && encodeSeqCursor(nextSeq) };
   }
 
-  async get(clientId: string): Promise<ClientResource> {
-    return toClientResource(await this.require(clientId));
+  async get(clientId: string, actor: Actor): Promise<ClientResource> {
+    return toClientResource(await this.requireVisible(clientId, actor));
   }
 
   async update(clientId: string, input: unknown, actor: Actor): Promise<ClientResource> {
     const patch = parseInput(updateClientSchema, input);
-    const current = await this.require(clientId);
-    if (patch.role !== undefined) await this.assertRoleExists(patch.role);
-    const updated = await this.store.update(clientId, patch);
+    const current = await this.requireVisible(clientId, actor);
+    const organizationId = patch.organization_id === undefined ? current.organization_id : patch.organization_id;
+    assertPlacementAllowed(
+      actor,
+      { role: patch.role ?? current.role, organizationId },
+      { role: current.role, organizationId: current.organization_id },
+    );
+    const updated = await this.inTransaction(async (trx) => {
+      if (patch.role !== undefined) await this.roles.lockForAssignment(patch.role, trx);
+      return this.store.update(clientId, patch, trx);
+    }).catch(explainWriteError(clientId, organizationId));
     if (!updated) throw new NotFoundError(`client ${clientId} does not exist`);
     await this.changes.publish({ type: 'client', clientId });
-    this.record('client.updated', actor, clientId, { changed: Object.keys(patch), ...patch });
-    if (current.status === 'active' && updated.status === 'inactive') await this.revokeSessions(clientId);
+    const moved = updated.organization_id !== current.organization_id;
+    this.audit.record(
+      adminEvent('client.updated', actor, { clientId, organizationId: updated.organization_id }, {
+        changed: Object.keys(patch),
+        ...patch,
+        ...(moved ? { previous_organization_id: current.organization_id } : {}),
+      }),
+    );
+    // Outstanding tokens carry the old org_id; resource servers must not keep trusting it.
+    const deactivated = current.status === 'active' && updated.status === 'inactive';
+    if (deactivated || moved) await this.revokeSessions(clientId);
     return toClientResource(updated);
   }
 
   async delete(clientId: string, actor: Actor): Promise<void> {
-    parseInput(clientIdSchema, clientId);
+    const record = await this.requireVisible(clientId, actor);
     if (!(await this.store.delete(clientId))) throw new NotFoundError(`client ${clientId} does not exist`);
-    await this.changes.publish({ type: 'client', clientId });
-    this.record('client.deleted', actor, clientId);
-    await this.revokeSessions(clientId);
+    await this.finishDeletion([{ clientId, organizationId: record.organization_id }], actor);
+  }
+
+  /**
+   * The client as stored, if the actor may act on it; otherwise 404. Every route that names a client
+   * (rotation, sessions, ...) starts here, so organization scoping is enforced in one place.
+   */
+  async requireVisible(clientId: string, actor: Actor): Promise<ClientRecord> {
+    const record = clientIdSchema.safeParse(clientId).success ? await this.store.find(clientId) : undefined;
+    assertClientVisibleTo(actor, clientId, record);
+    return record;
+  }
+
+  /** The database part of deleting an organization: its clients go in the caller's transaction. */
+  async deleteAllOfOrganization(organizationId: string, trx: Knex.Transaction): Promise<DeletedClient[]> {
+    const clientIds = await this.store.deleteByOrganization(organizationId, trx);
+    return clientIds.map((clientId) => ({ clientId, organizationId }));
+  }
+
+  /** After clients are deleted and committed: caches forget them, the trail records them, their tokens go. */
+  async finishDeletion(deleted: readonly DeletedClient[], actor: Actor, details: Record<string, unknown> = {}): Promise<void> {
+    for (const { clientId, organizationId } of deleted) {
+      await this.changes.publish({ type: 'client', clientId });
+      this.audit.record(adminEvent('client.deleted', actor, { clientId, organizationId }, details));
+      await this.revokeSessions(clientId);
+    }
   }
 
   /**
@@ -96,14 +154,16 @@ export class ClientService {
    */
   async rotateSecret(clientId: string, input: unknown, actor: Actor): Promise<RotatedSecret> {
     const { grace_period_seconds: grace } = parseInput(rotateSecretSchema, input);
-    await this.require(clientId);
+    const record = await this.requireVisible(clientId, actor);
     const clientSecret = generateClientSecret();
     const previousExpiresAt = grace > 0 ? new Date(Date.now() + grace * 1000) : null;
     const updated = await this.store.replaceSecret(clientId, digestSecret(clientSecret).toString('hex'), previousExpiresAt);
     if (!updated) throw new NotFoundError(`client ${clientId} does not exist`);
     await this.changes.publish({ type: 'client', clientId });
     const expiresAt = previousExpiresAt?.toISOString() ?? null;
-    this.record('client.secret_rotated', actor, clientId, { grace_period_seconds: grace, previous_secret_expires_at: expiresAt });
+    this.audit.record(
+      adminEvent('client.secret_rotated', actor, { clientId, organizationId: record.organization_id }, { grace_period_seconds: grace, previous_secret_expires_at: expiresAt }),
+    );
     return { client_id: clientId, client_secret: clientSecret, previous_secret_expires_at: expiresAt };
   }
 
@@ -112,23 +172,9 @@ export class ClientService {
     return this.store.existsWithRole(role);
   }
 
-  private record(type: string, actor: Actor, clientId: string, details: Record<string, unknown> = {}): void {
-    this.audit.record({ type, actor: actor.clientId, client_id: clientId, ip: actor.ip, request_id: actor.requestId, details });
-  }
-
-  private async require(clientId: string): Promise<ClientRecord> {
-    const record = clientIdSchema.safeParse(clientId).success ? await this.store.find(clientId) : undefined;
-    if (!record) throw new NotFoundError(`client ${clientId} does not exist`);
-    return record;
-  }
-
-  private async assertRoleExists(role: string): Promise<void> {
-    if (!(await this.roles.find(role))) throw ValidationError.field('role', `unknown role "${role}"`);
-  }
-
   /**
-   * The client's tokens already fail validation because it is gone or inactive; removing the sessions
-   * also empties its session list. Should Redis be down, that cleanup waits for the tokens to expire.
+   * The client's tokens already fail validation because it is gone, inactive or moved; removing the
+   * sessions also empties its session list. Should Redis be down, that cleanup waits for the tokens to expire.
    */
   private async revokeSessions(clientId: string): Promise<void> {
     try {
@@ -140,13 +186,10 @@ export class ClientService {
   }
 }
 
-function encodeCursor(seq: string): string {
-  return Buffer.from(seq).toString('base64url');
-}
-
-function decodeCursor(cursor: string | null): string | null {
-  if (cursor === null) return null;
-  const seq = Buffer.from(cursor, 'base64url').toString();
-  if (!/^\d{1,18}$/.test(seq)) throw ValidationError.field('cursor', 'not a cursor returned by this API');
-  return seq;
+function explainWriteError(clientId: string, organizationId: string | null): (error: unknown) => never {
+  return (error) => {
+    if (isUniqueViolation(error)) throw new ConflictError(`client ${clientId} already exists`);
+    if (isForeignKeyViolation(error)) throw ValidationError.field('organization_id', `organization ${organizationId} does not exist`);
+    throw error;
+  };
 }

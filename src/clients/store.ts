@@ -8,6 +8,8 @@ type Row = ClientRecord & { seq: string };
 export interface ClientPageQuery {
   readonly limit: number;
   readonly afterSeq: string | null;
+  /** Only this organization's clients; undefined for every client. */
+  readonly organizationId?: string;
 }
 
 /** knex access for api_clients; nothing here decides anything. */
@@ -29,6 +31,7 @@ export class ClientStore {
     const rows = await this.db<Row>(TABLE)
       .modify((q) => {
         if (query.afterSeq) q.where('seq', '<', query.afterSeq);
+        if (query.organizationId !== undefined) q.where('organization_id', query.organizationId);
       })
       .orderBy('seq', 'desc')
       .limit(query.limit + 1);
@@ -66,8 +69,14 @@ export class ClientStore {
     return deleted.length > 0;
   }
 
-  async existsWithRole(role: string): Promise<boolean> {
-    return Boolean(await this.db(TABLE).where({ role }).first('client_id'));
+  /** Deletes every client of an organization; returns their ids. */
+  async deleteByOrganization(organizationId: string, db: Knex): Promise<string[]> {
+    const rows: { client_id: string }[] = await db(TABLE).where({ organization_id: organizationId }).delete().returning('client_id');
+    return rows.map((row) => row.client_id);
+  }
+
+  async existsWithRole(role: string, db: Knex = this.db): Promise<boolean> {
+    return Boolean(await db(TABLE).where({ role }).first('client_id'));
   }
 
   /** One statement for a whole batch; coarse to the minute so token issuance costs no extra writes. */

@@ -1,3 +1,5 @@
+import type { ClientResource } from './schemas.js';
+
 export type ClientStatus = 'active' | 'inactive';
 
 /** A client as stored, including its secret digests. Never leaves the server in this form. */
@@ -5,6 +7,7 @@ export interface ClientRecord {
   client_id: string;
   name: string;
   role: string;
+  organization_id: string | null;
   ip_allowlist: string[];
   status: ClientStatus;
   note: string;
@@ -18,24 +21,12 @@ export interface ClientRecord {
 }
 
 /** A client as the admin API and CLI show it: no secret, no digest. */
-export interface ClientResource {
-  client_id: string;
-  name: string;
-  role: string;
-  ip_allowlist: string[];
-  status: ClientStatus;
-  note: string;
-  created_by: string | null;
-  created_at: string;
-  updated_at: string;
-  last_used_at: string | null;
-}
-
 export function toClientResource(record: ClientRecord): ClientResource {
   return {
     client_id: record.client_id,
     name: record.name,
     role: record.role,
+    organization_id: record.organization_id,
     ip_allowlist: record.ip_allowlist,
     status: record.status,
     note: record.note,

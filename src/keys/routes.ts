@@ -1,14 +1,37 @@
-import type Router from '@koa/router';
 import { principalOf } from '../admin/authenticate.js';
+import { named, type RouteSpec } from '../admin/route-spec.js';
+import { keyListSchema, keyMetadataSchema } from './schemas.js';
 import type { KeyManager } from './service.js';
 
-/** /api/v1/keys; the router's caller has already required the admin scope. Public metadata only. */
-export function registerKeyRoutes(router: Router, keys: KeyManager): void {
-  router.get('/keys', async (ctx) => {
-    ctx.body = { items: await keys.list() };
-  });
+const TAG = 'Signing keys';
 
-  router.post('/keys/rotate', async (ctx) => {
-    ctx.body = await keys.rotate(principalOf(ctx));
-  });
+/** /api/v1/keys: platform admins only. Public metadata only. */
+export function keyRoutes(keys: KeyManager): RouteSpec[] {
+  return [
+    {
+      method: 'get',
+      path: '/keys',
+      operationId: 'listKeys',
+      summary: 'List the signing keys (public metadata)',
+      tag: TAG,
+      access: 'platform-admin',
+      responses: { 200: { description: 'Every published key', body: named('KeyList', keyListSchema) } },
+      handler: async (ctx) => {
+        ctx.body = { items: await keys.list() };
+      },
+    },
+    {
+      method: 'post',
+      path: '/keys/rotate',
+      operationId: 'rotateKeys',
+      summary: 'Rotate now: the next key signs, the active one retires, a new next key is published',
+      tag: TAG,
+      access: 'platform-admin',
+      responses: { 200: { description: 'The new active key', body: named('KeyMetadata', keyMetadataSchema) } },
+      errors: [409],
+      handler: async (ctx) => {
+        ctx.body = await keys.rotate(principalOf(ctx));
+      },
+    },
+  ];
 }

@@ -1,5 +1,7 @@
 import type { KeyObject, JsonWebKey } from 'node:crypto';
+import type { z } from 'zod';
 import type { SigningAlgorithm } from '../config/variables.js';
+import type { keyMetadataSchema } from './schemas.js';
 
 export type KeyStatus = 'next' | 'active' | 'retired';
 
@@ -23,13 +25,5 @@ export interface SigningKey {
   readonly expiresAt: Date | null;
 }
 
-/** Public metadata, as the admin API and CLI show it. */
-export interface KeyMetadata {
-  kid: string;
-  alg: SigningAlgorithm;
-  status: KeyStatus;
-  created_at: string;
-  activated_at: string | null;
-  retired_at: string | null;
-  expires_at: string | null;
-}
+/** Public metadata, as the admin API and CLI show it (and the OpenAPI document describes). */
+export type KeyMetadata = z.output<typeof keyMetadataSchema>;

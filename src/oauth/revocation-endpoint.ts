@@ -25,9 +25,9 @@ export function createRevocationEndpoint(deps: RevocationEndpointDependencies): 
     if (!token) throw new InvalidRequestError('token is required');
     const claims = deps.validator.verifyOffline(token);
     if (!claims) return undefined;
-    const clientId = client.record.client_id;
-    if (claims.client_id !== clientId) throw new UnauthorizedClientError('not_token_owner', 'this token was issued to another client; only that client may revoke it');
-    await deps.sessions.revokeToken(clientId, claims.jti, { clientId, ip: call.ip, requestId: null });
+    const { record } = client;
+    if (claims.client_id !== record.client_id) throw new UnauthorizedClientError('not_token_owner', 'this token was issued to another client; only that client may revoke it');
+    await deps.sessions.revokeToken(record, claims.jti, { clientId: record.client_id, organizationId: record.organization_id, ip: call.ip, requestId: null });
     return undefined;
   }
 

@@ -2,6 +2,7 @@ import type { LastUsedRecorder } from '../clients/last-used.js';
 import type { ClientLookup } from '../clients/lookup.js';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../config/config.js';
 import type { RoleCatalog } from '../roles/catalog.js';
+import type { ApiSwitch } from '../settings/api-switch.js';
 import { SessionLimitReachedError, type TokenIssuer } from '../tokens/issuer.js';
 import { authenticateCaller } from './authenticate-caller.js';
 import { createOAuthEndpoint, type OAuthCall, type OAuthEndpoint, type OAuthEndpointContext } from './endpoint.js';
@@ -11,6 +12,7 @@ import { grantScopes } from './scope.js';
 export interface TokenEndpointDependencies extends OAuthEndpointContext {
   readonly clients: ClientLookup;
   readonly roles: RoleCatalog;
+  readonly apiSwitch: ApiSwitch;
   readonly issuer: TokenIssuer;
   readonly lastUsed: LastUsedRecorder;
 }
@@ -21,6 +23,11 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
 }
+
+const API_DISABLED = {
+  platform: 'the API is disabled on this platform; try again once an administrator enables it',
+  organization: "the API is disabled for this client's organization; try again once its administrators enable it",
+} as const;
 
 /**
  * POST /token for grant_type=client_credentials, ahead of oidc-provider (see README, Architecture):
@@ -33,17 +40,20 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
     if (!grantType) throw new InvalidRequestError('grant_type is required');
     if (grantType !== 'client_credentials') throw new UnsupportedGrantTypeError();
     const { record } = client;
-    const role = await deps.roles.find(record.role);
+    const lock = deps.apiSwitch.lockFor(record);
+    if (lock) throw new UnauthorizedClientError('api_disabled', API_DISABLED[lock]);
+    const role = deps.roles.find(record.role);
     if (!role) throw new UnauthorizedClientError('unknown_role', `the client's role "${record.role}" no longer exists`);
     const scopes = grantScopes(role.scopes, params.get('scope'));
-    const token = await deps.issuer.issue({ clientId: record.client_id, role: role.name, scopes, organizationId: null, ip: call.ip }).catch((error: unknown) => {
+    const grant = { clientId: record.client_id, role: role.name, scopes, organizationId: record.organization_id, ip: call.ip };
+    const token = await deps.issuer.issue(grant).catch((error: unknown) => {
       if (error instanceof SessionLimitReachedError) {
         throw new UnauthorizedClientError('session_limit', `${error.message}; reuse tokens until they expire or revoke unused ones`);
       }
       throw error;
     });
     deps.lastUsed.record(record.client_id);
-    deps.audit.record({ type: 'token.issued', actor: record.client_id, client_id: record.client_id, ip: call.ip, details: { jti: token.claims.jti, kid: token.kid, scope: token.claims.scope } });
+    deps.audit.record({ type: 'token.issued', actor: record.client_id, client_id: record.client_id, organization_id: record.organization_id, ip: call.ip, details: { jti: token.claims.jti, kid: token.kid, scope: token.claims.scope } });
     return { access_token: token.accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: token.claims.scope };
   }
 

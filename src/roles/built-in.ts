@@ -4,10 +4,20 @@ export const ADMIN_SCOPE = 'admin';
 export const ORG_ADMIN_SCOPE = 'org-admin';
 export const INTROSPECT_SCOPE = 'introspect';
 
+export const ADMIN_ROLE = 'admin';
+export const ORG_ADMIN_ROLE = 'org-admin';
+
+/**
+ * Scopes that open the admin API. Only the built-in admin roles grant them, so a custom role can never
+ * become a back door into administration, and an org-admin cannot mint one.
+ */
+export const ADMINISTRATIVE_SCOPES: ReadonlySet<string> = new Set([ADMIN_SCOPE, ORG_ADMIN_SCOPE]);
+export const ADMINISTRATIVE_ROLES: ReadonlySet<string> = new Set([ADMIN_ROLE, ORG_ADMIN_ROLE]);
+
 /** The roles every Tollgate has; they cannot be changed or deleted. */
 export const BUILT_IN_ROLES: readonly Role[] = [
-  { name: 'admin', scopes: [ADMIN_SCOPE, 'read', 'write'], description: 'Platform administrator: manages every client, role and setting.', built_in: true },
-  { name: 'org-admin', scopes: [ORG_ADMIN_SCOPE, 'read', 'write'], description: "Administers the clients of its own organization.", built_in: true },
+  { name: ADMIN_ROLE, scopes: [ADMIN_SCOPE, 'read', 'write'], description: 'Platform administrator: manages every client, role and setting.', built_in: true },
+  { name: ORG_ADMIN_ROLE, scopes: [ORG_ADMIN_SCOPE, 'read', 'write'], description: 'Administers the clients of its own organization.', built_in: true },
   { name: 'analyst', scopes: ['read', 'write'], description: 'Reads and writes platform data.', built_in: true },
   { name: 'read-only', scopes: ['read'], description: 'Reads platform data.', built_in: true },
   { name: 'resource-server', scopes: [INTROSPECT_SCOPE], description: 'An API that introspects tokens.', built_in: true },

@@ -1,22 +1,58 @@
-import type Router from '@koa/router';
 import { principalOf } from '../admin/authenticate.js';
-import { parsePageQuery } from '../admin/pagination.js';
+import { pageQuerySchema, parsePageQuery } from '../admin/pagination.js';
+import { named, type RouteSpec } from '../admin/route-spec.js';
+import { clientPathSchema } from '../clients/schemas.js';
+import { sessionPageSchema, sessionPathSchema } from './schemas.js';
 import type { SessionService } from './service.js';
 
-/** /api/v1/clients/{client_id}/sessions; the router's caller has already required the admin scope. */
-export function registerSessionRoutes(router: Router, sessions: SessionService): void {
-  router.get('/clients/:client_id/sessions', async (ctx) => {
-    const { limit, cursor } = parsePageQuery(ctx.query);
-    ctx.body = await sessions.list(ctx.params.client_id!, limit, cursor);
-  });
+const TAG = 'Sessions';
 
-  router.delete('/clients/:client_id/sessions', async (ctx) => {
-    await sessions.revokeAll(ctx.params.client_id!, principalOf(ctx));
-    ctx.status = 204;
-  });
-
-  router.delete('/clients/:client_id/sessions/:jti', async (ctx) => {
-    await sessions.revoke(ctx.params.client_id!, ctx.params.jti!, principalOf(ctx));
-    ctx.status = 204;
-  });
+/** /api/v1/clients/{client_id}/sessions: a client's live tokens, scoped like the client itself. */
+export function sessionRoutes(sessions: SessionService): RouteSpec[] {
+  return [
+    {
+      method: 'get',
+      path: '/clients/{client_id}/sessions',
+      operationId: 'listSessions',
+      summary: "List a client's live tokens, newest first",
+      tag: TAG,
+      access: 'any-admin',
+      params: clientPathSchema,
+      query: pageQuerySchema,
+      responses: { 200: { description: 'One page of sessions', body: named('SessionPage', sessionPageSchema) } },
+      handler: async (ctx) => {
+        const { limit, cursor } = parsePageQuery(ctx.query);
+        ctx.body = await sessions.list(ctx.params.client_id!, limit, cursor, principalOf(ctx));
+      },
+    },
+    {
+      method: 'delete',
+      path: '/clients/{client_id}/sessions',
+      operationId: 'revokeAllSessions',
+      summary: "Revoke all of a client's tokens",
+      tag: TAG,
+      access: 'any-admin',
+      params: clientPathSchema,
+      responses: { 204: { description: 'Revoked' } },
+      handler: async (ctx) => {
+        await sessions.revokeAll(ctx.params.client_id!, principalOf(ctx));
+        ctx.status = 204;
+      },
+    },
+    {
+      method: 'delete',
+      path: '/clients/{client_id}/sessions/{jti}',
+      operationId: 'revokeSession',
+      summary: 'Revoke one token',
+      description: 'An unknown, expired or already revoked token answers 404.',
+      tag: TAG,
+      access: 'any-admin',
+      params: sessionPathSchema,
+      responses: { 204: { description: 'Revoked' } },
+      handler: async (ctx) => {
+        await sessions.revoke(ctx.params.client_id!, ctx.params.jti!, principalOf(ctx));
+        ctx.status = 204;
+      },
+    },
+  ];
 }

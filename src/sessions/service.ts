@@ -1,22 +1,11 @@
 import type { Actor } from '../actor.js';
+import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/types.js';
 import type { ClientService } from '../clients/service.js';
+import type { ClientRecord } from '../clients/types.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import type { SessionResource, SessionResourcePage } from './schemas.js';
 import type { Session, SessionStore } from './types.js';
-
-/** A live access token as the admin API shows it: never the token itself. */
-export interface SessionResource {
-  jti: string;
-  issued_at: string;
-  expires_at: string;
-  scope: string;
-  ip: string;
-}
-
-export interface SessionResourcePage {
-  items: SessionResource[];
-  next_cursor: string | null;
-}
 
 /** Our jtis are 16 random bytes in base64url; anything else cannot name a session (nor a Redis key). */
 const JTI_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -33,6 +22,8 @@ function toSessionResource(session: Session): SessionResource {
   };
 }
 
+type TokenOwner = Pick<ClientRecord, 'client_id' | 'organization_id'>;
+
 /** The rules for a client's live tokens: listing and revoking them. */
 export class SessionService {
   constructor(
@@ -42,39 +33,39 @@ export class SessionService {
   ) {}
 
   /** Newest first (to the second; tokens issued in the same second are ordered by jti). */
-  async list(clientId: string, limit: number, cursor: string | null): Promise<SessionResourcePage> {
+  async list(clientId: string, limit: number, cursor: string | null, actor: Actor): Promise<SessionResourcePage> {
     const after = decodeCursor(cursor);
-    await this.clients.get(clientId);
+    await this.clients.requireVisible(clientId, actor);
     const page = await this.sessions.list(clientId, limit, after);
     return { items: page.items.map(toSessionResource), next_cursor: page.nextCursor && encodeCursor(page.nextCursor) };
   }
 
   /** An unknown, expired or already revoked session is a 404, so a mistyped jti is not mistaken for success. */
   async revoke(clientId: string, jti: string, actor: Actor): Promise<void> {
-    await this.clients.get(clientId);
-    if (!JTI_PATTERN.test(jti) || !(await this.revokeToken(clientId, jti, actor))) {
+    const client = await this.clients.requireVisible(clientId, actor);
+    if (!JTI_PATTERN.test(jti) || !(await this.revokeToken(client, jti, actor))) {
       throw new NotFoundError(`client ${clientId} has no live token with jti ${jti}`);
     }
   }
 
   async revokeAll(clientId: string, actor: Actor): Promise<void> {
-    await this.clients.get(clientId);
+    const record = await this.clients.requireVisible(clientId, actor);
     const revoked = await this.sessions.revokeAll(clientId);
-    this.record(actor, clientId, { all: true, revoked });
+    this.record(actor, record, { all: true, revoked });
   }
 
   /**
    * Revokes one token, for callers that already know its client exists (RFC 7009 revocation by the
    * token's own, authenticated client). Answers whether there was a live session to revoke.
    */
-  async revokeToken(clientId: string, jti: string, actor: Actor): Promise<boolean> {
-    const revoked = await this.sessions.revoke(clientId, jti);
-    if (revoked) this.record(actor, clientId, { jti });
+  async revokeToken(client: TokenOwner, jti: string, actor: Actor): Promise<boolean> {
+    const revoked = await this.sessions.revoke(client.client_id, jti);
+    if (revoked) this.record(actor, client, { jti });
     return revoked;
   }
 
-  private record(actor: Actor, clientId: string, details: Record<string, unknown>): void {
-    this.audit.record({ type: 'sessions.revoked', actor: actor.clientId, client_id: clientId, ip: actor.ip, request_id: actor.requestId, details });
+  private record(actor: Actor, client: TokenOwner, details: Record<string, unknown>): void {
+    this.audit.record(adminEvent('sessions.revoked', actor, { clientId: client.client_id, organizationId: client.organization_id }, details));
   }
 }
 

@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 
 /** What other instances must hear about at once instead of waiting for a cache to expire. */
-export type ChangeEvent = { readonly type: 'client'; readonly clientId: string } | { readonly type: 'keys' };
+export type ChangeEvent =
+  | { readonly type: 'client'; readonly clientId: string }
+  | { readonly type: 'keys' }
+  | { readonly type: 'roles' }
+  | { readonly type: 'organization'; readonly organizationId: string }
+  | { readonly type: 'settings' };
 
-export type ChangeListener = (event: ChangeEvent) => void;
+/** A listener may return a promise: `publish` waits for this instance's listeners, so a change reads back at once here. */
+export type ChangeListener = (event: ChangeEvent) => void | Promise<void>;
 
 export interface ChangeFeed {
+  /** Resolves once this instance's own listeners are done; other instances hear of it asynchronously. */
   publish(event: ChangeEvent): Promise<void>;
   subscribe(listener: ChangeListener): void;
   close(): Promise<void>;
@@ -18,18 +24,18 @@ const CHANNEL = 'tg:changes';
 
 /** Single-node: the only listeners are in this process. */
 export class LocalChangeFeed implements ChangeFeed {
-  private readonly emitter = new EventEmitter();
+  private listeners: ChangeListener[] = [];
 
   async publish(event: ChangeEvent): Promise<void> {
-    this.emitter.emit('change', event);
+    await deliverTo(this.listeners, event);
   }
 
   subscribe(listener: ChangeListener): void {
-    this.emitter.on('change', listener);
+    this.listeners.push(listener);
   }
 
   async close(): Promise<void> {
-    this.emitter.removeAllListeners();
+    this.listeners = [];
   }
 }
 
@@ -54,7 +60,7 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 
   async publish(event: ChangeEvent): Promise<void> {
-    this.deliverLocally(event);
+    await deliverTo(this.listeners, event);
     try {
       await this.publisher.publish(CHANNEL, JSON.stringify({ ...event, origin: this.origin }));
     } catch (error) {
@@ -73,13 +79,14 @@ export class RedisChangeFeed implements ChangeFeed {
   private deliver(message: string): void {
     try {
       const { origin, ...event } = JSON.parse(message) as ChangeEvent & { origin: string };
-      if (origin !== this.origin) this.deliverLocally(event as ChangeEvent);
+      if (origin !== this.origin) void deliverTo(this.listeners, event as ChangeEvent);
     } catch (error) {
       this.logger.warn({ err: error }, 'ignored a malformed change notice');
     }
   }
+}
 
-  private deliverLocally(event: ChangeEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
+/** Listeners handle their own failures (a cache keeps its last value); one that throws must not stop the others. */
+async function deliverTo(listeners: readonly ChangeListener[], event: ChangeEvent): Promise<void> {
+  await Promise.allSettled(listeners.map(async (listener) => listener(event)));
 }

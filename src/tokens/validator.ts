@@ -1,6 +1,7 @@
 import type { ClientLookup } from '../clients/lookup.js';
 import { CLOCK_SKEW_SECONDS } from '../config/config.js';
 import type { KeyManager } from '../keys/service.js';
+import type { ApiSwitch } from '../settings/api-switch.js';
 import type { SessionStore } from '../sessions/types.js';
 import { verifyCompact } from './jws.js';
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from './types.js';
@@ -12,12 +13,18 @@ export interface AccessTokenValidatorOptions {
 
 function hasClaimTypes(payload: Record<string, unknown>): payload is Record<string, unknown> & AccessTokenClaims {
   const strings = ['iss', 'sub', 'client_id', 'aud', 'scope', 'role', 'jti'] as const;
-  return strings.every((name) => typeof payload[name] === 'string') && Number.isInteger(payload.iat) && Number.isInteger(payload.exp);
+  return (
+    strings.every((name) => typeof payload[name] === 'string') &&
+    Number.isInteger(payload.iat) &&
+    Number.isInteger(payload.exp) &&
+    (payload.org_id === undefined || typeof payload.org_id === 'string')
+  );
 }
 
 /**
  * The authoritative answer to "is this access token good right now?": a valid signature under one of
- * our keys, our issuer and audience, not expired, its session alive, and its client still active.
+ * our keys, our issuer and audience, not expired, its session alive, its client still active and still
+ * in the organization the token names, and no API switch off for that client.
  * Anything else is null, never an exception, except when the session store or database cannot answer:
  * then the error propagates, because "inactive" would be a guess.
  */
@@ -26,6 +33,7 @@ export class AccessTokenValidator {
     private readonly keys: KeyManager,
     private readonly sessions: SessionStore,
     private readonly clients: ClientLookup,
+    private readonly apiSwitch: ApiSwitch,
     private readonly options: AccessTokenValidatorOptions,
   ) {}
 
@@ -34,10 +42,11 @@ export class AccessTokenValidator {
     return claims && (await this.isAlive(claims)) ? claims : null;
   }
 
-  /** The online half of `validate`, for claims `verifyOffline` returned: session alive, client active. */
+  /** The online half of `validate`, for claims `verifyOffline` returned: session alive, client active, same organization, API switched on. */
   async isAlive(claims: AccessTokenClaims): Promise<boolean> {
     const [session, client] = await Promise.all([this.sessions.get(claims.client_id, claims.jti), this.clients.find(claims.client_id)]);
-    return session !== null && client !== null && client.record.status === 'active';
+    if (session === null || client === null || client.record.status !== 'active') return false;
+    return (claims.org_id ?? null) === client.record.organization_id && this.apiSwitch.lockFor(client.record) === null;
   }
 
   /** What a resource server checks with the JWKS alone. */

@@ -26,10 +26,8 @@ export async function requestToken(
   return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
 }
 
-export async function adminToken(baseUrl: string): Promise<string> {
-  const { status, body } = await requestToken(baseUrl, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET);
-  if (status !== 200) throw new Error(`admin token request failed: ${status} ${JSON.stringify(body)}`);
-  return body.access_token as string;
+export function adminToken(baseUrl: string): Promise<string> {
+  return tokenFor(baseUrl, { client_id: ADMIN_CLIENT_ID, client_secret: ADMIN_CLIENT_SECRET });
 }
 
 export interface ApiResult<T = Record<string, unknown>> {

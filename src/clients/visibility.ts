@@ -1,0 +1,15 @@
+import { isOrganizationScoped, type Actor } from '../actor.js';
+import { NotFoundError } from '../errors.js';
+import type { ClientRecord } from './types.js';
+
+/**
+ * The one rule for which clients an actor may see and act on: an org-admin only its own organization's,
+ * everyone else all of them. A client outside the actor's reach answers 404 exactly like a missing one,
+ * so org-admins cannot even learn which client ids exist elsewhere. Every route that takes a client id
+ * goes through this (via ClientService.requireVisible).
+ */
+export function assertClientVisibleTo(actor: Actor, clientId: string, record: ClientRecord | undefined): asserts record is ClientRecord {
+  if (!record || (isOrganizationScoped(actor) && record.organization_id !== actor.organizationId)) {
+    throw new NotFoundError(`client ${clientId} does not exist`);
+  }
+}

@@ -1,0 +1,88 @@
+import { principalOf } from '../admin/authenticate.js';
+import { pageQuerySchema, parsePageQuery } from '../admin/pagination.js';
+import { named, type RouteSpec } from '../admin/route-spec.js';
+import { createOrganizationSchema, organizationPageSchema, organizationPathSchema, organizationSchema, updateOrganizationSchema } from './schemas.js';
+import type { OrganizationService } from './service.js';
+
+const ORGANIZATION = named('Organization', organizationSchema);
+const TAG = 'Organizations';
+
+/** /api/v1/organizations: platform admins; an org-admin may read and switch its own organization. */
+export function organizationRoutes(organizations: OrganizationService): RouteSpec[] {
+  return [
+    {
+      method: 'post',
+      path: '/organizations',
+      operationId: 'createOrganization',
+      summary: 'Create an organization',
+      tag: TAG,
+      access: 'platform-admin',
+      body: named('CreateOrganization', createOrganizationSchema),
+      responses: { 201: { description: 'Created', body: ORGANIZATION } },
+      errors: [409],
+      handler: async (ctx) => {
+        ctx.status = 201;
+        ctx.body = await organizations.create(ctx.request.body, principalOf(ctx));
+      },
+    },
+    {
+      method: 'get',
+      path: '/organizations',
+      operationId: 'listOrganizations',
+      summary: 'List organizations, oldest first',
+      tag: TAG,
+      access: 'platform-admin',
+      query: pageQuerySchema,
+      responses: { 200: { description: 'One page of organizations', body: named('OrganizationPage', organizationPageSchema) } },
+      handler: async (ctx) => {
+        const { limit, cursor } = parsePageQuery(ctx.query);
+        ctx.body = await organizations.list(limit, cursor);
+      },
+    },
+    {
+      method: 'get',
+      path: '/organizations/{id}',
+      operationId: 'getOrganization',
+      summary: 'Get an organization',
+      description: "An org-admin can read its own organization; any other answers 404.",
+      tag: TAG,
+      access: 'any-admin',
+      params: organizationPathSchema,
+      responses: { 200: { description: 'The organization', body: ORGANIZATION } },
+      handler: async (ctx) => {
+        ctx.body = await organizations.get(ctx.params.id!, principalOf(ctx));
+      },
+    },
+    {
+      method: 'patch',
+      path: '/organizations/{id}',
+      operationId: 'updateOrganization',
+      summary: "Rename an organization or switch its API on or off",
+      description:
+        "While `api_enabled` is false the organization's clients get no tokens (OAuth error `unauthorized_client`) and their tokens introspect as inactive; its org-admins keep access so they can switch it back on. An org-admin may change `api_enabled` of its own organization only.",
+      tag: TAG,
+      access: 'any-admin',
+      params: organizationPathSchema,
+      body: named('UpdateOrganization', updateOrganizationSchema),
+      responses: { 200: { description: 'The changed organization', body: ORGANIZATION } },
+      errors: [409],
+      handler: async (ctx) => {
+        ctx.body = await organizations.update(ctx.params.id!, ctx.request.body, principalOf(ctx));
+      },
+    },
+    {
+      method: 'delete',
+      path: '/organizations/{id}',
+      operationId: 'deleteOrganization',
+      summary: 'Delete an organization with all its clients, and revoke their tokens',
+      tag: TAG,
+      access: 'platform-admin',
+      params: organizationPathSchema,
+      responses: { 204: { description: 'Deleted' } },
+      handler: async (ctx) => {
+        await organizations.delete(ctx.params.id!, principalOf(ctx));
+        ctx.status = 204;
+      },
+    },
+  ];
+}

@@ -1,0 +1,32 @@
+import type { Actor } from '../actor.js';
+import { adminEvent } from '../audit/admin-event.js';
+import type { AuditTrail } from '../audit/types.js';
+import type { ChangeFeed } from '../sync/change-feed.js';
+import { parseInput } from '../validation.js';
+import { updateSettingsSchema, type SettingsResource } from './schemas.js';
+import type { SettingsRecord, SettingsStore } from './store.js';
+
+/** Platform-wide settings; the routes let platform admins only. */
+export class SettingsService {
+  constructor(
+    private readonly store: SettingsStore,
+    private readonly changes: ChangeFeed,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  async get(): Promise<SettingsResource> {
+    return toSettingsResource(await this.store.get());
+  }
+
+  async update(input: unknown, actor: Actor): Promise<SettingsResource> {
+    const patch = parseInput(updateSettingsSchema, input);
+    const updated = await this.store.update(patch);
+    await this.changes.publish({ type: 'settings' });
+    this.audit.record(adminEvent('settings.updated', actor, {}, { changed: Object.keys(patch), ...patch }));
+    return toSettingsResource(updated);
+  }
+}
+
+function toSettingsResource(record: SettingsRecord): SettingsResource {
+  return { api_enabled: record.api_enabled, updated_at: record.updated_at.toISOString() };
+}
