@@ -95,41 +95,62 @@ describe('cross-organization isolation on every client route', () => {
   });
 
   /** Every route that names a client; an org-admin must get the same 404 as for a client that does not exist. */
-  const clientRoutes: { method: string; path: (id: string) => string; body?: unknown }[] = [
+  const clientRoutes: { method: string; path: (id: string, jti: string) => string; body?: unknown }[] = [
     { method: 'GET', path: (id) => `/clients/${id}` },
     { method: 'PATCH', path: (id) => `/clients/${id}`, body: { note: 'taken over' } },
     { method: 'DELETE', path: (id) => `/clients/${id}` },
+    { method: 'POST', path: (id) => `/clients/${id}/secret`, body: {} },
+    { method: 'GET', path: (id) => `/clients/${id}/sessions` },
+    { method: 'DELETE', path: (id, jti) => `/clients/${id}/sessions/${jti}` },
+    { method: 'DELETE', path: (id) => `/clients/${id}/sessions` },
   ];
 
   it("answers 404, exactly as for a missing client, for another organization's clients and platform clients", async () => {
+    const targets = [tenantA.client, tenantA.orgAdmin.client, tenantB.client, tenantB.orgAdmin.client, platformClient];
+    const tokens = new Map<string, string>();
+    for (const target of targets) tokens.set(target.client_id, await tokenFor(server.url, target));
     for (const { self, other } of tenants()) {
       for (const route of clientRoutes) {
-        const missing = await api(server.url, self.orgAdmin.token, route.method, route.path('tgc_no_such_client'), route.body);
-        expect(missing.status).toBe(404);
+        const name = `${route.method} ${route.path('{client_id}', '{jti}')}`;
+        const missing = await api(server.url, self.orgAdmin.token, route.method, route.path('tgc_no_such_client', 'no_such_jti'), route.body);
+        expect({ name, status: missing.status }).toEqual({ name, status: 404 });
         for (const target of [other.client, other.orgAdmin.client, platformClient]) {
-          const { status, body } = await api(server.url, self.orgAdmin.token, route.method, route.path(target.client_id), route.body);
-          expect({ route: `${route.method} ${route.path('{id}')}`, status }).toEqual({ route: `${route.method} ${route.path('{id}')}`, status: 404 });
+          const jti = claimsOf(tokens.get(target.client_id)!).jti;
+          const { status, body } = await api(server.url, self.orgAdmin.token, route.method, route.path(target.client_id, jti), route.body);
+          expect({ name, status }).toEqual({ name, status: 404 });
           expect(body.title).toBe(missing.body.title);
           expect(body.detail).toBe(`client ${target.client_id} does not exist`);
         }
       }
     }
-    // Nothing was changed or deleted behind the 404s.
-    for (const target of [tenantA.client, tenantB.client, platformClient]) {
+    // Nothing was changed, rotated, revoked or deleted behind the 404s.
+    for (const target of targets) {
       const { status, body } = await api(server.url, admin, 'GET', `/clients/${target.client_id}`);
       expect(status).toBe(200);
       expect(body.note).not.toBe('taken over');
+      expect((await requestToken(server.url, target.client_id, target.client_secret)).status).toBe(200);
+      const sessions = await api<{ items: { jti: string }[] }>(server.url, admin, 'GET', `/clients/${target.client_id}/sessions`);
+      expect(sessions.body.items.map((session) => session.jti)).toContain(claimsOf(tokens.get(target.client_id)!).jti);
     }
-    expect(await tokenIsLive(await tokenFor(server.url, tenantB.client))).toBe(true);
   });
 
-  it('lets an org-admin get, change and delete its own clients', async () => {
-    const own = await createClient(server.url, tenantA.orgAdmin.token, { name: 'short-lived', role: 'analyst' });
-    expect((await api(server.url, tenantA.orgAdmin.token, 'GET', `/clients/${own.client_id}`)).status).toBe(200);
-    const patched = await api(server.url, tenantA.orgAdmin.token, 'PATCH', `/clients/${own.client_id}`, { note: 'mine', organization_id: tenantA.organization.id });
+  it('lets an org-admin get, change, rotate, revoke and delete its own clients', async () => {
+    const token = tenantA.orgAdmin.token;
+    const own = await createClient(server.url, token, { name: 'short-lived', role: 'analyst' });
+    expect((await api(server.url, token, 'GET', `/clients/${own.client_id}`)).status).toBe(200);
+    const first = claimsOf(await tokenFor(server.url, own)).jti;
+    const second = claimsOf(await tokenFor(server.url, own)).jti;
+    const sessions = await api<{ items: { jti: string }[] }>(server.url, token, 'GET', `/clients/${own.client_id}/sessions`);
+    expect(sessions.body.items.map((session) => session.jti).sort()).toEqual([first, second].sort());
+    expect((await api(server.url, token, 'DELETE', `/clients/${own.client_id}/sessions/${first}`)).status).toBe(204);
+    expect((await api(server.url, token, 'DELETE', `/clients/${own.client_id}/sessions`)).status).toBe(204);
+    const rotated = await api(server.url, token, 'POST', `/clients/${own.client_id}/secret`, {});
+    expect(rotated.status).toBe(200);
+    expect((await requestToken(server.url, own.client_id, rotated.body.client_secret as string)).status).toBe(200);
+    const patched = await api(server.url, token, 'PATCH', `/clients/${own.client_id}`, { note: 'mine', organization_id: tenantA.organization.id });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ note: 'mine', organization_id: tenantA.organization.id });
-    expect((await api(server.url, tenantA.orgAdmin.token, 'DELETE', `/clients/${own.client_id}`)).status).toBe(204);
+    expect((await api(server.url, token, 'DELETE', `/clients/${own.client_id}`)).status).toBe(204);
     expect((await api(server.url, admin, 'GET', `/clients/${own.client_id}`)).status).toBe(404);
   });
 });
