@@ -4,6 +4,7 @@ import * as signingKeys from './20261124_002_signing_keys.js';
 import * as organizations from './20261201_001_organizations.js';
 import * as roles from './20261201_002_roles.js';
 import * as platformSettings from './20261201_003_platform_settings.js';
+import * as auditEvents from './20261201_004_audit_events.js';
 
 export interface Migration {
   readonly name: string;
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '20261201_001_organizations', ...organizations },
   { name: '20261201_002_roles', ...roles },
   { name: '20261201_003_platform_settings', ...platformSettings },
+  { name: '20261201_004_audit_events', ...auditEvents },
 ];

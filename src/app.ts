@@ -2,20 +2,23 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Redis } from 'ioredis';
 import { API_PREFIX, buildAdminApi } from './admin/app.js';
 import type { MountedRoute } from './admin/route-spec.js';
-import { LogAuditTrail } from './audit/log-trail.js';
-import type { AuditTrail } from './audit/types.js';
+import { openAuditTrail } from './audit/open.js';
+import type { PostgresAuditTrail } from './audit/postgres-trail.js';
+import { AuditRetention } from './audit/retention.js';
+import { auditRoutes } from './audit/routes.js';
+import { AuditService } from './audit/service.js';
+import { AuditStore } from './audit/store.js';
 import { ensureInitialAdmin } from './clients/initial-admin.js';
 import { LastUsedRecorder } from './clients/last-used.js';
 import { ClientLookup } from './clients/lookup.js';
+import type { ClientService } from './clients/service.js';
 import { clientRoutes } from './clients/routes.js';
-import { ClientService } from './clients/service.js';
-import { ClientStore } from './clients/store.js';
 import type { Config } from './config/config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { LOCKS, withStartupLock } from './db/locks.js';
 import { migrateToLatest } from './db/migrate.js';
-import { transactional } from './db/transaction.js';
 import { createDocsHandler, DOCS_PATH } from './docs/swagger-ui.js';
+import { buildDomainServices } from './domain-services.js';
 import { SECURITY_HEADERS } from './http/security-headers.js';
 import { openKeyManager } from './keys/open.js';
 import { keyRoutes } from './keys/routes.js';
@@ -30,12 +33,8 @@ import { createRevocationEndpoint } from './oauth/revocation-endpoint.js';
 import { createTokenEndpoint } from './oauth/token-endpoint.js';
 import type { Logger } from './observability/logger.js';
 import { organizationRoutes } from './organizations/routes.js';
-import { OrganizationService } from './organizations/service.js';
-import { OrganizationStore } from './organizations/store.js';
 import { RoleCatalog } from './roles/catalog.js';
 import { roleRoutes } from './roles/routes.js';
-import { RoleService } from './roles/service.js';
-import { RoleStore } from './roles/store.js';
 import { MemorySessionStore } from './sessions/memory-store.js';
 import { connectRedis, RedisSessionStore } from './sessions/redis-store.js';
 import { sessionRoutes } from './sessions/routes.js';
@@ -43,8 +42,6 @@ import { SessionService } from './sessions/service.js';
 import type { SessionStore } from './sessions/types.js';
 import { ApiSwitch } from './settings/api-switch.js';
 import { settingsRoutes } from './settings/routes.js';
-import { SettingsService } from './settings/service.js';
-import { SettingsStore } from './settings/store.js';
 import { LocalChangeFeed, RedisChangeFeed, type ChangeFeed } from './sync/change-feed.js';
 import { TokenIssuer } from './tokens/issuer.js';
 import { AccessTokenValidator } from './tokens/validator.js';
@@ -64,43 +61,13 @@ export interface Application {
   readonly keys: KeyManager;
   readonly sessions: SessionStore;
   readonly clients: ClientService;
+  /** Its `stats()` are the audit queue's depth and losses. */
+  readonly audit: PostgresAuditTrail;
   /** Writes what is batched in memory (last_used_at, audit events) now instead of at the next interval. */
   flush(): Promise<void>;
   /** Every route the admin API serves, for checking that its OpenAPI document covers them. */
   readonly adminRoutes: readonly MountedRoute[];
   close(): Promise<void>;
-}
-
-export interface DomainServices {
-  readonly clientStore: ClientStore;
-  readonly roleStore: RoleStore;
-  readonly organizationStore: OrganizationStore;
-  readonly settingsStore: SettingsStore;
-  readonly clients: ClientService;
-  readonly roles: RoleService;
-  readonly organizations: OrganizationService;
-  readonly settings: SettingsService;
-}
-
-/** The stores and the services with the rules, as the admin API and the CLI use them. */
-export function buildDomainServices(db: Database, sessions: SessionStore, changes: ChangeFeed, audit: AuditTrail, logger: Logger): DomainServices {
-  const inTransaction = transactional(db);
-  const clientStore = new ClientStore(db);
-  const roleStore = new RoleStore(db);
-  const organizationStore = new OrganizationStore(db);
-  const settingsStore = new SettingsStore(db);
-  const roles = new RoleService(roleStore, clientStore, inTransaction, changes, audit);
-  const clients = new ClientService(clientStore, roles, inTransaction, sessions, changes, audit, logger);
-  return {
-    clientStore,
-    roleStore,
-    organizationStore,
-    settingsStore,
-    clients,
-    roles,
-    organizations: new OrganizationService(organizationStore, clients, inTransaction, changes, audit),
-    settings: new SettingsService(settingsStore, changes, audit),
-  };
 }
 
 /**
@@ -112,11 +79,12 @@ export async function prepareDeployment(db: Database, config: Config, logger: Lo
   if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
   await withStartupLock(db, config.databaseUrl, LOCKS.bootstrap, async () => {
     const changes = new LocalChangeFeed();
-    const audit = new LogAuditTrail(logger);
+    const audit = openAuditTrail(db, logger);
     await openKeyManager(db, config, { changes, audit, logger }, true);
     const sessions = new MemorySessionStore();
     const { clients } = buildDomainServices(db, sessions, changes, audit, logger);
     await ensureInitialAdmin(clients, config, logger, print);
+    await audit.close();
     await sessions.close();
   });
 }
@@ -142,7 +110,9 @@ function pathOf(url: string | undefined): string {
 export async function createApplication(config: Config, logger: Logger, db: Database = openDatabase(config)): Promise<Application> {
   const { sessions, changes: changeFeed } = await connectSessionStore(config);
   const changes = changeFeed(logger);
-  const audit = new LogAuditTrail(logger);
+  const audit = openAuditTrail(db, logger);
+  const auditStore = new AuditStore(db);
+  const retention = new AuditRetention(auditStore, config.auditRetentionDays, logger);
   const keys = await openKeyManager(db, config, { changes, audit, logger }, false);
   const timing = rotationTiming(config.keyRotationIntervalMs);
   const services = buildDomainServices(db, sessions, changes, audit, logger);
@@ -172,6 +142,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
       ...roleRoutes(services.roles),
       ...settingsRoutes(services.settings),
       ...keyRoutes(keys),
+      ...auditRoutes(new AuditService(auditStore)),
     ],
     issuer: config.issuer,
     logger,
@@ -192,6 +163,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   keys.onChange((ring) => providers.replace(ring));
   const keyScheduler = new KeyScheduler(keys, changes, timing, logger);
   keyScheduler.start();
+  retention.start();
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const path = pathOf(req.url);
@@ -219,6 +191,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     keys,
     sessions,
     clients: services.clients,
+    audit,
     adminRoutes: adminApi.mountedRoutes,
     async flush() {
       await lastUsed.flush();
@@ -227,7 +200,8 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     async close() {
       await keyScheduler.close();
       await lastUsed.close();
-      await audit.flush();
+      await retention.stop();
+      await audit.close();
       await changes.close();
       await sessions.close();
       await db.destroy();

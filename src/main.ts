@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { createApplication, prepareDeployment } from './app.js';
 import { loadConfig, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
+import { DataDirInUseError } from './db/data-dir-lock.js';
 import { openDatabase } from './db/database.js';
 import { KeyEncryptionKeyError } from './keys/errors.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     if (cluster.isPrimary && config.workers > 1) await runPrimary(config, logger);
     else await serve(config, logger, cluster.isPrimary);
   } catch (error) {
-    if (error instanceof KeyEncryptionKeyError) fail(error.message);
+    if (error instanceof KeyEncryptionKeyError || error instanceof DataDirInUseError) fail(error.message);
     if (error instanceof Error && /^(REDIS_URL|DATABASE_URL):/.test(error.message)) fail(error.message);
     logger.fatal({ err: error }, 'startup failed');
     process.exit(1);

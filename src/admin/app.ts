@@ -40,6 +40,10 @@ function requestIdOf(header: string): string {
 /** The admin API: JSON in, JSON or problem+json out; each route declares who may call it. */
 export function buildAdminApi(deps: AdminDependencies): AdminApi {
   const app = new Koa();
+  // Errors thrown before a response starts become problem+json; this only sees a streamed body failing midway.
+  app.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') deps.logger.warn({ err: error }, 'admin API response aborted');
+  });
   app.use(async (ctx, next) => {
     ctx.state.requestId = requestIdOf(ctx.get('x-request-id'));
     ctx.state.clientIp = clientIp(ctx.req, deps.trustedProxyHops);

@@ -1,12 +1,15 @@
 import type { Logger } from '../observability/logger.js';
-import type { AuditEventInput, AuditTrail } from './types.js';
+import { stampAuditEvent, toAuditEventResource, type AuditEvent, type AuditEventInput, type AuditTrail } from './types.js';
 
 /** Writes each event as one JSON log line, so log shippers can forward it. */
 export class LogAuditTrail implements AuditTrail {
   constructor(private readonly logger: Logger) {}
 
-  record(event: AuditEventInput): void {
-    this.logger.info({ audit: { ...event, at: new Date().toISOString() } }, event.type);
+  /** Returns the stamped event, so a trail composing this one stores the same id and time as the log line. */
+  record(input: AuditEventInput): AuditEvent {
+    const event = stampAuditEvent(input);
+    this.logger.info({ audit: toAuditEventResource(event) }, event.type);
+    return event;
   }
 
   async flush(): Promise<void> {}

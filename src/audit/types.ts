@@ -1,4 +1,7 @@
-/** One audit event as recorded: admin actions and token decisions, for the SIEM. */
+import { randomUUID } from 'node:crypto';
+import { redactText, redactValue } from './redact.js';
+
+/** One audit event as a caller reports it: admin actions and token decisions, for the SIEM. */
 export interface AuditEventInput {
   /** Dotted name, e.g. `client.created`, `token.issued`, `token.denied`. */
   readonly type: string;
@@ -10,6 +13,45 @@ export interface AuditEventInput {
   readonly request_id?: string | null;
   /** Never a secret, token or key: ids, reasons, changed field names and values that are not credentials. */
   readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** An event once it happened: identified and timed at that moment, every field present. */
+export interface AuditEvent {
+  readonly id: string;
+  readonly at: Date;
+  readonly type: string;
+  readonly actor: string | null;
+  readonly client_id: string | null;
+  readonly organization_id: string | null;
+  readonly ip: string | null;
+  readonly request_id: string | null;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** The one JSON shape of an event, in log lines, the API and the NDJSON export alike. */
+export type AuditEventResource = Omit<AuditEvent, 'at'> & { readonly at: string };
+
+function redacted(text: string | null | undefined): string | null {
+  return text == null ? null : redactText(text);
+}
+
+/** Fields that can carry what a caller sent are scrubbed of anything shaped like a credential. */
+export function stampAuditEvent(input: AuditEventInput): AuditEvent {
+  return {
+    id: randomUUID(),
+    at: new Date(),
+    type: input.type,
+    actor: redacted(input.actor),
+    client_id: redacted(input.client_id),
+    organization_id: redacted(input.organization_id),
+    ip: input.ip ?? null,
+    request_id: redacted(input.request_id),
+    details: input.details ? (redactValue(input.details) as Readonly<Record<string, unknown>>) : {},
+  };
+}
+
+export function toAuditEventResource(event: AuditEvent): AuditEventResource {
+  return { ...event, at: event.at.toISOString() };
 }
 
 /**

@@ -18,6 +18,8 @@ export interface Config {
   readonly maxSessionsPerClient: number;
   readonly keyEncryptionKey: string | undefined;
   readonly keysDir: string;
+  /** 0 keeps audit events forever. */
+  readonly auditRetentionDays: number;
   readonly logLevel: ParsedVariables['logLevel'];
   /** True when the database or the session store is embedded, so only one process may use them. */
   readonly singleNode: boolean;
@@ -78,6 +80,7 @@ export function loadConfig(env: Environment = process.env): Config {
     maxSessionsPerClient: vars.maxSessionsPerClient,
     keyEncryptionKey: vars.keyEncryptionKey,
     keysDir: vars.keysDir,
+    auditRetentionDays: vars.auditRetentionDays,
     logLevel: vars.logLevel,
     singleNode,
   };

@@ -147,6 +147,13 @@ export const VARIABLES = {
     description: 'Where the key-encryption key file lives when `KEY_ENCRYPTION_KEY` is unset.',
     schema: z.string().min(1).default('./keys'),
   }),
+  auditRetentionDays: variable({
+    name: 'AUDIT_RETENTION_DAYS',
+    defaultText: '`90`',
+    description:
+      'Days audit events stay in the database; older ones are pruned hourly. `0` keeps them forever. The audit log lines on stdout are not affected.',
+    schema: integer(0, 36_500).default(90),
+  }),
   logLevel: variable({
     name: 'LOG_LEVEL',
     defaultText: '`info`',

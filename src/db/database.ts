@@ -2,15 +2,25 @@ import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import type { Config } from '../config/config.js';
+import type { Logger } from '../observability/logger.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export type Database = Knex;
 
 /** Fails fast instead of queueing requests behind a database that does not answer. */
 const ACQUIRE_TIMEOUT_MS = 3_000;
 
-export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Database {
+/** knex's own warnings (a connection attempt failing, with its stack) go to the logger at debug level: callers report the error itself. */
+function knexLog(logger: Logger): Knex.Config['log'] {
+  const log = (message: unknown) => logger.debug({ knex: message }, 'knex');
+  return { warn: log, error: log, deprecate: log, debug: log };
+}
+
+export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, logger?: Logger): Database {
+  const log = logger ? { log: knexLog(logger) } : {};
   if (config.databaseUrl) {
     return knexFactory({
+      ...log,
       client: 'pg',
       connection: { connectionString: config.databaseUrl, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS, statement_timeout: 10_000 },
       pool: { min: 0, max: 10 },
@@ -18,11 +28,25 @@ export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): D
     });
   }
   mkdirSync(config.dataDir, { recursive: true });
-  return knexFactory({
+  const release = lockDataDir(config.dataDir);
+  const db = knexFactory({
+    ...log,
     client: ClientPgLite as unknown as typeof Knex.Client,
     dialect: 'postgres',
     connection: { filename: config.dataDir } as Knex.StaticConnectionConfig,
   });
+  const destroy = db.destroy.bind(db);
+  Object.defineProperty(db, 'destroy', {
+    configurable: true,
+    value: async () => {
+      try {
+        await destroy();
+      } finally {
+        release();
+      }
+    },
+  });
+  return db;
 }
 
 export function isEmbedded(db: Database): boolean {

@@ -21,6 +21,7 @@ export async function authenticateCaller(call: OAuthCall, clients: ClientLookup)
   const credentials = extractClientCredentials(call.req.headers, params);
   call.clientId = credentials.clientId;
   const authentication = await authenticateClient(clients, credentials.clientId, credentials.clientSecret);
+  call.organizationId = authentication.client?.record.organization_id ?? null;
   if (!authentication.ok) throw new InvalidClientError(authentication.reason);
   if (!authentication.client.allowsIp(call.ip)) throw new UnauthorizedClientError('ip_not_allowed', 'this client may not authenticate from this IP address');
   return { params, client: authentication.client };

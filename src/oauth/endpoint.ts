@@ -10,6 +10,8 @@ export interface OAuthCall {
   readonly ip: string;
   /** The client named by the request, once known, so that denials are attributed to it. */
   clientId: string | null;
+  /** That client's organization, once it is found, so that its org-admins see the denial too. */
+  organizationId: string | null;
 }
 
 export interface OAuthEndpointContext {
@@ -29,14 +31,21 @@ export type OAuthEndpoint = (req: IncomingMessage, res: ServerResponse) => Promi
  */
 export function createOAuthEndpoint(context: OAuthEndpointContext, deniedEvent: string, handle: (call: OAuthCall) => Promise<OAuthAnswer>): OAuthEndpoint {
   return async (req, res) => {
-    const call: OAuthCall = { req, ip: clientIp(req, context.trustedProxyHops), clientId: null };
+    const call: OAuthCall = { req, ip: clientIp(req, context.trustedProxyHops), clientId: null, organizationId: null };
     try {
       const answer = await handle(call);
       if (answer === undefined) sendOAuthEmpty(res);
       else sendOAuthJson(res, answer);
     } catch (error) {
       const oauthError = toOAuthError(error, context.logger);
-      context.audit.record({ type: deniedEvent, actor: null, client_id: call.clientId, ip: call.ip, details: { reason: oauthError.reason, error: oauthError.error } });
+      context.audit.record({
+        type: deniedEvent,
+        actor: null,
+        client_id: call.clientId,
+        organization_id: call.organizationId,
+        ip: call.ip,
+        details: { reason: oauthError.reason, error: oauthError.error },
+      });
       sendOAuthError(res, oauthError);
     }
   };

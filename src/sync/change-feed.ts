@@ -48,6 +48,8 @@ export class RedisChangeFeed implements ChangeFeed {
   private readonly listeners: ChangeListener[] = [];
   /** Tells this feed's own notices apart: per feed, not per pid (containers on different hosts often share pid 1, and tests run several applications in one process). */
   private readonly origin = randomUUID();
+  /** A short-lived user (the CLI) may close before the subscription is confirmed; that is no failure. */
+  private closed = false;
 
   constructor(
     private readonly publisher: Redis,
@@ -56,7 +58,9 @@ export class RedisChangeFeed implements ChangeFeed {
     this.subscriber = publisher.duplicate({ enableOfflineQueue: true });
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, message: string) => this.deliver(message));
-    void this.subscriber.subscribe(CHANNEL).catch((error: unknown) => this.logger.warn({ err: error }, 'change feed subscription failed'));
+    void this.subscriber.subscribe(CHANNEL).catch((error: unknown) => {
+      if (!this.closed) this.logger.warn({ err: error }, 'change feed subscription failed');
+    });
   }
 
   async publish(event: ChangeEvent): Promise<void> {
@@ -73,6 +77,7 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.subscriber.disconnect();
   }
 

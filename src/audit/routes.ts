@@ -1,0 +1,42 @@
+import { Readable } from 'node:stream';
+import { principalOf } from '../admin/authenticate.js';
+import { named, type RouteSpec } from '../admin/route-spec.js';
+import { auditEventPageSchema, auditEventSchema, auditQuerySchema } from './schemas.js';
+import type { AuditService } from './service.js';
+import type { AuditEventResource } from './types.js';
+
+export const NDJSON = 'application/x-ndjson';
+
+async function* ndjsonLines(chunks: AsyncIterable<AuditEventResource[]>): AsyncGenerator<string> {
+  for await (const chunk of chunks) yield chunk.map((event) => `${JSON.stringify(event)}\n`).join('');
+}
+
+/** /api/v1/audit-events: platform admins read every event, org-admins their organization's. */
+export function auditRoutes(audit: AuditService): RouteSpec[] {
+  return [
+    {
+      method: 'get',
+      path: '/audit-events',
+      operationId: 'listAuditEvents',
+      summary: 'List or export audit events, newest first',
+      description:
+        'JSON: one page per request, continued with next_cursor. With `Accept: application/x-ndjson`: every match, streamed as one event per line ' +
+        '(no pages: limit does not apply), for SIEM import.',
+      tag: 'Audit',
+      access: 'any-admin',
+      query: auditQuerySchema,
+      responses: {
+        200: { description: 'Matching events', body: named('AuditEventPage', auditEventPageSchema), alternatives: { [NDJSON]: auditEventSchema } },
+      },
+      handler: async (ctx) => {
+        if (ctx.accepts('application/json', NDJSON) === NDJSON) {
+          const chunks = await audit.export(ctx.query, principalOf(ctx));
+          ctx.type = NDJSON;
+          ctx.body = Readable.from(ndjsonLines(chunks));
+          return;
+        }
+        ctx.body = await audit.list(ctx.query, principalOf(ctx));
+      },
+    },
+  ];
+}

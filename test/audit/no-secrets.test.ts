@@ -1,0 +1,97 @@
+import { rmSync } from 'node:fs';
+import pg from 'pg';
+import { basicAuth, requestToken } from '../support/oauth.js';
+import { spawnServer } from '../support/processes.js';
+import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, freePort, temporaryDirectory, TEST_KEY_ENCRYPTION_KEY } from '../support/server.js';
+import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
+
+let database: TestDatabase;
+const keysDir = temporaryDirectory('no-secrets-keys');
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+
+afterAll(async () => {
+  await database.drop();
+  rmSync(keysDir, { recursive: true, force: true });
+});
+
+async function storedEvents(): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    return (await client.query('select * from audit_events order by at')).rows as Record<string, unknown>[];
+  } finally {
+    await client.end();
+  }
+}
+
+describe('audit events and log lines hold no secret, token or key', () => {
+  it('after token issuance, denials and admin changes, neither the table nor stdout contains one', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const server = await spawnServer({
+      PORT: String(port),
+      ISSUER: url,
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      WORKERS: '1',
+      INITIAL_ADMIN_CLIENT_ID: ADMIN_CLIENT_ID,
+      INITIAL_ADMIN_CLIENT_SECRET: ADMIN_CLIENT_SECRET,
+      KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
+      KEYS_DIR: keysDir,
+      LOG_LEVEL: 'debug',
+    });
+    const secrets: string[] = [ADMIN_CLIENT_SECRET, TEST_KEY_ENCRYPTION_KEY];
+    let clientId = '';
+    let exitCode: number | null;
+    try {
+      const admin = await requestToken(url, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET);
+      const adminToken = admin.body.access_token as string;
+      const call = (method: string, path: string, body?: unknown) =>
+        fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const created = (await (await call('POST', '/clients', { name: 'scanned', role: 'analyst' })).json()) as { client_id: string; client_secret: string };
+      clientId = created.client_id;
+      const issued = await requestToken(url, created.client_id, created.client_secret, { scope: 'read' });
+      expect(issued.status).toBe(200);
+      await requestToken(url, created.client_id, 'a-wrong-but-secret-looking-value-0123456789');
+      // A client that swaps its id and secret: the denial must not record the secret as the client_id.
+      await requestToken(url, created.client_secret, created.client_id);
+      await fetch(`${url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: created.client_id, client_secret: created.client_secret, scope: 'admin' }),
+      });
+      expect((await call('PATCH', `/clients/${created.client_id}`, { note: 'rotated nothing', status: 'inactive' })).status).toBe(200);
+      secrets.push(
+        adminToken,
+        issued.body.access_token as string,
+        created.client_secret,
+        'a-wrong-but-secret-looking-value-0123456789',
+        basicAuth(created.client_id, created.client_secret).slice('Basic '.length),
+        basicAuth(ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET).slice('Basic '.length),
+      );
+    } finally {
+      exitCode = await server.stop();
+    }
+    expect(exitCode).toBe(0);
+
+    const events = await storedEvents();
+    const types = events.filter((event) => event.client_id === clientId).map((event) => event.type);
+    // What was scanned is what matters: every kind of event this test caused was stored, at shutdown at the latest.
+    expect(types).toEqual(['client.created', 'token.issued', 'token.denied', 'token.denied', 'client.updated']);
+    expect(events.some((event) => event.client_id === '[redacted]' && (event.details as { reason: string }).reason === 'unknown_client')).toBe(true);
+
+    const logged = server.output().split('\n').filter((line) => line.includes('"audit":'));
+    expect(logged.length).toBe(events.length);
+    for (const event of events) expect(logged.some((line) => line.includes(`"id":"${event.id as string}"`))).toBe(true);
+
+    const haystacks = { 'audit_events rows': JSON.stringify(events), 'server output': server.output() };
+    for (const [where, text] of Object.entries(haystacks)) {
+      for (const secret of secrets) expect({ where, leaked: text.includes(secret) ? secret : null }).toEqual({ where, leaked: null });
+      // No piece of a token either: its signature is the part that matters.
+      for (const token of secrets.filter((secret) => secret.startsWith('eyJ'))) expect(text.includes(token.split('.')[2]!)).toBe(false);
+    }
+  });
+});
