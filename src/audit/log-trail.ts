@@ -1,9 +1,13 @@
-import type { Logger } from '../observability/logger.js';
+import { createAuditLogger, type Logger } from '../observability/logger.js';
 import { stampAuditEvent, toAuditEventResource, type AuditEvent, type AuditEventInput, type AuditTrail } from './types.js';
 
 /** Writes each event as one JSON log line, so log shippers can forward it. */
 export class LogAuditTrail implements AuditTrail {
-  constructor(private readonly logger: Logger) {}
+  private readonly logger: Logger;
+
+  constructor(logger: Logger) {
+    this.logger = createAuditLogger(logger);
+  }
 
   /** Returns the stamped event, so a trail composing this one stores the same id and time as the log line. */
   record(input: AuditEventInput): AuditEvent {

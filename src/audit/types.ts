@@ -36,10 +36,21 @@ function redacted(text: string | null | undefined): string | null {
 }
 
 /** Fields that can carry what a caller sent are scrubbed of anything shaped like a credential. */
+/**
+ * An RFC 9562 version 7 UUID: the millisecond time first, then randomness. Ids of new events sort at
+ * the right edge of the primary-key index, which keeps inserting thousands a second cheap.
+ */
+export function uuidV7(epochMs: number): string {
+  const random = randomUUID();
+  const time = epochMs.toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
+}
+
 export function stampAuditEvent(input: AuditEventInput): AuditEvent {
+  const now = Date.now();
   return {
-    id: randomUUID(),
-    at: new Date(),
+    id: uuidV7(now),
+    at: new Date(now),
     type: input.type,
     actor: redacted(input.actor),
     client_id: redacted(input.client_id),
