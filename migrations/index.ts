@@ -5,6 +5,8 @@ import * as organizations from './20261201_001_organizations.js';
 import * as roles from './20261201_002_roles.js';
 import * as platformSettings from './20261201_003_platform_settings.js';
 import * as auditEvents from './20261201_004_audit_events.js';
+import * as clientTokenCutoff from './20261202_001_client_token_cutoff.js';
+import * as initialAdminMarker from './20261202_002_initial_admin_marker.js';
 
 export interface Migration {
   readonly name: string;
@@ -20,4 +22,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '20261201_002_roles', ...roles },
   { name: '20261201_003_platform_settings', ...platformSettings },
   { name: '20261201_004_audit_events', ...auditEvents },
+  { name: '20261202_001_client_token_cutoff', ...clientTokenCutoff },
+  { name: '20261202_002_initial_admin_marker', ...initialAdminMarker },
 ];

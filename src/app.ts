@@ -43,6 +43,7 @@ import type { SessionStore } from './sessions/types.js';
 import { ApiSwitch } from './settings/api-switch.js';
 import { settingsRoutes } from './settings/routes.js';
 import { LocalChangeFeed, RedisChangeFeed, type ChangeFeed } from './sync/change-feed.js';
+import { SettingsStore } from './settings/store.js';
 import { TokenIssuer } from './tokens/issuer.js';
 import { AccessTokenValidator } from './tokens/validator.js';
 
@@ -83,7 +84,7 @@ export async function prepareDeployment(db: Database, config: Config, logger: Lo
     await openKeyManager(db, config, { changes, audit, logger }, true);
     const sessions = new MemorySessionStore();
     const { clients } = buildDomainServices(db, sessions, changes, audit, logger);
-    await ensureInitialAdmin(clients, config, logger, print);
+    await ensureInitialAdmin(clients, new SettingsStore(db), config, logger, print);
     await audit.close();
     await sessions.close();
   });
@@ -123,11 +124,11 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   const lastUsed = new LastUsedRecorder(services.clientStore, logger);
   const tokenOptions = { issuer: config.issuer, audience: config.tokenAudience };
   const issuer = new TokenIssuer(keys, sessions, { ...tokenOptions, maxSessionsPerClient: config.maxSessionsPerClient });
-  const validator = new AccessTokenValidator(keys, sessions, clientLookup, apiSwitch, tokenOptions);
+  const validator = new AccessTokenValidator(keys, sessions, clientLookup, apiSwitch, roles, tokenOptions);
 
   const sessionService = new SessionService(sessions, services.clients, audit);
 
-  const endpointContext = { audit, trustedProxyHops: config.trustedProxyHops, logger };
+  const endpointContext = { audit, proxyTrust: config.proxyTrust, logger };
   const oauthEndpoints = new Map<string, OAuthEndpoint>([
     [OAUTH_PATHS.token, createTokenEndpoint({ ...endpointContext, clients: clientLookup, roles, apiSwitch, issuer, lastUsed })],
     [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, clients: clientLookup, roles, validator })],
@@ -146,7 +147,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     ],
     issuer: config.issuer,
     logger,
-    trustedProxyHops: config.trustedProxyHops,
+    proxyTrust: config.proxyTrust,
   });
   const admin = adminApi.app.callback();
   const docs = createDocsHandler({ openApiPath: `${API_PREFIX}/openapi.json`, issuer: config.issuer });
@@ -154,7 +155,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     (ring) =>
       buildProvider(ring, {
         issuer: config.issuer,
-        trustedProxyHops: config.trustedProxyHops,
+        proxyTrust: config.proxyTrust,
         jwksMaxAgeSeconds: timing.jwksMaxAgeSeconds,
         scopesSupported: async () => [...new Set(roles.list().flatMap((role) => role.scopes))],
       }),

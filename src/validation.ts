@@ -1,8 +1,21 @@
 import type { z } from 'zod';
 import { ValidationError } from './errors.js';
 
+/** Where a NUL character hides in the input, if anywhere: Postgres cannot store one in text or jsonb. */
+function nulCharacterPath(value: unknown, path: string[] = []): string[] | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = nulCharacterPath(inner, [...path, key]);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** Parses input with a zod schema; every problem becomes a ValidationError naming its field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const nul = nulCharacterPath(input);
+  if (nul) throw ValidationError.field(nul.length ? nul.join('.') : '(body)', 'must not contain NUL characters');
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ValidationError(

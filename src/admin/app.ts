@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { NotFoundError } from '../errors.js';
-import { clientIp } from '../http/client-ip.js';
+import { clientIp, type ProxyTrust } from '../http/client-ip.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
 import type { Logger } from '../observability/logger.js';
 import type { AccessTokenValidator } from '../tokens/validator.js';
@@ -23,7 +23,7 @@ export interface AdminDependencies {
   /** The token endpoint the OpenAPI security scheme points at lives here. */
   readonly issuer: string;
   readonly logger: Logger;
-  readonly trustedProxyHops: number;
+  readonly proxyTrust: ProxyTrust;
 }
 
 export interface AdminApi {
@@ -46,7 +46,7 @@ export function buildAdminApi(deps: AdminDependencies): AdminApi {
   });
   app.use(async (ctx, next) => {
     ctx.state.requestId = requestIdOf(ctx.get('x-request-id'));
-    ctx.state.clientIp = clientIp(ctx.req, deps.trustedProxyHops);
+    ctx.state.clientIp = clientIp(ctx.req, deps.proxyTrust);
     ctx.set(SECURITY_HEADERS);
     ctx.set('Cache-Control', 'no-store');
     ctx.set('X-Request-Id', ctx.state.requestId);

@@ -17,6 +17,12 @@ function parseEntry(entry: string): Range {
   if (entry.includes('/')) {
     parseAddress(entry.slice(0, entry.indexOf('/')));
     const [address, prefix] = ipaddr.parseCIDR(entry);
+    // Peers are compared as IPv4, so an IPv4-mapped range (::ffff:10.0.0.0/104) becomes 10.0.0.0/8;
+    // one wider than the mapped space could never match anything and is refused.
+    if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
+      if (prefix < 96) throw new Error(`an IPv4-mapped range needs a prefix of at least 96: ${entry}`);
+      return [(address as ipaddr.IPv6).toIPv4Address(), prefix - 96];
+    }
     return [address, prefix];
   }
   const address = parseAddress(entry);

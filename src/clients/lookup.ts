@@ -1,6 +1,7 @@
 import { DependencyUnavailableError } from '../errors.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { compileAllowlist, type AllowlistMatcher } from './ip-allowlist.js';
+import { clientIdSchema } from './schemas.js';
 import type { ClientStore } from './store.js';
 import type { ClientRecord } from './types.js';
 
@@ -9,8 +10,10 @@ export interface CachedClient {
   readonly allowsIp: AllowlistMatcher;
 }
 
-/** Bounds memory whatever ids callers make up; the oldest entry goes first. */
-const MAX_ENTRIES = 100_000;
+/** Bounds on memory whatever ids callers make up; the oldest entry goes first. */
+const MAX_KNOWN = 100_000;
+/** Separate and smaller, so a flood of made-up ids can never push real clients out of the cache. */
+const MAX_UNKNOWN = 10_000;
 
 interface Entry {
   readonly client: CachedClient | null;
@@ -30,8 +33,11 @@ export interface ClientLookupOptions {
  * client_ids cannot turn into a flood of queries.
  */
 export class ClientLookup {
-  private readonly entries = new Map<string, Entry>();
+  private readonly known = new Map<string, Entry>();
+  private readonly unknown = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<CachedClient | null>>();
+  /** Bumped by every change notice: a lookup that overlapped a change is answered but not cached. */
+  private generation = 0;
 
   constructor(
     private readonly store: ClientStore,
@@ -39,12 +45,17 @@ export class ClientLookup {
     changes: ChangeFeed,
   ) {
     changes.subscribe((event) => {
-      if (event.type === 'client') this.entries.delete(event.clientId);
+      if (event.type !== 'client') return;
+      this.generation += 1;
+      this.known.delete(event.clientId);
+      this.unknown.delete(event.clientId);
     });
   }
 
   async find(clientId: string): Promise<CachedClient | null> {
-    const entry = this.entries.get(clientId);
+    // An id no client can have is unknown without a query (and a NUL byte never reaches Postgres).
+    if (!clientIdSchema.safeParse(clientId).success) return null;
+    const entry = this.known.get(clientId) ?? this.unknown.get(clientId);
     const age = entry ? Date.now() - entry.fetchedAt : Infinity;
     if (entry && age < this.options.ttlMs) return entry.client;
     try {
@@ -59,18 +70,25 @@ export class ClientLookup {
   private fetch(clientId: string): Promise<CachedClient | null> {
     let pending = this.inFlight.get(clientId);
     if (!pending) {
+      const generation = this.generation;
       pending = this.store
         .find(clientId)
         .then((record) => {
           const client = record ? { record, allowsIp: compileAllowlist(record.ip_allowlist) } : null;
-          this.entries.delete(clientId);
-          if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-          this.entries.set(clientId, { client, fetchedAt: Date.now() });
+          if (generation === this.generation) this.remember(clientId, { client, fetchedAt: Date.now() });
           return client;
         })
         .finally(() => this.inFlight.delete(clientId));
       this.inFlight.set(clientId, pending);
     }
     return pending;
+  }
+
+  private remember(clientId: string, entry: Entry): void {
+    const [cache, limit, other] = entry.client ? [this.known, MAX_KNOWN, this.unknown] : [this.unknown, MAX_UNKNOWN, this.known];
+    other.delete(clientId);
+    cache.delete(clientId);
+    if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+    cache.set(clientId, entry);
   }
 }

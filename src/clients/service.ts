@@ -96,9 +96,15 @@ export class ClientService {
       { role: patch.role ?? current.role, organizationId },
       { role: current.role, organizationId: current.organization_id },
     );
+    // Outstanding tokens name the old status, role or organization: they must die, now and after any
+    // later reactivation, even if the session store misses the revocation below.
+    const cutsTokens =
+      (current.status === 'active' && patch.status === 'inactive') ||
+      (patch.role !== undefined && patch.role !== current.role) ||
+      organizationId !== current.organization_id;
     const updated = await this.inTransaction(async (trx) => {
       if (patch.role !== undefined) await this.roles.lockForAssignment(patch.role, trx);
-      return this.store.update(clientId, patch, trx);
+      return this.store.update(clientId, { ...patch, ...(cutsTokens ? { tokens_valid_after: new Date() } : {}) }, trx);
     }).catch(explainWriteError(clientId, organizationId));
     if (!updated) throw new NotFoundError(`client ${clientId} does not exist`);
     await this.changes.publish({ type: 'client', clientId });
@@ -110,9 +116,7 @@ export class ClientService {
         ...(moved ? { previous_organization_id: current.organization_id } : {}),
       }),
     );
-    // Outstanding tokens carry the old org_id; resource servers must not keep trusting it.
-    const deactivated = current.status === 'active' && updated.status === 'inactive';
-    if (deactivated || moved) await this.revokeSessions(clientId);
+    if (cutsTokens) await this.revokeSessions(clientId);
     return toClientResource(updated);
   }
 

@@ -16,7 +16,7 @@ export interface ClientPageQuery {
 export class ClientStore {
   constructor(private readonly db: Knex) {}
 
-  async insert(record: Omit<ClientRecord, 'created_at' | 'updated_at' | 'last_used_at'>, db: Knex = this.db): Promise<ClientRecord> {
+  async insert(record: Omit<ClientRecord, 'created_at' | 'updated_at' | 'last_used_at' | 'tokens_valid_after'>, db: Knex = this.db): Promise<ClientRecord> {
     const [row] = await db<Row>(TABLE).insert({ ...record, ip_allowlist: JSON.stringify(record.ip_allowlist) as never }).returning('*');
     return strip(row!);
   }

@@ -18,6 +18,8 @@ export interface ClientRecord {
   created_at: Date;
   updated_at: Date;
   last_used_at: Date | null;
+  /** Tokens issued in an earlier second are dead (see the migration 20261202_001). */
+  tokens_valid_after: Date | null;
 }
 
 /** A client as the admin API and CLI show it: no secret, no digest. */

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { ProxyTrust } from '../http/client-ip.js';
 import { ConfigError } from './errors.js';
 import { VARIABLES, type ParsedVariables, type SigningAlgorithm } from './variables.js';
 
@@ -12,7 +13,7 @@ export interface Config {
   readonly initialAdmin: { readonly clientId: string; readonly clientSecret: string } | undefined;
   readonly signingAlg: SigningAlgorithm;
   readonly keyRotationIntervalMs: number;
-  readonly trustedProxyHops: number;
+  readonly proxyTrust: ProxyTrust;
   readonly workers: number;
   readonly clientCacheTtlMs: number;
   readonly maxSessionsPerClient: number;
@@ -74,7 +75,7 @@ export function loadConfig(env: Environment = process.env): Config {
     initialAdmin: initialAdmin(vars),
     signingAlg: vars.signingAlg,
     keyRotationIntervalMs: vars.keyRotationInterval,
-    trustedProxyHops: vars.trustProxy,
+    proxyTrust: vars.trustProxy,
     workers: vars.workers ?? (singleNode ? 1 : availableParallelism()),
     clientCacheTtlMs: vars.clientCacheTtlMs,
     maxSessionsPerClient: vars.maxSessionsPerClient,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NO_PROXY, parseProxyTrust } from '../http/client-ip.js';
 import { parseDuration } from './duration.js';
 
 /**
@@ -87,8 +88,11 @@ export const VARIABLES = {
   initialAdminClientSecret: variable({
     name: 'INITIAL_ADMIN_CLIENT_SECRET',
     defaultText: 'unset',
-    description: 'See `INITIAL_ADMIN_CLIENT_ID`; at least 32 characters.',
-    schema: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
+    description: 'See `INITIAL_ADMIN_CLIENT_ID`; at least 32 characters of `A-Z a-z 0-9 _ -`, so it works unchanged in HTTP Basic credentials (`curl -u`).',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{32,512}$/, 'must be 32-512 characters of A-Z a-z 0-9 _ - (e.g. openssl rand -hex 32)')
+      .optional(),
   }),
   signingAlg: variable({
     name: 'SIGNING_ALG',
@@ -108,12 +112,18 @@ export const VARIABLES = {
     name: 'TRUST_PROXY',
     defaultText: '`false`',
     description:
-      'When `true`, the client IP is the right-most `X-Forwarded-For` entry (one trusted proxy); a number N trusts N proxy hops.',
+      'Where the client IP comes from behind a load balancer. A comma-separated list of your proxies\' addresses or CIDRs (recommended): `X-Forwarded-For` is believed only from them, right to left. `true`: the right-most `X-Forwarded-For` entry from any peer (one proxy; only safe when the port is reachable through the proxy alone); a number N: N hops. `false`: the TCP peer.',
     schema: z
       .string()
-      .regex(/^(true|false|\d{1,2})$/, 'expected true, false or a number of proxy hops')
-      .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v)))
-      .default(0),
+      .transform((value, ctx) => {
+        const trust = parseProxyTrust(value.trim());
+        if (trust === null) {
+          ctx.addIssue({ code: 'custom', message: 'expected true, false, a number of proxy hops, or a comma-separated list of IP addresses/CIDRs' });
+          return z.NEVER;
+        }
+        return trust;
+      })
+      .default(NO_PROXY),
   }),
   workers: variable({
     name: 'WORKERS',

@@ -22,7 +22,8 @@ export function openPrivateKey(keyEncryptionKey: Buffer, kid: string, sealed: st
     throw new KeyEncryptionKeyError(`signing key ${kid} is stored in an unknown format`);
   }
   try {
-    const decipher = createDecipheriv('aes-256-gcm', keyEncryptionKey, Buffer.from(iv, 'base64url'));
+    // The tag length is pinned: GCM would otherwise accept a truncated tag, weakening the integrity check.
+    const decipher = createDecipheriv('aes-256-gcm', keyEncryptionKey, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(kid, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditTrail } from '../audit/types.js';
-import { clientIp } from '../http/client-ip.js';
+import { clientIp, type ProxyTrust } from '../http/client-ip.js';
 import type { Logger } from '../observability/logger.js';
 import { sendOAuthEmpty, sendOAuthError, sendOAuthJson, toOAuthError } from './respond.js';
 
@@ -16,7 +16,7 @@ export interface OAuthCall {
 
 export interface OAuthEndpointContext {
   readonly audit: AuditTrail;
-  readonly trustedProxyHops: number;
+  readonly proxyTrust: ProxyTrust;
   readonly logger: Logger;
 }
 
@@ -31,7 +31,7 @@ export type OAuthEndpoint = (req: IncomingMessage, res: ServerResponse) => Promi
  */
 export function createOAuthEndpoint(context: OAuthEndpointContext, deniedEvent: string, handle: (call: OAuthCall) => Promise<OAuthAnswer>): OAuthEndpoint {
   return async (req, res) => {
-    const call: OAuthCall = { req, ip: clientIp(req, context.trustedProxyHops), clientId: null, organizationId: null };
+    const call: OAuthCall = { req, ip: clientIp(req, context.proxyTrust), clientId: null, organizationId: null };
     try {
       const answer = await handle(call);
       if (answer === undefined) sendOAuthEmpty(res);

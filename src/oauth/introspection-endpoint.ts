@@ -1,4 +1,5 @@
 import type { ClientLookup } from '../clients/lookup.js';
+import type { ClientRecord } from '../clients/types.js';
 import { ADMIN_SCOPE, INTROSPECT_SCOPE } from '../roles/built-in.js';
 import type { RoleCatalog } from '../roles/catalog.js';
 import type { AccessTokenClaims } from '../tokens/types.js';
@@ -66,12 +67,18 @@ export function createIntrospectionEndpoint(deps: IntrospectionEndpointDependenc
     const claims = deps.validator.verifyOffline(token);
     if (!claims) return INACTIVE;
     // Checked before the session store is asked, so another client's token costs nothing and reveals nothing.
-    if (claims.client_id !== client.record.client_id && !(await mayIntrospectAnyToken(client.record.role))) return INACTIVE;
+    if (claims.client_id !== client.record.client_id && !(await mayIntrospect(client.record, claims))) return INACTIVE;
     return (await deps.validator.isAlive(claims)) ? activeResponse(claims) : INACTIVE;
   }
 
-  async function mayIntrospectAnyToken(roleName: string): Promise<boolean> {
-    const role = await deps.roles.find(roleName);
+  /**
+   * Another client's token: the caller's role must grant introspection, and a caller that belongs to an
+   * organization sees only that organization's tokens (an org-admin can create resource servers, which
+   * must not read other tenants' tokens). Platform-level resource servers see every token.
+   */
+  async function mayIntrospect(caller: ClientRecord, claims: AccessTokenClaims): Promise<boolean> {
+    if (caller.organization_id !== null && claims.org_id !== caller.organization_id) return false;
+    const role = await deps.roles.find(caller.role);
     return role !== undefined && role.scopes.some((scope) => INTROSPECT_ANY_TOKEN_SCOPES.includes(scope));
   }
 

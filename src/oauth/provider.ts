@@ -1,13 +1,14 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ExternalSigningKey, Provider, type Adapter } from 'oidc-provider';
+import type { ProxyTrust } from '../http/client-ip.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { SigningKey } from '../keys/types.js';
 import { OAUTH_PATHS } from './paths.js';
 
 export interface ProviderOptions {
   readonly issuer: string;
-  readonly trustedProxyHops: number;
+  readonly proxyTrust: ProxyTrust;
   /** How long resource servers may cache the JWKS. */
   readonly jwksMaxAgeSeconds: number;
   /** Every scope some role grants, for `scopes_supported`. */
@@ -113,7 +114,7 @@ export function buildProvider(ring: KeyRing, options: ProviderOptions): Provider
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     routes: { token: OAUTH_PATHS.token, jwks: OAUTH_PATHS.jwks },
   });
-  provider.proxy = options.trustedProxyHops > 0;
+  provider.proxy = options.proxyTrust.kind !== 'none';
   provider.use(async (ctx, next) => {
     await next();
     if (ctx.oidc?.route === 'discovery' && ctx.status === 200) {

@@ -4,6 +4,8 @@ export interface Session {
   readonly client_id: string;
   readonly scope: string;
   readonly iat: number;
+  /** `iat` to the millisecond: orders issuance against a client's token cutoff within one second. */
+  readonly issued_at_ms?: number;
   readonly exp: number;
   readonly ip: string;
   readonly kid: string;

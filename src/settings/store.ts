@@ -17,6 +17,15 @@ export class SettingsStore {
     return row;
   }
 
+  async initialAdminCreatedAt(): Promise<Date | null> {
+    const row = await this.db<{ initial_admin_created_at: Date | null }>(TABLE).first('initial_admin_created_at');
+    return row?.initial_admin_created_at ?? null;
+  }
+
+  async markInitialAdminCreated(): Promise<void> {
+    await this.db(TABLE).whereNull('initial_admin_created_at').update({ initial_admin_created_at: this.db.fn.now() });
+  }
+
   async update(changes: Partial<Pick<SettingsRecord, 'api_enabled'>>): Promise<SettingsRecord> {
     const [row] = await this.db(TABLE)
       .update({ ...changes, updated_at: this.db.fn.now() })

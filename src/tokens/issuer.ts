@@ -36,7 +36,8 @@ export class TokenIssuer {
   ) {}
 
   async issue(grant: TokenGrant): Promise<IssuedToken> {
-    const iat = Math.floor(Date.now() / 1000);
+    const issuedAtMs = Date.now();
+    const iat = Math.floor(issuedAtMs / 1000);
     const claims: AccessTokenClaims = {
       iss: this.options.issuer,
       sub: grant.clientId,
@@ -55,7 +56,7 @@ export class TokenIssuer {
     const [accessToken, stored] = await Promise.all([
       signCompact(ACCESS_TOKEN_HEADER, claims, key),
       this.sessions.create(
-        { jti: claims.jti, client_id: grant.clientId, scope: claims.scope, iat, exp: claims.exp, ip: grant.ip, kid: key.kid, org_id: grant.organizationId },
+        { jti: claims.jti, client_id: grant.clientId, scope: claims.scope, iat, issued_at_ms: issuedAtMs, exp: claims.exp, ip: grant.ip, kid: key.kid, org_id: grant.organizationId },
         this.options.maxSessionsPerClient,
       ),
     ]);

@@ -1,6 +1,7 @@
 import type { ClientLookup } from '../clients/lookup.js';
 import { CLOCK_SKEW_SECONDS } from '../config/config.js';
 import type { KeyManager } from '../keys/service.js';
+import type { RoleCatalog } from '../roles/catalog.js';
 import type { ApiSwitch } from '../settings/api-switch.js';
 import type { SessionStore } from '../sessions/types.js';
 import { verifyCompact } from './jws.js';
@@ -34,6 +35,7 @@ export class AccessTokenValidator {
     private readonly sessions: SessionStore,
     private readonly clients: ClientLookup,
     private readonly apiSwitch: ApiSwitch,
+    private readonly roles: RoleCatalog,
     private readonly options: AccessTokenValidatorOptions,
   ) {}
 
@@ -42,11 +44,20 @@ export class AccessTokenValidator {
     return claims && (await this.isAlive(claims)) ? claims : null;
   }
 
-  /** The online half of `validate`, for claims `verifyOffline` returned: session alive, client active, same organization, API switched on. */
+  /**
+   * The online half of `validate`, for claims `verifyOffline` returned: session alive, client active and
+   * still what the token says (role, organization, scopes its role still grants), not issued before the
+   * client's token cutoff, API switched on.
+   */
   async isAlive(claims: AccessTokenClaims): Promise<boolean> {
     const [session, client] = await Promise.all([this.sessions.get(claims.client_id, claims.jti), this.clients.find(claims.client_id)]);
-    if (session === null || client === null || client.record.status !== 'active') return false;
-    return (claims.org_id ?? null) === client.record.organization_id && this.apiSwitch.lockFor(client.record) === null;
+    if (session === null || client === null) return false;
+    const { record } = client;
+    if (record.status !== 'active' || claims.role !== record.role || (claims.org_id ?? null) !== record.organization_id) return false;
+    if (record.tokens_valid_after !== null && (session.issued_at_ms ?? claims.iat * 1000) < record.tokens_valid_after.getTime()) return false;
+    if (this.apiSwitch.lockFor(record) !== null) return false;
+    const role = await this.roles.find(record.role);
+    return role !== undefined && claims.scope.split(' ').every((scope) => role.scopes.includes(scope));
   }
 
   /** What a resource server checks with the JWKS alone. */

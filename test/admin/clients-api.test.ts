@@ -110,6 +110,7 @@ describe('clients', () => {
       [{ name: 'ok', role: 'analyst', ip_allowlist: 'not-a-list' }, 'ip_allowlist'],
       [{ name: 'ok', role: 'analyst', status: 'paused' }, 'status'],
       [{ name: 'ok', role: 'analyst', client_secret: 'mine' }, 'client_secret'],
+      [{ name: 'nul\u0000byte', role: 'analyst' }, 'name'],
     ];
     for (const [body, field] of cases) {
       const { status, body: problem } = await api<{ errors: { field: string }[]; status: number }>(server.url, admin, 'POST', '/clients', body);

@@ -8,9 +8,10 @@ describe('normalizeAllowlistEntry', () => {
     ['2001:DB8::1', '2001:db8::1'],
     ['2001:db8:abcd::/32', '2001:db8::/32'],
     ['::ffff:192.0.2.1', '192.0.2.1'],
+    ['::ffff:10.1.0.0/104', '10.0.0.0/8'],
   ])('canonicalises %s as %s', (entry, normalized) => expect(normalizeAllowlistEntry(entry)).toBe(normalized));
 
-  it.each(['300.1.1.1', '10.0.0.0/33', '2001:db8::/129', 'example.com', '', '1.2.3'])('refuses %p', (entry) =>
+  it.each(['300.1.1.1', '10.0.0.0/33', '2001:db8::/129', 'example.com', '', '1.2.3', '::ffff:0.0.0.0/95'])('refuses %p', (entry) =>
     expect(normalizeAllowlistEntry(entry)).toBeNull(),
   );
 });

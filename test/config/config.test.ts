@@ -11,7 +11,7 @@ describe('loadConfig', () => {
       tokenAudience: 'http://localhost:3000/api',
       dataDir: './data',
       signingAlg: 'RS256',
-      trustedProxyHops: 0,
+      proxyTrust: { kind: 'none' },
       workers: 1,
       singleNode: true,
       databaseUrl: undefined,
@@ -63,10 +63,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ INITIAL_ADMIN_CLIENT_SECRET: 'x'.repeat(40) })).toThrow(/INITIAL_ADMIN_CLIENT_ID/);
   });
 
-  it('reads TRUST_PROXY as a number of hops', () => {
-    expect(loadConfig({ TRUST_PROXY: 'true' }).trustedProxyHops).toBe(1);
-    expect(loadConfig({ TRUST_PROXY: 'false' }).trustedProxyHops).toBe(0);
-    expect(loadConfig({ TRUST_PROXY: '2' }).trustedProxyHops).toBe(2);
+  it('reads TRUST_PROXY as hops or as a list of proxy networks', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).proxyTrust).toEqual({ kind: 'hops', hops: 1 });
+    expect(loadConfig({ TRUST_PROXY: 'false' }).proxyTrust).toEqual({ kind: 'none' });
+    expect(loadConfig({ TRUST_PROXY: '2' }).proxyTrust).toEqual({ kind: 'hops', hops: 2 });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.1' }).proxyTrust).toMatchObject({ kind: 'networks', networks: ['10.0.0.0/8', '192.0.2.1'] });
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/8,nope' })).toThrow(/TRUST_PROXY/);
   });
 });
 

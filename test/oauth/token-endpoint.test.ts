@@ -118,6 +118,16 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
     expect(none.status).toBe(401);
   });
 
+  it('answers a client_id no client can have (a NUL byte, say) with invalid_client, without asking the database', async () => {
+    const response = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=a%00b&client_secret=x',
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: string }).error).toBe('invalid_client');
+  });
+
   it('refuses inactive clients and deleted clients with invalid_client', async () => {
     const inactive = await createClient(server.url, admin, { name: 'inactive', role: 'read-only', status: 'inactive' });
     expect((await requestToken(server.url, inactive.client_id, inactive.client_secret)).status).toBe(401);
