@@ -90,8 +90,9 @@ async function startTollgate(alg: string): Promise<TollgateTarget> {
       INITIAL_ADMIN_CLIENT_ID: ADMIN_ID,
       INITIAL_ADMIN_CLIENT_SECRET: ADMIN_SECRET,
       KEYS_DIR: keysDir,
-      // The benchmark issues far more tokens than a real client would hold.
+      // The benchmark issues far more tokens than a real client would hold, or obtain per minute.
       MAX_SESSIONS_PER_CLIENT: '0',
+      RATE_LIMIT_TOKENS_PER_CLIENT: '0',
     },
     stdio: 'ignore',
   });

@@ -1,5 +1,4 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
 import { API_PREFIX, buildAdminApi } from './admin/app.js';
 import type { MountedRoute } from './admin/route-spec.js';
 import { openAuditTrail } from './audit/open.js';
@@ -14,7 +13,7 @@ import { ClientLookup } from './clients/lookup.js';
 import type { ClientService } from './clients/service.js';
 import { clientRoutes } from './clients/routes.js';
 import type { Config } from './config/config.js';
-import { openDatabase, type Database } from './db/database.js';
+import { openDatabase, pingDatabase, type Database } from './db/database.js';
 import { LOCKS, withStartupLock } from './db/locks.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createDocsHandler, DOCS_PATH } from './docs/swagger-ui.js';
@@ -25,13 +24,23 @@ import { keyRoutes } from './keys/routes.js';
 import { KeyScheduler } from './keys/scheduler.js';
 import type { KeyManager } from './keys/service.js';
 import { rotationTiming } from './keys/timing.js';
+import { MemoryFailureLimiter } from './limits/memory-failure-limiter.js';
+import { RedisFailureLimiter } from './limits/redis-failure-limiter.js';
+import type { FailureLimiter } from './limits/types.js';
 import { OAUTH_PATHS } from './oauth/paths.js';
 import type { OAuthEndpoint } from './oauth/endpoint.js';
+import { MethodNotAllowedError } from './oauth/errors.js';
 import { createIntrospectionEndpoint } from './oauth/introspection-endpoint.js';
 import { buildProvider, ProviderSwitch } from './oauth/provider.js';
+import { sendOAuthError } from './oauth/respond.js';
 import { createRevocationEndpoint } from './oauth/revocation-endpoint.js';
 import { createTokenEndpoint } from './oauth/token-endpoint.js';
+import { ActiveSessionCensus } from './observability/active-sessions.js';
+import { clusterAwareMetrics } from './observability/cluster-metrics.js';
 import type { Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { ReadinessProbe } from './observability/readiness.js';
+import { operationsHandlers } from './observability/routes.js';
 import { organizationRoutes } from './organizations/routes.js';
 import { RoleCatalog } from './roles/catalog.js';
 import { roleRoutes } from './roles/routes.js';
@@ -90,8 +99,17 @@ export async function prepareDeployment(db: Database, config: Config, logger: Lo
   });
 }
 
-async function connectSessionStore(config: Config): Promise<{ sessions: SessionStore; changes: (logger: Logger) => ChangeFeed; redis?: Redis }> {
-  if (!config.redisUrl) return { sessions: new MemorySessionStore(), changes: () => new LocalChangeFeed() };
+interface SharedState {
+  readonly sessions: SessionStore;
+  readonly failures: FailureLimiter;
+  readonly changes: (logger: Logger) => ChangeFeed;
+}
+
+/** What instances share: Redis in shared mode, this process in single-node mode. */
+async function connectSharedState(config: Config): Promise<SharedState> {
+  const { failuresPerClientIp, failuresPerIp, failureWindowMs } = config.rateLimits;
+  const failureLimits = { perClientIp: failuresPerClientIp, perIp: failuresPerIp, windowMs: failureWindowMs };
+  if (!config.redisUrl) return { sessions: new MemorySessionStore(), failures: new MemoryFailureLimiter(failureLimits), changes: () => new LocalChangeFeed() };
   const redis = connectRedis(config.redisUrl);
   redis.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
@@ -99,7 +117,7 @@ async function connectSessionStore(config: Config): Promise<{ sessions: SessionS
     redis.once('end', () => reject(new Error(`REDIS_URL: cannot connect to ${new URL(config.redisUrl!).host}`)));
     setTimeout(() => reject(new Error(`REDIS_URL: no answer from ${new URL(config.redisUrl!).host} within 10 s`)), 10_000).unref();
   });
-  return { sessions: new RedisSessionStore(redis), changes: (logger) => new RedisChangeFeed(redis, logger), redis };
+  return { sessions: new RedisSessionStore(redis), failures: new RedisFailureLimiter(redis, failureLimits), changes: (logger) => new RedisChangeFeed(redis, logger) };
 }
 
 function pathOf(url: string | undefined): string {
@@ -109,7 +127,7 @@ function pathOf(url: string | undefined): string {
 
 /** Builds one serving instance on an already prepared deployment. */
 export async function createApplication(config: Config, logger: Logger, db: Database = openDatabase(config)): Promise<Application> {
-  const { sessions, changes: changeFeed } = await connectSessionStore(config);
+  const { sessions, failures, changes: changeFeed } = await connectSharedState(config);
   const changes = changeFeed(logger);
   const audit = openAuditTrail(db, logger);
   const auditStore = new AuditStore(db);
@@ -123,12 +141,27 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   const clientLookup = new ClientLookup(services.clientStore, { ttlMs: config.clientCacheTtlMs, staleIfErrorMs: CLIENT_STALE_IF_ERROR_MS }, changes);
   const lastUsed = new LastUsedRecorder(services.clientStore, logger);
   const tokenOptions = { issuer: config.issuer, audience: config.tokenAudience };
-  const issuer = new TokenIssuer(keys, sessions, { ...tokenOptions, maxSessionsPerClient: config.maxSessionsPerClient });
+  const issuer = new TokenIssuer(keys, sessions, {
+    ...tokenOptions,
+    limits: { maxPerClient: config.maxSessionsPerClient, perWindow: config.rateLimits.tokensPerClient, windowMs: config.rateLimits.tokenWindowMs },
+  });
   const validator = new AccessTokenValidator(keys, sessions, clientLookup, apiSwitch, roles, tokenOptions);
 
   const sessionService = new SessionService(sessions, services.clients, audit);
 
-  const endpointContext = { audit, proxyTrust: config.proxyTrust, logger };
+  const census = new ActiveSessionCensus(services.clientStore, sessions, logger);
+  const metrics = new Metrics({
+    activeSessions: () => census.count(),
+    audit: () => audit.stats(),
+    activeKeyAgeSeconds: () => {
+      const { activatedAt, createdAt } = keys.current().active;
+      return (Date.now() - (activatedAt ?? createdAt).getTime()) / 1000;
+    },
+  });
+  const readiness = new ReadinessProbe({ postgres: () => pingDatabase(db), ...(sessions.kind === 'redis' ? { redis: () => sessions.ping() } : {}) });
+  const operations = operationsHandlers({ readiness, metrics: metrics.registry, renderMetrics: clusterAwareMetrics(metrics.registry), logger });
+
+  const endpointContext = { audit, failures, metrics, proxyTrust: config.proxyTrust, logger };
   const oauthEndpoints = new Map<string, OAuthEndpoint>([
     [OAUTH_PATHS.token, createTokenEndpoint({ ...endpointContext, clients: clientLookup, roles, apiSwitch, issuer, lastUsed })],
     [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, clients: clientLookup, roles, validator })],
@@ -148,6 +181,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     issuer: config.issuer,
     logger,
     proxyTrust: config.proxyTrust,
+    corsOrigins: config.adminCorsOrigins,
   });
   const admin = adminApi.app.callback();
   const docs = createDocsHandler({ openApiPath: `${API_PREFIX}/openapi.json`, issuer: config.issuer });
@@ -168,9 +202,11 @@ export async function createApplication(config: Config, logger: Logger, db: Data
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const path = pathOf(req.url);
-    const oauthEndpoint = req.method === 'POST' ? oauthEndpoints.get(path) : undefined;
+    const oauthEndpoint = oauthEndpoints.get(path);
     if (oauthEndpoint) {
-      void oauthEndpoint(req, res);
+      // Confidential clients do not run in browsers: no CORS here, so a preflight is refused too.
+      if (req.method === 'POST') void oauthEndpoint(req, res);
+      else sendOAuthError(res, new MethodNotAllowedError(), { Allow: 'POST' });
       return;
     }
     if (path.startsWith(`${API_PREFIX}/`) || path === API_PREFIX) {
@@ -179,6 +215,11 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     }
     if (path === DOCS_PATH || path.startsWith(`${DOCS_PATH}/`)) {
       docs(req, res);
+      return;
+    }
+    const operation = req.method === 'GET' || req.method === 'HEAD' ? operations.get(path) : undefined;
+    if (operation) {
+      void operation(req, res);
       return;
     }
     if (path === OAUTH_PATHS.authorizationServerMetadata) req.url = OAUTH_PATHS.openidConfiguration;

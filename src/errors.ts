@@ -11,8 +11,8 @@ export abstract class DomainError extends Error {
   abstract readonly status: number;
   abstract readonly title: string;
 
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = new.target.name;
   }
 }

@@ -5,11 +5,16 @@ import { ConfigError } from './config/errors.js';
 import { DataDirInUseError } from './db/data-dir-lock.js';
 import { openDatabase } from './db/database.js';
 import { KeyEncryptionKeyError } from './keys/errors.js';
+import { serveClusterMetrics } from './observability/cluster-metrics.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { listen } from './server.js';
 
-/** SIGTERM must end the process within 10 s even if a connection refuses to drain. */
-const SHUTDOWN_DEADLINE_MS = 9_000;
+/**
+ * SIGTERM must end the process within 10 s even if a connection refuses to drain. Workers give up a
+ * little before the primary, so the primary still sees how they ended.
+ */
+const WORKER_SHUTDOWN_DEADLINE_MS = 9_000;
+const PRIMARY_SHUTDOWN_DEADLINE_MS = 9_500;
 
 function fail(message: string): never {
   process.stderr.write(`tollgate: ${message}\n`);
@@ -34,15 +39,22 @@ function exitAfterFlush(code: number): void {
   activeLogger.flush(() => process.exit(code));
 }
 
-function onShutdownSignal(handler: () => Promise<void>): void {
+function onShutdownSignal(logger: Logger, deadlineMs: number, handler: () => Promise<void>): void {
   let stopping = false;
-  const stop = () => {
+  const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    setTimeout(() => process.exit(1), deadlineMs).unref();
     handler().then(
-      () => exitAfterFlush(0),
-      () => exitAfterFlush(1),
+      () => {
+        logger.info('stopped');
+        exitAfterFlush(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        exitAfterFlush(1);
+      },
     );
   };
   process.on('SIGTERM', stop);
@@ -55,7 +67,7 @@ async function serve(config: Config, logger: Logger, prepare: boolean): Promise<
   const app = await createApplication(config, logger, db);
   const running = await listen(app, config.port);
   logger.info({ port: running.port, issuer: config.issuer }, 'listening');
-  onShutdownSignal(() => running.stop());
+  onShutdownSignal(logger, WORKER_SHUTDOWN_DEADLINE_MS, () => running.stop());
 }
 
 /** The primary prepares the deployment once, then forks workers that share the listening socket. */
@@ -64,21 +76,24 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   await prepareDeployment(db, config, logger, (text) => process.stdout.write(text));
   await db.destroy();
   let stopping = false;
+  serveClusterMetrics(logger);
   for (let i = 0; i < config.workers; i += 1) cluster.fork();
   cluster.on('exit', (worker, code) => {
     if (stopping) return;
     logger.error({ pid: worker.process.pid, code }, 'worker exited; starting a replacement');
     cluster.fork();
   });
-  onShutdownSignal(async () => {
+  // Each worker drains and closes its own pools; the primary exits 0 only if every one of them did.
+  onShutdownSignal(logger, PRIMARY_SHUTDOWN_DEADLINE_MS, async () => {
     stopping = true;
     const exits = Object.values(cluster.workers ?? {}).map(
-      (worker) => new Promise<void>((resolve) => {
-        worker!.once('exit', () => resolve());
+      (worker) => new Promise<number | null>((resolve) => {
+        worker!.once('exit', (code) => resolve(code));
         worker!.process.kill('SIGTERM');
       }),
     );
-    await Promise.all(exits);
+    const codes = await Promise.all(exits);
+    if (codes.some((code) => code !== 0)) throw new Error(`workers exited with codes ${codes.join(', ')}`);
   });
 }
 

@@ -1,6 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Application } from './app.js';
+
+/** While stopping, how often connections whose last response has finished are closed. */
+const DRAIN_SWEEP_MS = 50;
 
 export interface RunningServer {
   readonly server: Server;
@@ -20,9 +23,14 @@ export async function listen(app: Application, port: number): Promise<RunningSer
     server,
     port: (server.address() as AddressInfo).port,
     async stop() {
+      // server.close() waits for every connection to end, and a keep-alive connection only ends when
+      // its client leaves. So: later requests are told Connection: close, and a sweep closes each
+      // connection as soon as its request in flight has been answered. Nothing here runs per request
+      // before a stop: this is the token endpoint's hot path.
+      server.prependListener('request', (_req, res: ServerResponse) => res.setHeader('Connection', 'close'));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
+      const sweep = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS);
+      await closed.finally(() => clearInterval(sweep));
       await app.close();
     },
   };

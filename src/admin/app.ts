@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { AccessTokenValidator } from '../tokens/validator.js';
 import { ADMIN_API_VERSION, SERVER_VERSION } from '../version.js';
 import { authenticateBearer } from './authenticate.js';
+import { adminCors } from './cors.js';
 import { jsonBody } from './json-body.js';
 import { metaRoutes } from './meta-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -24,6 +25,8 @@ export interface AdminDependencies {
   readonly issuer: string;
   readonly logger: Logger;
   readonly proxyTrust: ProxyTrust;
+  /** Browser origins allowed to call the API; empty: CORS off. */
+  readonly corsOrigins: readonly string[];
 }
 
 export interface AdminApi {
@@ -52,6 +55,7 @@ export function buildAdminApi(deps: AdminDependencies): AdminApi {
     ctx.set('X-Request-Id', ctx.state.requestId);
     await next();
   });
+  app.use(adminCors(deps.corsOrigins));
   app.use(problemMiddleware(deps.logger));
   app.use(jsonBody());
 

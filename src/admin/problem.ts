@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { DependencyUnavailableError, DomainError, ValidationError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { SessionStoreUnavailableError } from '../sessions/types.js';
@@ -41,6 +42,7 @@ function isKoaHttpError(error: unknown): error is { status: number; message: str
 function toDomainError(error: unknown): DomainError | undefined {
   if (error instanceof DomainError) return error;
   if (error instanceof SessionStoreUnavailableError) return new DependencyUnavailableError('the session store is unavailable; retry shortly');
+  if (isDatabaseUnavailable(error)) return new DependencyUnavailableError('the database is unavailable; retry shortly');
   if (isKoaHttpError(error)) return new RoutingError(error.status, error.message);
   return undefined;
 }
@@ -67,6 +69,8 @@ export function problemMiddleware(logger: Logger): Middleware {
       ctx.body = problem;
       if (status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="tollgate"');
       if (status === 503) ctx.set('Retry-After', '1');
+      // The rest of an oversized body is not read: the connection cannot carry another request.
+      if (status === 413) ctx.set('Connection', 'close');
     }
   };
 }

@@ -17,6 +17,8 @@ export interface Config {
   readonly workers: number;
   readonly clientCacheTtlMs: number;
   readonly maxSessionsPerClient: number;
+  readonly rateLimits: RateLimits;
+  readonly adminCorsOrigins: readonly string[];
   readonly keyEncryptionKey: string | undefined;
   readonly keysDir: string;
   /** 0 keeps audit events forever. */
@@ -24,6 +26,16 @@ export interface Config {
   readonly logLevel: ParsedVariables['logLevel'];
   /** True when the database or the session store is embedded, so only one process may use them. */
   readonly singleNode: boolean;
+}
+
+export interface RateLimits {
+  /** Failed authentications per (client_id, IP) and per IP within `failureWindowMs`; 0 = no limit. */
+  readonly failuresPerClientIp: number;
+  readonly failuresPerIp: number;
+  readonly failureWindowMs: number;
+  /** Tokens issued per client within `tokenWindowMs`; 0 = no limit. */
+  readonly tokensPerClient: number;
+  readonly tokenWindowMs: number;
 }
 
 /** Fixed by the server, not configurable: every access token lives 24 hours. */
@@ -79,6 +91,14 @@ export function loadConfig(env: Environment = process.env): Config {
     workers: vars.workers ?? (singleNode ? 1 : availableParallelism()),
     clientCacheTtlMs: vars.clientCacheTtlMs,
     maxSessionsPerClient: vars.maxSessionsPerClient,
+    rateLimits: {
+      failuresPerClientIp: vars.authFailuresPerClientIp,
+      failuresPerIp: vars.authFailuresPerIp,
+      failureWindowMs: vars.authFailureWindowMs,
+      tokensPerClient: vars.tokensPerClient,
+      tokenWindowMs: vars.tokenWindowMs,
+    },
+    adminCorsOrigins: vars.adminCorsOrigins,
     keyEncryptionKey: vars.keyEncryptionKey,
     keysDir: vars.keysDir,
     auditRetentionDays: vars.auditRetentionDays,

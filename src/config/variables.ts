@@ -145,6 +145,58 @@ export const VARIABLES = {
       'Live tokens one client may hold. Past it the token endpoint answers `unauthorized_client` instead of evicting tokens that may be in use; `0` means no cap.',
     schema: integer(0, 10_000_000).default(10_000),
   }),
+  authFailuresPerClientIp: variable({
+    name: 'RATE_LIMIT_AUTH_FAILURES_PER_CLIENT_IP',
+    defaultText: '`10`',
+    description:
+      'Failed client authentications allowed for one client_id from one IP address per `RATE_LIMIT_AUTH_FAILURE_WINDOW`; past it that pair gets `429 slow_down` until the window ends. The same client_id from another address is not affected. `0` turns the limit off.',
+    schema: integer(0, 1_000_000).default(10),
+  }),
+  authFailuresPerIp: variable({
+    name: 'RATE_LIMIT_AUTH_FAILURES_PER_IP',
+    defaultText: '`100`',
+    description:
+      'Failed client authentications allowed from one IP address, whatever the client_id, per `RATE_LIMIT_AUTH_FAILURE_WINDOW`. Behind a load balancer set `TRUST_PROXY`, or every caller shares the balancer\'s address. `0` turns the limit off.',
+    schema: integer(0, 1_000_000).default(100),
+  }),
+  authFailureWindowMs: variable({
+    name: 'RATE_LIMIT_AUTH_FAILURE_WINDOW',
+    defaultText: '`5m`',
+    description: 'The fixed window both failed-authentication limits count in; it starts at the first failure.',
+    schema: duration(1_000, 86_400_000).default(300_000),
+  }),
+  tokensPerClient: variable({
+    name: 'RATE_LIMIT_TOKENS_PER_CLIENT',
+    defaultText: '`600`',
+    description:
+      'Tokens one client may obtain per `RATE_LIMIT_TOKEN_WINDOW`, on all instances together; past it `429 slow_down` with `Retry-After`. Tokens live 24 hours, so a well-behaved client needs few. `0` turns the limit off.',
+    schema: integer(0, 10_000_000).default(600),
+  }),
+  tokenWindowMs: variable({
+    name: 'RATE_LIMIT_TOKEN_WINDOW',
+    defaultText: '`1m`',
+    description: 'The fixed window `RATE_LIMIT_TOKENS_PER_CLIENT` counts in; it starts at the first token.',
+    schema: duration(1_000, 86_400_000).default(60_000),
+  }),
+  adminCorsOrigins: variable({
+    name: 'ADMIN_CORS_ORIGINS',
+    defaultText: 'unset: no CORS on the admin API',
+    description:
+      'Comma-separated origins (e.g. `https://console.example.com`) whose browser pages may call `/api/v1` with a bearer token. Unset, browsers refuse cross-origin admin calls. Discovery and JWKS are public documents and always allow any origin; `/token` never does.',
+    schema: z
+      .string()
+      .transform((text, ctx) => {
+        const origins = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+        for (const origin of origins) {
+          if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+            ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin such as https://console.example.com` });
+            return z.NEVER;
+          }
+        }
+        return origins;
+      })
+      .default([]),
+  }),
   keyEncryptionKey: variable({
     name: 'KEY_ENCRYPTION_KEY',
     defaultText: 'unset: `keys/key-encryption.key`, created with mode 0600 on first start',

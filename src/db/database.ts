@@ -52,3 +52,8 @@ export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, lo
 export function isEmbedded(db: Database): boolean {
   return db.client.config.client !== 'pg';
 }
+
+/** The cheapest round trip that proves the database answers queries. */
+export async function pingDatabase(db: Database): Promise<void> {
+  await db.raw('select 1');
+}

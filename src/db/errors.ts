@@ -11,3 +11,21 @@ export function isUniqueViolation(error: unknown): boolean {
 export function isForeignKeyViolation(error: unknown): boolean {
   return hasSqlState(error, '23503');
 }
+
+/** Network-level failures reaching Postgres (node and pg report them with these codes). */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+
+/**
+ * Whether an error means "the database did not answer" rather than "the query was wrong": callers then
+ * answer 503 and retry, instead of a 500. SQLSTATE class 08 is a connection exception; 57P01-57P03 a
+ * server shutting down or starting; 53300 too many connections; 3D000 a database that no longer exists.
+ * knex's pool reports an exhausted acquire timeout as a KnexTimeoutError, and pg a dropped connection
+ * only by its message.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof code === 'string' && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08') || /^57P0[123]$|^53300$|^3D000$/.test(code))) return true;
+  if (name === 'KnexTimeoutError') return true;
+  return typeof message === 'string' && /^Connection terminated/.test(message);
+}

@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AuditTrail } from '../audit/types.js';
 import { clientIp, type ProxyTrust } from '../http/client-ip.js';
+import type { FailureLimiter } from '../limits/types.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { FailureCheck } from './failure-check.js';
+import { RateLimitedError } from './errors.js';
 import { sendOAuthEmpty, sendOAuthError, sendOAuthJson, toOAuthError } from './respond.js';
 
 /** One request to an OAuth endpoint. */
@@ -12,12 +17,23 @@ export interface OAuthCall {
   clientId: string | null;
   /** That client's organization, once it is found, so that its org-admins see the denial too. */
   organizationId: string | null;
+  /** Whether failed authentications block the caller, once its client_id is known. */
+  failureCheck: FailureCheck | null;
 }
 
 export interface OAuthEndpointContext {
   readonly audit: AuditTrail;
+  readonly failures: FailureLimiter;
+  readonly metrics: Metrics;
   readonly proxyTrust: ProxyTrust;
   readonly logger: Logger;
+}
+
+/** What an endpoint reports to the metrics: O(1) per request. */
+export interface OAuthOutcomes<A extends OAuthAnswer> {
+  /** `startedAt` is `performance.now()` when the request arrived. */
+  answered(answer: A, startedAt: number): void;
+  denied(reason: string): void;
 }
 
 /** What an OAuth endpoint answers with 200: a JSON body, or nothing (revocation). */
@@ -25,28 +41,48 @@ export type OAuthAnswer = object | undefined;
 
 export type OAuthEndpoint = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
+/** A blocked caller gets 429 whatever else failed, so that no error confirms its credentials either. */
+async function blockedInstead(call: OAuthCall, error: unknown): Promise<unknown> {
+  try {
+    await call.failureCheck?.assertNotBlocked();
+    return error;
+  } catch (blocked) {
+    return blocked;
+  }
+}
+
 /**
  * The frame shared by our raw-node OAuth endpoints (token, introspection, revocation): a 200 answer
  * with `Cache-Control: no-store`, or an RFC 6749 §5.2 error recorded as `deniedEvent` in the audit trail.
+ * Nothing is answered before the caller's failed-authentication verdict is in (see FailureCheck).
  */
-export function createOAuthEndpoint(context: OAuthEndpointContext, deniedEvent: string, handle: (call: OAuthCall) => Promise<OAuthAnswer>): OAuthEndpoint {
+export function createOAuthEndpoint<A extends OAuthAnswer>(
+  context: OAuthEndpointContext,
+  deniedEvent: string,
+  handle: (call: OAuthCall) => Promise<A>,
+  outcomes?: OAuthOutcomes<A>,
+): OAuthEndpoint {
   return async (req, res) => {
-    const call: OAuthCall = { req, ip: clientIp(req, context.proxyTrust), clientId: null, organizationId: null };
+    const startedAt = performance.now();
+    const call: OAuthCall = { req, ip: clientIp(req, context.proxyTrust), clientId: null, organizationId: null, failureCheck: null };
     try {
       const answer = await handle(call);
+      await call.failureCheck?.assertNotBlocked();
       if (answer === undefined) sendOAuthEmpty(res);
       else sendOAuthJson(res, answer);
+      outcomes?.answered(answer, startedAt);
     } catch (error) {
-      const oauthError = toOAuthError(error, context.logger);
+      const oauthError = toOAuthError(await blockedInstead(call, error), context.logger);
       context.audit.record({
         type: deniedEvent,
         actor: null,
         client_id: call.clientId,
         organization_id: call.organizationId,
         ip: call.ip,
-        details: { reason: oauthError.reason, error: oauthError.error },
+        details: { reason: oauthError.reason, error: oauthError.error, ...(oauthError instanceof RateLimitedError ? { limit: oauthError.limit } : {}) },
       });
       sendOAuthError(res, oauthError);
+      outcomes?.denied(oauthError.reason);
     }
   };
 }

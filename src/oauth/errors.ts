@@ -55,3 +55,33 @@ export class TemporarilyUnavailableError extends OAuthError {
     super('temporarily_unavailable', 503, description, 'dependency_unavailable');
   }
 }
+
+/** Which limit refused a request: repeated failed authentications, or one client's issuance rate. */
+export type RateLimit = 'failed_authentication' | 'token_issuance';
+
+/**
+ * 429 past a rate limit. RFC 6749 defines no such error; `slow_down` is the registered token-endpoint
+ * error that means exactly "retry later, less often" (RFC 8628 §3.5), and Retry-After says when.
+ */
+export class RateLimitedError extends OAuthError {
+  readonly retryAfterSeconds: number;
+
+  constructor(
+    readonly limit: RateLimit,
+    retryAfterMs: number,
+    description: string,
+  ) {
+    super('slow_down', 429, description, 'rate_limited');
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  }
+}
+
+/**
+ * The token, introspection and revocation endpoints take POST only (RFC 6749 §3.2, RFC 7662 §2.1,
+ * RFC 7009 §2.1); answering every other method here also keeps CORS preflights from succeeding.
+ */
+export class MethodNotAllowedError extends OAuthError {
+  constructor() {
+    super('invalid_request', 405, 'this endpoint accepts POST only', 'method_not_allowed');
+  }
+}

@@ -1,31 +1,8 @@
 import type { IncomingMessage } from 'node:http';
+import { readBody } from '../http/body.js';
 import { InvalidRequestError, RequestTooLargeError } from './errors.js';
 
 export const MAX_FORM_BYTES = 16 * 1024;
-
-/**
- * Collects the body, refusing past the limit without buffering the rest. The caller still answers
- * (413); the connection is closed after that answer, so the unread remainder goes nowhere.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.pause();
-        reject(new RequestTooLargeError(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /**
  * An application/x-www-form-urlencoded body as a map. Parameters sent twice are refused
@@ -37,7 +14,7 @@ export async function readForm(req: IncomingMessage): Promise<Map<string, string
     throw new InvalidRequestError('the body must be application/x-www-form-urlencoded');
   }
   const params = new Map<string, string>();
-  for (const [name, value] of new URLSearchParams(await readBody(req, MAX_FORM_BYTES))) {
+  for (const [name, value] of new URLSearchParams(await readBody(req, MAX_FORM_BYTES, () => new RequestTooLargeError(MAX_FORM_BYTES)))) {
     if (params.has(name)) throw new InvalidRequestError(`parameter ${name} must not be sent more than once`);
     params.set(name, value);
   }

@@ -61,7 +61,7 @@ function activeResponse(claims: AccessTokenClaims): IntrospectionResponse {
  */
 export function createIntrospectionEndpoint(deps: IntrospectionEndpointDependencies): OAuthEndpoint {
   async function introspect(call: OAuthCall): Promise<IntrospectionResponse> {
-    const { params, client } = await authenticateCaller(call, deps.clients);
+    const { params, client } = await authenticateCaller(call, deps);
     const token = params.get('token');
     if (!token) throw new InvalidRequestError('token is required');
     const claims = deps.validator.verifyOffline(token);
@@ -82,5 +82,8 @@ export function createIntrospectionEndpoint(deps: IntrospectionEndpointDependenc
     return role !== undefined && role.scopes.some((scope) => INTROSPECT_ANY_TOKEN_SCOPES.includes(scope));
   }
 
-  return createOAuthEndpoint(deps, 'introspection.denied', introspect);
+  return createOAuthEndpoint(deps, 'introspection.denied', introspect, {
+    answered: (answer) => deps.metrics.introspected(answer.active ? 'active' : 'inactive'),
+    denied: (reason) => deps.metrics.introspected(reason),
+  });
 }

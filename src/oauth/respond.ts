@@ -1,15 +1,16 @@
 import type { ServerResponse } from 'node:http';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { DependencyUnavailableError } from '../errors.js';
 import { sendJson } from '../http/send.js';
 import { NO_STORE_HEADERS, SECURITY_HEADERS } from '../http/security-headers.js';
 import type { Logger } from '../observability/logger.js';
 import { SessionStoreUnavailableError } from '../sessions/types.js';
-import { OAuthError, TemporarilyUnavailableError } from './errors.js';
+import { OAuthError, RateLimitedError, TemporarilyUnavailableError } from './errors.js';
 
 /** Maps whatever a handler threw to an RFC 6749 error; an unexpected error is logged, never shown. */
 export function toOAuthError(error: unknown, logger: Logger): OAuthError {
   if (error instanceof OAuthError) return error;
-  if (error instanceof SessionStoreUnavailableError || error instanceof DependencyUnavailableError) return new TemporarilyUnavailableError();
+  if (error instanceof SessionStoreUnavailableError || error instanceof DependencyUnavailableError || isDatabaseUnavailable(error)) return new TemporarilyUnavailableError();
   logger.error({ err: error }, 'unexpected error on an OAuth endpoint');
   return new OAuthError('server_error', 500, 'internal error', 'server_error');
 }
@@ -18,6 +19,7 @@ export function sendOAuthError(res: ServerResponse, error: OAuthError, extraHead
   const headers: Record<string, string> = { ...NO_STORE_HEADERS, ...extraHeaders };
   if (error.status === 401) headers['WWW-Authenticate'] = 'Basic realm="tollgate", charset="UTF-8"';
   if (error.status === 503) headers['Retry-After'] = '1';
+  if (error instanceof RateLimitedError) headers['Retry-After'] = String(error.retryAfterSeconds);
   if (error.status === 413) headers.Connection = 'close';
   sendJson(res, error.status, { error: error.error, error_description: error.description }, headers);
 }

@@ -20,13 +20,15 @@ export interface RevocationEndpointDependencies extends OAuthEndpointContext {
  */
 export function createRevocationEndpoint(deps: RevocationEndpointDependencies): OAuthEndpoint {
   async function revoke(call: OAuthCall): Promise<undefined> {
-    const { params, client } = await authenticateCaller(call, deps.clients);
+    const { params, client, failureCheck } = await authenticateCaller(call, deps);
     const token = params.get('token');
     if (!token) throw new InvalidRequestError('token is required');
     const claims = deps.validator.verifyOffline(token);
     if (!claims) return undefined;
     const { record } = client;
     if (claims.client_id !== record.client_id) throw new UnauthorizedClientError('not_token_owner', 'this token was issued to another client; only that client may revoke it');
+    // A blocked caller must not revoke anything, even with the right secret.
+    await failureCheck.assertNotBlocked();
     await deps.sessions.revokeToken(record, claims.jti, { clientId: record.client_id, organizationId: record.organization_id, ip: call.ip, requestId: null });
     return undefined;
   }

@@ -3,10 +3,11 @@ import type { ClientLookup } from '../clients/lookup.js';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../config/config.js';
 import type { RoleCatalog } from '../roles/catalog.js';
 import type { ApiSwitch } from '../settings/api-switch.js';
-import { SessionLimitReachedError, type TokenIssuer } from '../tokens/issuer.js';
+import { IssuanceRateExceededError, SessionLimitReachedError, type TokenIssuer } from '../tokens/issuer.js';
+import type { IssuedToken } from '../tokens/types.js';
 import { authenticateCaller } from './authenticate-caller.js';
 import { createOAuthEndpoint, type OAuthCall, type OAuthEndpoint, type OAuthEndpointContext } from './endpoint.js';
-import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from './errors.js';
+import { InvalidRequestError, RateLimitedError, UnauthorizedClientError, UnsupportedGrantTypeError } from './errors.js';
 import { grantScopes } from './scope.js';
 
 export interface TokenEndpointDependencies extends OAuthEndpointContext {
@@ -34,8 +35,13 @@ const API_DISABLED = {
  * the same RFC 6749 responses, without the per-request middleware stack that oidc-provider runs.
  */
 export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpoint {
+  /** A token that will not be handed out after all is withdrawn; should that fail, it expires unused. */
+  async function withdraw(token: IssuedToken): Promise<void> {
+    await deps.issuer.discard(token).catch((error: unknown) => deps.logger.warn({ err: error, jti: token.claims.jti }, 'could not withdraw an unused token'));
+  }
+
   async function issueToken(call: OAuthCall): Promise<TokenResponse> {
-    const { params, client } = await authenticateCaller(call, deps.clients);
+    const { params, client, failureCheck } = await authenticateCaller(call, deps);
     const grantType = params.get('grant_type');
     if (!grantType) throw new InvalidRequestError('grant_type is required');
     if (grantType !== 'client_credentials') throw new UnsupportedGrantTypeError();
@@ -50,6 +56,15 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
       if (error instanceof SessionLimitReachedError) {
         throw new UnauthorizedClientError('session_limit', `${error.message}; reuse tokens until they expire or revoke unused ones`);
       }
+      if (error instanceof IssuanceRateExceededError) {
+        throw new RateLimitedError('token_issuance', error.retryAfterMs, `${error.message}; reuse the tokens it holds, they live 24 hours`);
+      }
+      throw error;
+    });
+    // Signed alongside the failure check rather than after it (no extra round trip): the rare token
+    // granted to a blocked caller is withdrawn, never returned, and does not count toward its rate.
+    await failureCheck.assertNotBlocked().catch(async (error: unknown) => {
+      await withdraw(token);
       throw error;
     });
     deps.lastUsed.record(record.client_id);
@@ -57,5 +72,8 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
     return { access_token: token.accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: token.claims.scope };
   }
 
-  return createOAuthEndpoint(deps, 'token.denied', issueToken);
+  return createOAuthEndpoint(deps, 'token.denied', issueToken, {
+    answered: (_answer, startedAt) => deps.metrics.tokenIssued(startedAt),
+    denied: (reason) => deps.metrics.tokenDenied(reason),
+  });
 }

@@ -1,4 +1,5 @@
-import { nowSeconds, sessionOrderKey, type Session, type SessionPage, type SessionStore } from './types.js';
+import { FixedWindowCounters } from '../limits/fixed-window.js';
+import { nowSeconds, sessionOrderKey, type CreateLimits, type CreateOutcome, type Session, type SessionPage, type SessionStore } from './types.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -6,6 +7,7 @@ const SWEEP_INTERVAL_MS = 60_000;
 export class MemorySessionStore implements SessionStore {
   readonly kind = 'memory';
   private readonly byClient = new Map<string, Map<string, Session>>();
+  private readonly issued = new FixedWindowCounters();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor() {
@@ -13,11 +15,21 @@ export class MemorySessionStore implements SessionStore {
     this.sweeper.unref();
   }
 
-  async create(session: Session, maxPerClient: number): Promise<boolean> {
+  async create(session: Session, limits: CreateLimits): Promise<CreateOutcome> {
+    if (limits.perWindow > 0) {
+      const { count, remainingMs } = this.issued.peek(session.client_id);
+      if (count >= limits.perWindow) return { status: 'rate_limited', retryAfterMs: remainingMs };
+    }
     const sessions = this.live(session.client_id, true)!;
-    if (maxPerClient > 0 && sessions.size >= maxPerClient) return false;
+    if (limits.maxPerClient > 0 && sessions.size >= limits.maxPerClient) return { status: 'session_limit' };
     sessions.set(session.jti, session);
-    return true;
+    if (limits.perWindow > 0) this.issued.increment(session.client_id, limits.windowMs);
+    return { status: 'created' };
+  }
+
+  async discard(session: Pick<Session, 'client_id' | 'jti' | 'exp'>): Promise<void> {
+    this.live(session.client_id, false)?.delete(session.jti);
+    this.issued.decrement(session.client_id);
   }
 
   async get(clientId: string, jti: string): Promise<Session | null> {

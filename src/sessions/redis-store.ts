@@ -1,28 +1,48 @@
 import { Redis } from 'ioredis';
-import { expiryPrefix, nowSeconds, sessionOrderKey, SessionStoreUnavailableError, type Session, type SessionPage, type SessionStore } from './types.js';
+import {
+  expiryPrefix,
+  nowSeconds,
+  sessionOrderKey,
+  SessionStoreUnavailableError,
+  type CreateLimits,
+  type CreateOutcome,
+  type Session,
+  type SessionPage,
+  type SessionStore,
+} from './types.js';
 
 /**
  * Key layout. `{client_id}` is a Redis Cluster hash tag: a client's index and sessions share one slot,
  * so the scripts below stay atomic on a cluster too.
  *   tg:{client_id}:idx        sorted set of "<exp, 12 digits>:<jti>", all scores 0 (ordered by member)
  *   tg:{client_id}:s:<jti>    the session as JSON, expiring with the token (PXAT)
+ *   tg:{client_id}:issued     tokens issued in the current rate-limit window, expiring with it
  */
 const indexKey = (clientId: string) => `tg:{${clientId}}:idx`;
 const sessionKey = (clientId: string, jti: string) => `tg:{${clientId}}:s:${jti}`;
+const issuedKey = (clientId: string) => `tg:{${clientId}}:issued`;
 
 /**
- * Prunes expired index entries, refuses past the cap, then stores the session and extends the index's
- * own expiry to the newest token's, so an idle client's index disappears by itself.
- * KEYS: index, session. ARGV: now prefix, member, session JSON, exp in ms, cap (0 = none).
+ * Refuses past the issuance rate (the window starts at its first token), prunes expired index entries,
+ * refuses past the cap, then stores the session, counts it, and extends the index's own expiry to the
+ * newest token's, so an idle client's index disappears by itself. The rate counter shares the client's
+ * slot, so limiting costs no extra round trip.
+ * KEYS: index, session, issued. ARGV: now prefix, member, session JSON, exp in ms, cap (0 = none),
+ * tokens per window (0 = none), window in ms.
  */
 const CREATE_SCRIPT = `
+local rate = tonumber(ARGV[6])
+if rate > 0 and tonumber(redis.call('GET', KEYS[3]) or '0') >= rate then
+  return {'rate_limited', redis.call('PTTL', KEYS[3])}
+end
 redis.call('ZREMRANGEBYLEX', KEYS[1], '-', '(' .. ARGV[1])
 local cap = tonumber(ARGV[5])
-if cap > 0 and redis.call('ZCARD', KEYS[1]) >= cap then return 0 end
+if cap > 0 and redis.call('ZCARD', KEYS[1]) >= cap then return {'session_limit'} end
 redis.call('SET', KEYS[2], ARGV[3], 'PXAT', ARGV[4])
 redis.call('ZADD', KEYS[1], 0, ARGV[2])
 if redis.call('PEXPIRETIME', KEYS[1]) < tonumber(ARGV[4]) then redis.call('PEXPIREAT', KEYS[1], ARGV[4]) end
-return 1
+if rate > 0 and redis.call('INCR', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[7]) end
+return {'created'}
 `;
 
 /** KEYS: index, session. ARGV: member. Deletes the session and its index entry together. */
@@ -32,13 +52,33 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 return removed
 `;
 
+/** KEYS: index, session, issued. ARGV: member. Removes an unused session and gives back its place in the rate. */
+const DISCARD_SCRIPT = `
+redis.call('DEL', KEYS[2])
+redis.call('ZREM', KEYS[1], ARGV[1])
+if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
+return 1
+`;
+
 /** Commands fail after this long instead of holding a request while Redis is unreachable. */
 const COMMAND_TIMEOUT_MS = 1_000;
 const REVOKE_ALL_BATCH = 500;
 
 interface ScriptCommands {
-  createSession(index: string, session: string, nowPrefix: string, member: string, json: string, expMs: number, cap: number): Promise<number>;
+  createSession(
+    index: string,
+    session: string,
+    issued: string,
+    nowPrefix: string,
+    member: string,
+    json: string,
+    expMs: number,
+    cap: number,
+    perWindow: number,
+    windowMs: number,
+  ): Promise<['created'] | ['session_limit'] | ['rate_limited', number]>;
   revokeSession(index: string, session: string, member: string): Promise<number>;
+  discardSession(index: string, session: string, issued: string, member: string): Promise<number>;
 }
 
 type ScriptedRedis = Redis & ScriptCommands;
@@ -61,24 +101,34 @@ export class RedisSessionStore implements SessionStore {
   private readonly redis: ScriptedRedis;
 
   constructor(redis: Redis) {
-    redis.defineCommand('createSession', { numberOfKeys: 2, lua: CREATE_SCRIPT });
+    redis.defineCommand('createSession', { numberOfKeys: 3, lua: CREATE_SCRIPT });
     redis.defineCommand('revokeSession', { numberOfKeys: 2, lua: REVOKE_SCRIPT });
+    redis.defineCommand('discardSession', { numberOfKeys: 3, lua: DISCARD_SCRIPT });
     this.redis = redis as ScriptedRedis;
   }
 
-  create(session: Session, maxPerClient: number): Promise<boolean> {
+  create(session: Session, limits: CreateLimits): Promise<CreateOutcome> {
     return this.call(async () => {
-      const created = await this.redis.createSession(
+      const [status, retryAfterMs] = await this.redis.createSession(
         indexKey(session.client_id),
         sessionKey(session.client_id, session.jti),
+        issuedKey(session.client_id),
         expiryPrefix(nowSeconds()),
         sessionOrderKey(session),
         JSON.stringify(session),
         session.exp * 1000,
-        maxPerClient,
+        limits.maxPerClient,
+        limits.perWindow,
+        limits.windowMs,
       );
-      return created === 1;
+      return status === 'rate_limited' ? { status, retryAfterMs: retryAfterMs! } : { status };
     });
+  }
+
+  async discard(session: Pick<Session, 'client_id' | 'jti' | 'exp'>): Promise<void> {
+    await this.call(() =>
+      this.redis.discardSession(indexKey(session.client_id), sessionKey(session.client_id, session.jti), issuedKey(session.client_id), sessionOrderKey(session)),
+    );
   }
 
   get(clientId: string, jti: string): Promise<Session | null> {

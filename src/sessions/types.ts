@@ -17,10 +17,28 @@ export interface SessionPage {
   readonly nextCursor: string | null;
 }
 
+export interface CreateLimits {
+  /** Live sessions one client may hold; 0 = no cap. */
+  readonly maxPerClient: number;
+  /** Sessions one client may create per window; 0 = no limit. */
+  readonly perWindow: number;
+  readonly windowMs: number;
+}
+
+export type CreateOutcome =
+  | { readonly status: 'created' }
+  | { readonly status: 'session_limit' }
+  | { readonly status: 'rate_limited'; readonly retryAfterMs: number };
+
 export interface SessionStore {
   readonly kind: 'redis' | 'memory';
-  /** Records a session unless the client already holds `maxPerClient` live ones; false when full. */
-  create(session: Session, maxPerClient: number): Promise<boolean>;
+  /**
+   * Records a session unless the client is over its issuance rate or already holds `maxPerClient` live
+   * ones. Checking, counting and storing are one atomic step, so concurrent requests cannot overshoot.
+   */
+  create(session: Session, limits: CreateLimits): Promise<CreateOutcome>;
+  /** Takes back a session whose token was never handed out: it is removed and no longer counts toward the rate. */
+  discard(session: Pick<Session, 'client_id' | 'jti' | 'exp'>): Promise<void>;
   get(clientId: string, jti: string): Promise<Session | null>;
   /** Live sessions, newest first. */
   list(clientId: string, limit: number, cursor: string | null): Promise<SessionPage>;

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../config/config.js';
 import type { KeyManager } from '../keys/service.js';
-import type { SessionStore } from '../sessions/types.js';
+import type { CreateLimits, SessionStore } from '../sessions/types.js';
 import { signCompact } from './jws.js';
 import { ACCESS_TOKEN_HEADER, type AccessTokenClaims, type IssuedToken } from './types.js';
 
 export interface TokenIssuerOptions {
   readonly issuer: string;
   readonly audience: string;
-  readonly maxSessionsPerClient: number;
+  readonly limits: CreateLimits;
 }
 
 export interface TokenGrant {
@@ -24,6 +24,14 @@ export class SessionLimitReachedError extends Error {
   constructor(readonly limit: number) {
     super(`client holds the maximum of ${limit} live tokens`);
     this.name = 'SessionLimitReachedError';
+  }
+}
+
+/** The client obtained its maximum of tokens for the current rate-limit window. */
+export class IssuanceRateExceededError extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super('client exceeded its token issuance rate');
+    this.name = 'IssuanceRateExceededError';
   }
 }
 
@@ -57,10 +65,16 @@ export class TokenIssuer {
       signCompact(ACCESS_TOKEN_HEADER, claims, key),
       this.sessions.create(
         { jti: claims.jti, client_id: grant.clientId, scope: claims.scope, iat, issued_at_ms: issuedAtMs, exp: claims.exp, ip: grant.ip, kid: key.kid, org_id: grant.organizationId },
-        this.options.maxSessionsPerClient,
+        this.options.limits,
       ),
     ]);
-    if (!stored) throw new SessionLimitReachedError(this.options.maxSessionsPerClient);
+    if (stored.status === 'rate_limited') throw new IssuanceRateExceededError(stored.retryAfterMs);
+    if (stored.status === 'session_limit') throw new SessionLimitReachedError(this.options.limits.maxPerClient);
     return { accessToken, claims, kid: key.kid };
+  }
+
+  /** Withdraws a token that was signed but will not be handed out: its session goes, and it does not count toward the client's rate. */
+  async discard(token: IssuedToken): Promise<void> {
+    await this.sessions.discard(token.claims);
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { MemorySessionStore } from '../../src/sessions/memory-store.js';
 import { connectRedis, RedisSessionStore } from '../../src/sessions/redis-store.js';
-import { nowSeconds, type Session, type SessionStore } from '../../src/sessions/types.js';
+import { nowSeconds, type CreateLimits, type Session, type SessionStore } from '../../src/sessions/types.js';
 import { pollUntil } from '../support/poll.js';
 import { REDIS_URL } from '../support/services.js';
 
@@ -24,6 +24,14 @@ function newClientId(): string {
 function sessionFor(clientId: string, exp: number): Session {
   return { jti: randomBytes(16).toString('base64url'), client_id: clientId, scope: 'read', iat: exp - 86_400, exp, ip: '192.0.2.1', kid: 'k1', org_id: null };
 }
+
+/** A cap on live sessions and no issuance rate. */
+function cap(maxPerClient: number): CreateLimits {
+  return { maxPerClient, perWindow: 0, windowMs: 60_000 };
+}
+
+const CREATED = { status: 'created' };
+const FULL = { status: 'session_limit' };
 
 /** Every page of the client's sessions, following cursors. */
 async function listAll(store: SessionStore, clientId: string, limit: number): Promise<Session[][]> {
@@ -51,7 +59,7 @@ describe.each([
     const clientId = newClientId();
     const now = nowSeconds();
     const sessions = [3, 1, 4, 0, 2].map((offset) => sessionFor(clientId, now + 1_000 + offset));
-    for (const session of sessions) expect(await store.create(session, 0)).toBe(true);
+    for (const session of sessions) expect(await store.create(session, cap(0))).toEqual(CREATED);
 
     const pages = await listAll(store, clientId, 2);
     expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
@@ -63,9 +71,9 @@ describe.each([
   it('refuses a session past the cap and keeps the existing ones', async () => {
     const clientId = newClientId();
     const [first, second, third] = [1, 2, 3].map((offset) => sessionFor(clientId, nowSeconds() + 3_600 + offset));
-    expect(await store.create(first!, 2)).toBe(true);
-    expect(await store.create(second!, 2)).toBe(true);
-    expect(await store.create(third!, 2)).toBe(false);
+    expect(await store.create(first!, cap(2))).toEqual(CREATED);
+    expect(await store.create(second!, cap(2))).toEqual(CREATED);
+    expect(await store.create(third!, cap(2))).toEqual(FULL);
     expect(await store.get(clientId, first!.jti)).toEqual(first);
     expect(await store.get(clientId, second!.jti)).toEqual(second);
     expect(await store.get(clientId, third!.jti)).toBeNull();
@@ -75,21 +83,39 @@ describe.each([
   it('drops expired sessions from the client index, so they stop counting toward the cap', async () => {
     const clientId = newClientId();
     const shortLived = sessionFor(clientId, nowSeconds() + 1);
-    expect(await store.create(shortLived, 1)).toBe(true);
-    expect(await store.create(sessionFor(clientId, nowSeconds() + 3_600), 1)).toBe(false);
+    expect(await store.create(shortLived, cap(1))).toEqual(CREATED);
+    expect(await store.create(sessionFor(clientId, nowSeconds() + 3_600), cap(1))).toEqual(FULL);
 
     expect(await pollUntil(() => store.count(clientId), (count) => count === 0)).toBe(0);
     expect(await store.get(clientId, shortLived.jti)).toBeNull();
     const longLived = sessionFor(clientId, nowSeconds() + 3_600);
-    expect(await store.create(longLived, 1)).toBe(true);
+    expect(await store.create(longLived, cap(1))).toEqual(CREATED);
     expect((await store.list(clientId, 10, null)).items).toEqual([longLived]);
     if (store.kind === 'redis') expect(await inspector.zrange(`tg:{${clientId}}:idx`, '0', '-1')).toEqual([expect.stringContaining(longLived.jti)]);
+  });
+
+  it('refuses past the issuance rate, says for how long, and takes a discarded session back out of the count', async () => {
+    const clientId = newClientId();
+    const limits: CreateLimits = { maxPerClient: 0, perWindow: 2, windowMs: 60_000 };
+    const [first, second, third] = [1, 2, 3].map((offset) => sessionFor(clientId, nowSeconds() + 3_600 + offset));
+    expect(await store.create(first!, limits)).toEqual(CREATED);
+    expect(await store.create(second!, limits)).toEqual(CREATED);
+    const refused = await store.create(third!, limits);
+    expect(refused).toEqual({ status: 'rate_limited', retryAfterMs: expect.any(Number) });
+    expect((refused as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
+    expect((refused as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(60_000);
+    expect(await store.get(clientId, third!.jti)).toBeNull();
+
+    await store.discard(second!);
+    expect(await store.get(clientId, second!.jti)).toBeNull();
+    expect(await store.count(clientId)).toBe(1);
+    expect(await store.create(third!, limits)).toEqual(CREATED);
   });
 
   it('revokes one session, then all of them', async () => {
     const clientId = newClientId();
     const sessions = [1, 2, 3].map((offset) => sessionFor(clientId, nowSeconds() + 3_600 + offset));
-    for (const session of sessions) await store.create(session, 0);
+    for (const session of sessions) await store.create(session, cap(0));
     expect(await store.revoke(clientId, sessions[0]!.jti)).toBe(true);
     expect(await store.revoke(clientId, sessions[0]!.jti)).toBe(false);
     expect(await store.get(clientId, sessions[0]!.jti)).toBeNull();
@@ -106,7 +132,7 @@ describe('Redis key layout', () => {
     try {
       const clientId = newClientId();
       const sessions = [1, 2].map((offset) => sessionFor(clientId, nowSeconds() + offset));
-      for (const session of sessions) await store.create(session, 0);
+      for (const session of sessions) await store.create(session, cap(0));
       const keys = await inspector.keys(`tg:{${clientId}}:*`);
       expect(keys.sort()).toEqual([`tg:{${clientId}}:idx`, ...sessions.map((session) => `tg:{${clientId}}:s:${session.jti}`)].sort());
       expect(await inspector.pexpiretime(`tg:{${clientId}}:idx`)).toBe(sessions[1]!.exp * 1000);

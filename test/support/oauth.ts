@@ -95,3 +95,14 @@ export async function tokenFor(baseUrl: string, client: { client_id: string; cli
   if (status !== 200) throw new Error(`token request failed: ${status} ${JSON.stringify(body)}`);
   return body.access_token as string;
 }
+
+/** A fresh documentation-range IPv6 address per call, so tests sharing one Redis never share counters. */
+export function uniqueIp(): string {
+  const hex = () => Math.floor(Math.random() * 0x10000).toString(16);
+  return `2001:db8:${hex()}:${hex()}::${hex()}`;
+}
+
+/** A token request as seen from `ip` (the server must run with TRUST_PROXY). */
+export function requestTokenFrom(ip: string, baseUrl: string, clientId: string, clientSecret: string): Promise<TokenResult> {
+  return requestToken(baseUrl, clientId, clientSecret, {}, { 'x-forwarded-for': ip });
+}

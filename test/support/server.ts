@@ -54,6 +54,11 @@ export async function startTestServer(env: Environment = {}): Promise<TestServer
     KEYS_DIR: ownDirectories[0],
     DATA_DIR: ownDirectories[1],
     LOG_LEVEL: 'silent',
+    // Every test server shares one Redis and calls from 127.0.0.1, across files and runs: rate limits
+    // are off unless a test sets them, so one test's failures never block another's requests.
+    RATE_LIMIT_AUTH_FAILURES_PER_CLIENT_IP: '0',
+    RATE_LIMIT_AUTH_FAILURES_PER_IP: '0',
+    RATE_LIMIT_TOKENS_PER_CLIENT: '0',
     ...env,
   });
   const logger = createLogger(config.logLevel);

@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
+
+/** Failed client authentications tolerated per window; 0 turns a limit off. */
+export interface FailureLimits {
+  readonly perClientIp: number;
+  readonly perIp: number;
+  readonly windowMs: number;
+}
+
+/** A caller the failure limits currently refuse, and how long until they stop. */
+export interface Block {
+  readonly retryAfterMs: number;
+}
+
+/**
+ * Counts failed client authentications per (client_id, IP) and per IP. There is deliberately no limit
+ * per client_id alone: an attacker guessing one client's secret from their own address blocks that pair
+ * and their address, never the real client calling from its own.
+ */
+export interface FailureLimiter {
+  /** Whether earlier failures block this caller now; null when they may try. */
+  blocked(ip: string, clientId: string): Promise<Block | null>;
+  recordFailure(ip: string, clientId: string): Promise<void>;
+}
+
+/**
+ * The address a counter belongs to. One IPv6 subscriber typically holds a whole /64, so counting single
+ * IPv6 addresses would let an attacker step to a fresh address per guess: IPv6 counts per /64.
+ */
+export function addressKeyPart(ip: string): string {
+  if (!ip.includes(':') || !ipaddr.IPv6.isValid(ip)) return ip;
+  const parts = ipaddr.IPv6.parse(ip).parts;
+  return `${parts.slice(0, 4).map((part) => part.toString(16)).join(':')}::/64`;
+}
+
+/** Any text may arrive as a client_id; long ones are digested so they cannot bloat a counter key. */
+const MAX_KEYED_CLIENT_ID = 128;
+
+export function clientKeyPart(clientId: string): string {
+  return clientId.length <= MAX_KEYED_CLIENT_ID ? clientId : `#${createHash('sha256').update(clientId).digest('base64url')}`;
+}
+
+export function limitsDisabled(limits: FailureLimits): boolean {
+  return limits.perClientIp === 0 && limits.perIp === 0;
+}

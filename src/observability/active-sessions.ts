@@ -1,0 +1,61 @@
+import type { ClientStore } from '../clients/store.js';
+import type { Logger } from './logger.js';
+import type { SessionStore } from '../sessions/types.js';
+import { withTimeLimit } from './time-limit.js';
+
+/** A scrape every few seconds, on every worker, must not turn into a recount every few seconds. */
+const MAX_AGE_MS = 15_000;
+/** A scrape during an outage answers with the last count instead of waiting for the recount. */
+const SCRAPE_WAIT_MS = 1_000;
+const CLIENTS_PER_BATCH = 1_000;
+
+/**
+ * Counts live sessions at scrape time instead of keeping a counter on the hot path: each client's
+ * session index already answers "how many live" in O(log n) (expired entries are excluded by range),
+ * so the census is one pipelined command per client, batched, and cached for 15 s.
+ */
+export class ActiveSessionCensus {
+  private last: { readonly count: number; readonly at: number } | null = null;
+  private running: Promise<number> | null = null;
+
+  constructor(
+    private readonly clients: ClientStore,
+    private readonly sessions: SessionStore,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The latest count, or null when none could be made yet. */
+  async count(): Promise<number | null> {
+    if (this.last && Date.now() - this.last.at < MAX_AGE_MS) return this.last.count;
+    try {
+      return await withTimeLimit(this.recount(), SCRAPE_WAIT_MS, 'the session census');
+    } catch (error) {
+      this.logger.debug({ err: error }, 'active session census unavailable; reporting the last count');
+      return this.last?.count ?? null;
+    }
+  }
+
+  private recount(): Promise<number> {
+    this.running ??= this.countAll()
+      .then((count) => {
+        this.last = { count, at: Date.now() };
+        return count;
+      })
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+
+  private async countAll(): Promise<number> {
+    let total = 0;
+    let cursor: string | null = null;
+    do {
+      const { records, nextSeq } = await this.clients.page({ limit: CLIENTS_PER_BATCH, afterSeq: cursor });
+      const counts = await Promise.all(records.map((record) => this.sessions.count(record.client_id)));
+      total += counts.reduce((sum, count) => sum + count, 0);
+      cursor = nextSeq;
+    } while (cursor !== null);
+    return total;
+  }
+}

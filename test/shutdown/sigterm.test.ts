@@ -1,0 +1,139 @@
+import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { rmSync } from 'node:fs';
+import { adminToken, createClient, type CreatedClient } from '../support/oauth.js';
+import { sample } from '../support/metrics.js';
+import { waitFor } from '../support/poll.js';
+import { spawnServer, type ServerProcess } from '../support/processes.js';
+import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, freePort, temporaryDirectory, TEST_KEY_ENCRYPTION_KEY } from '../support/server.js';
+import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
+
+interface Tollgate {
+  readonly url: string;
+  readonly port: number;
+  readonly process: ServerProcess;
+}
+
+/** The real compiled server, as `npm start` runs it, in a child process. */
+async function spawnTollgate(env: Record<string, string>): Promise<Tollgate> {
+  const port = await freePort();
+  const process = await spawnServer({
+    PORT: String(port),
+    ISSUER: `http://127.0.0.1:${port}`,
+    INITIAL_ADMIN_CLIENT_ID: ADMIN_CLIENT_ID,
+    INITIAL_ADMIN_CLIENT_SECRET: ADMIN_CLIENT_SECRET,
+    KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
+    SIGNING_ALG: 'ES256',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  return { url: `http://127.0.0.1:${port}`, port, process };
+}
+
+/** How many log lines so far carry this message. */
+const logCount = (tollgate: Tollgate, message: string) => tollgate.process.output().split(`"msg":"${message}`).length - 1;
+
+/** A token request over a fresh connection, so the cluster's round robin spreads them over the workers. */
+function freshConnectionTokenRequest(url: string, client: CreatedClient): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }).toString();
+    const req = request(`${url}/token`, { method: 'POST', agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode!));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Sends a token request's headers with `Expect: 100-continue` and holds the body back until `finish()`.
+ * The server's "100 Continue" proves the request reached its handler: it is in flight.
+ */
+function startSlowTokenRequest(port: number, client: CreatedClient): { inFlight: Promise<void>; finish: () => void; response: Promise<string> } {
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }).toString();
+  const socket: Socket = connect(port, '127.0.0.1');
+  let received = '';
+  let continued: () => void;
+  const inFlight = new Promise<void>((resolve) => (continued = resolve));
+  const response = new Promise<string>((resolve, reject) => {
+    socket.on('data', (chunk) => {
+      received += chunk.toString();
+      if (received.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) continued();
+    });
+    socket.once('close', () => resolve(received));
+    socket.once('error', reject);
+  });
+  socket.write(
+    `POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n\r\n`,
+  );
+  return { inFlight, finish: () => socket.write(body), response };
+}
+
+/**
+ * SIGTERM while one request is mid-body and another connection idles with keep-alive: the request must
+ * complete with its token, and the process must exit 0 within the 10 s that orchestrators allow.
+ */
+async function expectGracefulStop(tollgate: Tollgate, client: CreatedClient, processes: number): Promise<void> {
+  expect((await fetch(`${tollgate.url}/healthz`)).status).toBe(200);
+  const slow = startSlowTokenRequest(tollgate.port, client);
+  await slow.inFlight;
+  const exitCode = tollgate.process.stop();
+  await waitFor('every process to begin shutting down', 10_000, async () => logCount(tollgate, 'shutting down') === processes);
+  slow.finish();
+  const raw = await slow.response;
+  expect(raw).toMatch(/\r\n\r\nHTTP\/1\.1 200 /);
+  expect(raw).toContain('"access_token"');
+  const code = await Promise.race([exitCode, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000).unref())]);
+  expect(code).toBe(0);
+}
+
+describe('SIGTERM on the compiled server', () => {
+  let database: TestDatabase;
+  const directories: string[] = [];
+  const started: Tollgate[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    for (const tollgate of started) if (tollgate.process.child.exitCode === null) tollgate.process.child.kill('SIGKILL');
+    for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+    await database.drop();
+  });
+
+  it('single process (embedded default): finishes the request in flight, closes idle connections, exits 0', async () => {
+    const dataDir = temporaryDirectory('data');
+    const keysDir = temporaryDirectory('keys');
+    directories.push(dataDir, keysDir);
+    const tollgate = await spawnTollgate({ DATA_DIR: dataDir, KEYS_DIR: keysDir });
+    started.push(tollgate);
+    const client = await createClient(tollgate.url, await adminToken(tollgate.url), { name: 'slow', role: 'read-only' });
+    await expectGracefulStop(tollgate, client, 1);
+  });
+
+  it('cluster of two workers: one coherent /metrics for the whole cluster, then a graceful stop with exit 0', async () => {
+    const keysDir = temporaryDirectory('keys');
+    directories.push(keysDir);
+    const tollgate = await spawnTollgate({ DATABASE_URL: database.url, REDIS_URL, WORKERS: '2', KEYS_DIR: keysDir });
+    started.push(tollgate);
+    await waitFor('both workers to listen', 20_000, async () => logCount(tollgate, 'listening') === 2);
+    const client = await createClient(tollgate.url, await adminToken(tollgate.url), { name: 'clustered', role: 'read-only' });
+    for (let i = 0; i < 4; i += 1) expect(await freshConnectionTokenRequest(tollgate.url, client)).toBe(200);
+    // Scrapes over fresh connections land on different workers; each must report the whole cluster.
+    for (let i = 0; i < 3; i += 1) {
+      const text = await new Promise<string>((resolve, reject) => {
+        request(`${tollgate.url}/metrics`, { agent: false }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.once('end', () => resolve(body));
+        })
+          .once('error', reject)
+          .end();
+      });
+      expect(sample(text, 'tollgate_token_requests_total{result="issued"}')).toBe(5);
+    }
+    await expectGracefulStop(tollgate, client, 3);
+  });
+});
