@@ -182,7 +182,7 @@ export const VARIABLES = {
     name: 'ADMIN_CORS_ORIGINS',
     defaultText: 'unset: no CORS on the admin API',
     description:
-      'Comma-separated origins (e.g. `https://console.example.com`) whose browser pages may call `/api/v1` with a bearer token. Unset, browsers refuse cross-origin admin calls. Discovery and JWKS are public documents and always allow any origin; `/token` never does.',
+      'Comma-separated origins (e.g. `https://console.example.com`) whose browser pages may call `/api/v1` with a bearer token. Unset, browsers refuse cross-origin admin calls. Discovery and JWKS are public documents and always allow any origin; the token, introspection and revocation endpoints never do.',
     schema: z
       .string()
       .transform((text, ctx) => {

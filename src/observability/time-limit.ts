@@ -1,5 +1,5 @@
 /** Thrown when a dependency check or a collection does not finish in time. */
-export class TimeLimitExceededError extends Error {
+class TimeLimitExceededError extends Error {
   constructor(what: string, ms: number) {
     super(`${what} did not answer within ${ms} ms`);
     this.name = 'TimeLimitExceededError';
