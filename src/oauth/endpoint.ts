@@ -5,8 +5,8 @@ import { clientIp, type ProxyTrust } from '../http/client-ip.js';
 import type { FailureLimiter } from '../limits/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { FailureCheck } from './failure-check.js';
 import { RateLimitedError } from './errors.js';
+import type { FailureCheck } from './failure-check.js';
 import { sendOAuthEmpty, sendOAuthError, sendOAuthJson, toOAuthError } from './respond.js';
 
 /** One request to an OAuth endpoint. */

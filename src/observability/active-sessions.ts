@@ -1,6 +1,6 @@
 import type { ClientStore } from '../clients/store.js';
-import type { Logger } from './logger.js';
 import type { SessionStore } from '../sessions/types.js';
+import type { Logger } from './logger.js';
 import { withTimeLimit } from './time-limit.js';
 
 /** A scrape every few seconds, on every worker, must not turn into a recount every few seconds. */

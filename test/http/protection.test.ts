@@ -1,7 +1,7 @@
 import { SECURITY_HEADERS } from '../../src/http/security-headers.js';
 import { adminToken, basicAuth, createClient, requestToken, uniqueIp } from '../support/oauth.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 
 const CONSOLE = 'https://console.example.com';
 

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { adminToken, basicAuth, createClient, introspect, requestTokenFrom, tokenFor, uniqueIp, type CreatedClient, type TokenResult } from '../support/oauth.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
-import { startTestServer, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/poll.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 
 const LIMITS = {
   TRUST_PROXY: 'true',

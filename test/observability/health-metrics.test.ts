@@ -1,7 +1,7 @@
-import { adminToken, createClient, requestTokenFrom, uniqueIp } from '../support/oauth.js';
 import { sample, scrape } from '../support/metrics.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
+import { adminToken, createClient, requestTokenFrom, uniqueIp } from '../support/oauth.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 
 describe('health and metrics in shared mode', () => {
   let database: TestDatabase;

@@ -1,8 +1,8 @@
 import { adminToken, api, createClient, requestToken, type CreatedClient } from '../support/oauth.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/poll.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 const noHang = () => ({ signal: AbortSignal.timeout(10_000) });
 

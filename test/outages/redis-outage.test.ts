@@ -1,8 +1,8 @@
 import { adminToken, createClient, requestToken, type CreatedClient } from '../support/oauth.js';
-import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
-import { createTestDatabase, type TestDatabase } from '../support/services.js';
-import { startTestServer, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/poll.js';
+import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { createTestDatabase, type TestDatabase } from '../support/services.js';
 
 /** Far above the 1 s Redis command timeout: a request still open by then is hanging. */
 const noHang = () => ({ signal: AbortSignal.timeout(5_000) });

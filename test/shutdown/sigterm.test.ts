@@ -1,8 +1,8 @@
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { rmSync } from 'node:fs';
-import { adminToken, createClient, type CreatedClient } from '../support/oauth.js';
 import { sample } from '../support/metrics.js';
+import { adminToken, createClient, type CreatedClient } from '../support/oauth.js';
 import { waitFor } from '../support/poll.js';
 import { spawnServer, type ServerProcess } from '../support/processes.js';
 import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, freePort, temporaryDirectory, TEST_KEY_ENCRYPTION_KEY } from '../support/server.js';
