@@ -117,7 +117,7 @@ async function connectSharedState(config: Config): Promise<SharedState> {
     redis.once('end', () => reject(new Error(`REDIS_URL: cannot connect to ${new URL(config.redisUrl!).host}`)));
     setTimeout(() => reject(new Error(`REDIS_URL: no answer from ${new URL(config.redisUrl!).host} within 10 s`)), 10_000).unref();
   });
-  return { sessions: new RedisSessionStore(redis), failures: new RedisFailureLimiter(redis, failureLimits), changes: (logger) => new RedisChangeFeed(redis, logger) };
+  return { sessions: new RedisSessionStore(redis), failures: new RedisFailureLimiter(redis, failureLimits, config.issuer), changes: (logger) => new RedisChangeFeed(redis, logger) };
 }
 
 function pathOf(url: string | undefined): string {

@@ -1,16 +1,16 @@
 import type { Redis } from 'ioredis';
 import { DependencyUnavailableError } from '../errors.js';
-import { addressKeyPart, clientKeyPart, limitsDisabled, type Block, type FailureLimiter, type FailureLimits } from './types.js';
+import { addressKeyPart, clientKeyPart, deploymentKeyPart, limitsDisabled, type Block, type FailureLimiter, type FailureLimits } from './types.js';
 
 /**
  * Key layout, where <address> is an IPv4 address or an IPv6 /64 (see addressKeyPart). `{<address>}` is
  * a Redis Cluster hash tag: both counters of one address share a slot, so one command reads them and
  * one script writes them.
- *   tg:rl:{<address>}:ip             failures from the address, any client_id
- *   tg:rl:{<address>}:client:<id>    failures from the address for one client_id
+ *   tg:rl:<deployment>:{<address>}:ip               failures from the address, any client_id
+ *   tg:rl:<deployment>:{<address>}:client:<digest>  failures from the address for one client_id
  */
-function counterKeys(ip: string, clientId: string): [perIp: string, perPair: string] {
-  const tag = `tg:rl:{${addressKeyPart(ip)}}`;
+function counterKeys(deployment: string, ip: string, clientId: string): [perIp: string, perPair: string] {
+  const tag = `tg:rl:${deployment}:{${addressKeyPart(ip)}}`;
   return [`${tag}:ip`, `${tag}:client:${clientKeyPart(clientId)}`];
 }
 
@@ -31,10 +31,14 @@ export class RedisFailureLimiter implements FailureLimiter {
   private readonly redis: Redis & LimiterCommands;
   private readonly disabled: boolean;
 
+  private readonly deployment: string;
+
   constructor(
     redis: Redis,
     private readonly limits: FailureLimits,
+    issuer: string,
   ) {
+    this.deployment = deploymentKeyPart(issuer);
     redis.defineCommand('recordFailure', { numberOfKeys: 2, lua: RECORD_SCRIPT });
     this.redis = redis as Redis & LimiterCommands;
     this.disabled = limitsDisabled(limits);
@@ -46,7 +50,7 @@ export class RedisFailureLimiter implements FailureLimiter {
    */
   async blocked(ip: string, clientId: string): Promise<Block | null> {
     if (this.disabled) return null;
-    const keys = counterKeys(ip, clientId);
+    const keys = counterKeys(this.deployment, ip, clientId);
     const limits = [this.limits.perIp, this.limits.perClientIp];
     const counts = await this.call(() => this.redis.mget(keys));
     const exceeded = keys.filter((_, i) => limits[i]! > 0 && Number(counts[i] ?? 0) >= limits[i]!);
@@ -58,7 +62,7 @@ export class RedisFailureLimiter implements FailureLimiter {
 
   async recordFailure(ip: string, clientId: string): Promise<void> {
     if (this.disabled) return;
-    await this.call(() => this.redis.recordFailure(...counterKeys(ip, clientId), this.limits.windowMs));
+    await this.call(() => this.redis.recordFailure(...counterKeys(this.deployment, ip, clientId), this.limits.windowMs));
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {

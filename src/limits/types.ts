@@ -34,11 +34,20 @@ export function addressKeyPart(ip: string): string {
   return `${parts.slice(0, 4).map((part) => part.toString(16)).join(':')}::/64`;
 }
 
-/** Any text may arrive as a client_id; long ones are digested so they cannot bloat a counter key. */
-const MAX_KEYED_CLIENT_ID = 128;
-
+/**
+ * Any text may arrive as a client_id, including a secret sent in the wrong field: it is digested, so
+ * no credential ever becomes part of a Redis key name, and no key grows with the input.
+ */
 export function clientKeyPart(clientId: string): string {
-  return clientId.length <= MAX_KEYED_CLIENT_ID ? clientId : `#${createHash('sha256').update(clientId).digest('base64url')}`;
+  return createHash('sha256').update(clientId).digest('base64url').slice(0, 22);
+}
+
+/**
+ * Counters belong to one deployment (one issuer): deployments sharing a Redis server never count each
+ * other's failures, while every instance of one deployment shares them.
+ */
+export function deploymentKeyPart(issuer: string): string {
+  return createHash('sha256').update(issuer).digest('base64url').slice(0, 8);
 }
 
 export function limitsDisabled(limits: FailureLimits): boolean {

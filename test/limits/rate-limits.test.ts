@@ -5,6 +5,8 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 
 const LIMITS = {
+  // One deployment behind a load balancer: both instances share the issuer, and so the counters.
+  ISSUER: `http://tollgate-rate-limits-${process.pid}-${Date.now()}.test`,
   TRUST_PROXY: 'true',
   RATE_LIMIT_AUTH_FAILURES_PER_CLIENT_IP: '3',
   RATE_LIMIT_AUTH_FAILURES_PER_IP: '6',
