@@ -70,6 +70,9 @@ async function serve(config: Config, logger: Logger, prepare: boolean): Promise<
   onShutdownSignal(logger, WORKER_SHUTDOWN_DEADLINE_MS, () => running.stop());
 }
 
+const YOUNG_WORKER_MS = 10_000;
+const RESPAWN_DELAY_MAX_MS = 10_000;
+
 /** The primary prepares the deployment once, then forks workers that share the listening socket. */
 async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const db = openDatabase(config);
@@ -77,11 +80,22 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   await db.destroy();
   let stopping = false;
   serveClusterMetrics(logger);
-  for (let i = 0; i < config.workers; i += 1) cluster.fork();
+  const startedAt = new Map<number, number>();
+  const fork = () => startedAt.set(cluster.fork().id, Date.now());
+  for (let i = 0; i < config.workers; i += 1) fork();
+  // A worker that dies young (port taken, Redis unreachable at boot) is replaced with growing delays,
+  // not in a tight loop; one that ran a while is replaced at once.
+  let youngDeathsInARow = 0;
   cluster.on('exit', (worker, code) => {
     if (stopping) return;
-    logger.error({ pid: worker.process.pid, code }, 'worker exited; starting a replacement');
-    cluster.fork();
+    const lived = Date.now() - (startedAt.get(worker.id) ?? 0);
+    startedAt.delete(worker.id);
+    youngDeathsInARow = lived < YOUNG_WORKER_MS ? youngDeathsInARow + 1 : 0;
+    const delay = youngDeathsInARow === 0 ? 0 : Math.min(RESPAWN_DELAY_MAX_MS, 250 * 2 ** youngDeathsInARow);
+    logger.error({ pid: worker.process.pid, code, restart_in_ms: delay }, 'worker exited; starting a replacement');
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, delay);
   });
   // Each worker drains and closes its own pools; the primary exits 0 only if every one of them did.
   onShutdownSignal(logger, PRIMARY_SHUTDOWN_DEADLINE_MS, async () => {
