@@ -3,27 +3,24 @@ import { AuditStore } from '../../src/audit/store.js';
 import type { AuditEventResource } from '../../src/audit/types.js';
 import { adminToken, api, createClient, requestToken } from '../support/oauth.js';
 import { createOrganization, createOrganizationAdmin } from '../support/organizations.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 import { ADMIN_CLIENT_ID, startTestServer, type TestServer } from '../support/server.js';
+import { startSharedServer } from '../support/modes.js';
 
 interface Page {
   items: AuditEventResource[];
   next_cursor: string | null;
 }
 
-let database: TestDatabase;
 let server: TestServer;
 let admin: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer({ DATABASE_URL: database.url, REDIS_URL });
+  server = await startSharedServer();
   admin = await adminToken(server.url);
 });
 
 afterAll(async () => {
   await server.stop();
-  await database.drop();
 });
 
 async function events(query: Record<string, string>): Promise<Page> {

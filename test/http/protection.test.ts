@@ -1,23 +1,20 @@
 import { SECURITY_HEADERS } from '../../src/http/security-headers.js';
 import { adminToken, basicAuth, createClient, requestToken, uniqueIp } from '../support/oauth.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
+import { startSharedServer } from '../support/modes.js';
 
 const CONSOLE = 'https://console.example.com';
 
-let database: TestDatabase;
 let server: TestServer;
 let admin: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer({ DATABASE_URL: database.url, REDIS_URL, TRUST_PROXY: 'true', RATE_LIMIT_AUTH_FAILURES_PER_CLIENT_IP: '1' });
+  server = await startSharedServer({ TRUST_PROXY: 'true', RATE_LIMIT_AUTH_FAILURES_PER_CLIENT_IP: '1' });
   admin = await adminToken(server.url);
 });
 
 afterAll(async () => {
   await server.stop();
-  await database.drop();
 });
 
 function form(fields: Record<string, string>): RequestInit {

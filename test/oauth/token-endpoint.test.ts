@@ -2,23 +2,21 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauth from 'openid-client';
 import { Redis } from 'ioredis';
 import { adminToken, api, basicAuth, createClient, requestToken } from '../support/oauth.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { REDIS_URL } from '../support/services.js';
+import type { TestServer } from '../support/server.js';
+import { startSharedServer } from '../support/modes.js';
 
-let database: TestDatabase;
 let server: TestServer;
 let admin: string;
 const redis = new Redis(REDIS_URL);
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer({ DATABASE_URL: database.url, REDIS_URL, TRUST_PROXY: 'true' });
+  server = await startSharedServer({ TRUST_PROXY: 'true' });
   admin = await adminToken(server.url);
 });
 
 afterAll(async () => {
   await server.stop();
-  await database.drop();
   redis.disconnect();
 });
 

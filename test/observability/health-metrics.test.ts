@@ -1,20 +1,17 @@
 import { sample, scrape } from '../support/metrics.js';
 import { adminToken, createClient, requestTokenFrom, uniqueIp } from '../support/oauth.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
+import { startSharedServer } from '../support/modes.js';
 
 describe('health and metrics in shared mode', () => {
-  let database: TestDatabase;
   let server: TestServer;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await startTestServer({ DATABASE_URL: database.url, REDIS_URL, TRUST_PROXY: 'true', RATE_LIMIT_AUTH_FAILURES_PER_CLIENT_IP: '2' });
+    server = await startSharedServer({ TRUST_PROXY: 'true', RATE_LIMIT_AUTH_FAILURES_PER_CLIENT_IP: '2' });
   });
 
   afterAll(async () => {
     await server.stop();
-    await database.drop();
   });
 
   it('answers /healthz, and /readyz with the state of Postgres and Redis', async () => {

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { adminToken, api, claimsOf, createClient, requestToken, tokenFor, type CreatedClient } from '../support/oauth.js';
 import { createOrganization, createOrganizationAdmin, type Organization, type OrganizationAdmin } from '../support/organizations.js';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
+import type { TestServer } from '../support/server.js';
+import { REDIS_URL } from '../support/services.js';
+import { startSharedServer } from '../support/modes.js';
 
-let database: TestDatabase;
 let server: TestServer;
 let admin: string;
 const redis = new Redis(REDIS_URL);
@@ -28,8 +28,7 @@ async function createTenant(name: string): Promise<Tenant> {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer({ DATABASE_URL: database.url, REDIS_URL });
+  server = await startSharedServer();
   admin = await adminToken(server.url);
   [tenantA, tenantB] = await Promise.all([createTenant('Acme'), createTenant('Globex')]);
   platformClient = await createClient(server.url, admin, { name: 'platform service', role: 'analyst' });
@@ -37,7 +36,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.stop();
-  await database.drop();
   redis.disconnect();
 });
 

@@ -8,22 +8,22 @@ export interface ServerMode {
   start(env?: Environment): Promise<TestServer>;
 }
 
+/** A server in shared mode on a fresh database of its own, which stopping the server drops. */
+export async function startSharedServer(env: Environment = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const server = await startTestServer({ DATABASE_URL: database.url, REDIS_URL, ...env });
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      await database.drop();
+    },
+  };
+}
+
 /** The two ways Tollgate runs: features are tested in both (`describe.each(SERVER_MODES)`). */
 export const SERVER_MODES: readonly ServerMode[] = [
-  {
-    name: 'shared mode (Postgres + Redis)',
-    async start(env = {}) {
-      const database = await createTestDatabase();
-      const server = await startTestServer({ DATABASE_URL: database.url, REDIS_URL, ...env });
-      return {
-        ...server,
-        async stop() {
-          await server.stop();
-          await database.drop();
-        },
-      };
-    },
-  },
+  { name: 'shared mode (Postgres + Redis)', start: startSharedServer },
   {
     name: 'embedded default (PGlite + in-process sessions)',
     start: (env = {}) => startTestServer(env),

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { adminToken, api, claimsOf, createClient, introspect, tokenFor } from '../support/oauth.js';
 import { createOrganization, createOrganizationAdmin } from '../support/organizations.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { REDIS_URL } from '../support/services.js';
+import type { TestServer } from '../support/server.js';
+import { startSharedServer } from '../support/modes.js';
 
-let database: TestDatabase;
 let server: TestServer;
 let admin: string;
 let resourceServer: { client_id: string; client_secret: string };
@@ -16,15 +16,13 @@ async function isActive(token: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer({ DATABASE_URL: database.url, REDIS_URL });
+  server = await startSharedServer();
   admin = await adminToken(server.url);
   resourceServer = await createClient(server.url, admin, { name: 'rs', role: 'resource-server' });
 });
 
 afterAll(async () => {
   await server.stop();
-  await database.drop();
   redis.disconnect();
 });
 
