@@ -15,7 +15,7 @@ const ORDER_KEY_PATTERN = /^\d{12}:[A-Za-z0-9_-]{1,64}$/;
 function toSessionResource(session: Session): SessionResource {
   return {
     jti: session.jti,
-    issued_at: new Date(session.iat * 1000).toISOString(),
+    issued_at: new Date(Math.floor(session.issued_at_ms / 1000) * 1000).toISOString(),
     expires_at: new Date(session.exp * 1000).toISOString(),
     scope: session.scope,
     ip: session.ip,

@@ -3,9 +3,11 @@ export interface Session {
   readonly jti: string;
   readonly client_id: string;
   readonly scope: string;
-  readonly iat: number;
-  /** `iat` to the millisecond: orders issuance against a client's token cutoff within one second. */
-  readonly issued_at_ms?: number;
+  /**
+   * When the token was issued, to the millisecond (its `iat` is this in whole seconds): precise enough
+   * to order issuance against a client's token cutoff within one second.
+   */
+  readonly issued_at_ms: number;
   readonly exp: number;
   readonly ip: string;
   readonly kid: string;

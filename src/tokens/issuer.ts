@@ -64,7 +64,7 @@ export class TokenIssuer {
     const [accessToken, stored] = await Promise.all([
       signCompact(ACCESS_TOKEN_HEADER, claims, key),
       this.sessions.create(
-        { jti: claims.jti, client_id: grant.clientId, scope: claims.scope, iat, issued_at_ms: issuedAtMs, exp: claims.exp, ip: grant.ip, kid: key.kid, org_id: grant.organizationId },
+        { jti: claims.jti, client_id: grant.clientId, scope: claims.scope, issued_at_ms: issuedAtMs, exp: claims.exp, ip: grant.ip, kid: key.kid, org_id: grant.organizationId },
         this.options.limits,
       ),
     ]);

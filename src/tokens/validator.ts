@@ -54,7 +54,7 @@ export class AccessTokenValidator {
     if (session === null || client === null) return false;
     const { record } = client;
     if (record.status !== 'active' || claims.role !== record.role || (claims.org_id ?? null) !== record.organization_id) return false;
-    if (record.tokens_valid_after !== null && (session.issued_at_ms ?? claims.iat * 1000) < record.tokens_valid_after.getTime()) return false;
+    if (record.tokens_valid_after !== null && session.issued_at_ms < record.tokens_valid_after.getTime()) return false;
     if (this.apiSwitch.lockFor(record) !== null) return false;
     const role = await this.roles.find(record.role);
     return role !== undefined && claims.scope.split(' ').every((scope) => role.scopes.includes(scope));

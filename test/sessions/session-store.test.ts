@@ -22,7 +22,7 @@ function newClientId(): string {
 }
 
 function sessionFor(clientId: string, exp: number): Session {
-  return { jti: randomBytes(16).toString('base64url'), client_id: clientId, scope: 'read', iat: exp - 86_400, exp, ip: '192.0.2.1', kid: 'k1', org_id: null };
+  return { jti: randomBytes(16).toString('base64url'), client_id: clientId, scope: 'read', issued_at_ms: (exp - 86_400) * 1000, exp, ip: '192.0.2.1', kid: 'k1', org_id: null };
 }
 
 /** A cap on live sessions and no issuance rate. */
