@@ -37,5 +37,4 @@ export const auditEventPageSchema = z.object({
   next_cursor: z.string().nullable(),
 });
 
-export type AuditQuery = z.output<typeof auditQuerySchema>;
 export type AuditEventPage = z.output<typeof auditEventPageSchema>;

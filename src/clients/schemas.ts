@@ -98,8 +98,6 @@ export const clientPageSchema = z.object({
   next_cursor: z.string().nullable(),
 });
 
-export type CreateClientInput = z.output<typeof createClientSchema>;
-export type UpdateClientInput = z.output<typeof updateClientSchema>;
 export type ClientListQuery = z.output<typeof clientListQuerySchema>;
 export type ClientResource = z.output<typeof clientSchema>;
 export type CreatedClient = z.output<typeof createdClientSchema>;

@@ -32,7 +32,5 @@ export const organizationPageSchema = z.object({
 
 export const organizationPathSchema = z.object({ id: organizationIdSchema });
 
-export type CreateOrganizationInput = z.output<typeof createOrganizationSchema>;
-export type UpdateOrganizationInput = z.output<typeof updateOrganizationSchema>;
 export type OrganizationResource = z.output<typeof organizationSchema>;
 export type OrganizationPage = z.output<typeof organizationPageSchema>;

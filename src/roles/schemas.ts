@@ -44,7 +44,5 @@ export const roleSchema = z.object({
 
 export const roleListSchema = z.object({ items: z.array(roleSchema) });
 
-export type CreateRoleInput = z.output<typeof createRoleSchema>;
-export type UpdateRoleInput = z.output<typeof updateRoleSchema>;
 export type RoleResource = z.output<typeof roleSchema>;
 export type RoleList = z.output<typeof roleListSchema>;

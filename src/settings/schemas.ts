@@ -15,5 +15,4 @@ export const settingsSchema = z.object({
   updated_at: z.iso.datetime(),
 });
 
-export type UpdateSettingsInput = z.output<typeof updateSettingsSchema>;
 export type SettingsResource = z.output<typeof settingsSchema>;
