@@ -1,38 +1,13 @@
-import { spawn } from 'node:child_process';
 import { existsSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { spawnServer } from '../support/processes.js';
 import { freePort, temporaryDirectory } from '../support/server.js';
 
-const MAIN = resolve('dist/src/main.js');
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Starts the compiled server as `npm start` does; `until` decides when to send SIGTERM. */
-function runServer(env: Record<string, string>, cwd: string, until: (stdout: string) => boolean): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [MAIN], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    let signalled = false;
-    const watchdog = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (!signalled && until(stdout)) {
-        signalled = true;
-        child.kill('SIGTERM');
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(watchdog);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+/** Runs the compiled server as `npm start` does until it listens, then stops it with SIGTERM. */
+async function startAndStop(env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string }> {
+  const server = await spawnServer(env, cwd);
+  const code = await server.stop();
+  return { code, stdout: server.stdout() };
 }
 
 describe('npm start', () => {
@@ -40,7 +15,7 @@ describe('npm start', () => {
     const cwd = temporaryDirectory('start');
     const port = await freePort();
     try {
-      const run = await runServer({ PORT: String(port) }, cwd, (out) => out.includes('"listening"'));
+      const run = await startAndStop({ PORT: String(port) }, cwd);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/client_id: +tgc_[0-9a-f]{24}/);
       expect(run.stdout).toMatch(/client_secret: +tgs_[A-Za-z0-9_-]{43}/);
@@ -48,7 +23,7 @@ describe('npm start', () => {
       expect(existsSync(join(cwd, 'data'))).toBe(true);
       expect(statSync(join(cwd, 'keys', 'key-encryption.key')).mode & 0o777).toBe(0o600);
 
-      const again = await runServer({ PORT: String(port) }, cwd, (out) => out.includes('"listening"'));
+      const again = await startAndStop({ PORT: String(port) }, cwd);
       expect(again.code).toBe(0);
       expect(again.stdout).not.toMatch(/client_secret/);
     } finally {
@@ -59,9 +34,7 @@ describe('npm start', () => {
   it('stops at startup with a message naming a bad variable', async () => {
     const cwd = temporaryDirectory('badenv');
     try {
-      const run = await runServer({ PORT: 'eighty' }, cwd, () => false);
-      expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/invalid configuration: PORT:/);
+      await expect(spawnServer({ PORT: 'eighty' }, cwd)).rejects.toThrow(/exited with 1\)[\s\S]*invalid configuration: PORT:/);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
@@ -71,12 +44,9 @@ describe('npm start', () => {
     const cwd = temporaryDirectory('kek');
     const port = await freePort();
     try {
-      const first = await runServer({ PORT: String(port) }, cwd, (out) => out.includes('"listening"'));
-      expect(first.code).toBe(0);
+      expect((await startAndStop({ PORT: String(port) }, cwd)).code).toBe(0);
       const wrongKey = Buffer.alloc(32, 7).toString('base64');
-      const run = await runServer({ PORT: String(port), KEY_ENCRYPTION_KEY: wrongKey }, cwd, () => false);
-      expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/cannot be decrypted/);
+      await expect(spawnServer({ PORT: String(port), KEY_ENCRYPTION_KEY: wrongKey }, cwd)).rejects.toThrow(/exited with 1\)[\s\S]*cannot be decrypted/);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }

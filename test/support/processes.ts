@@ -29,16 +29,25 @@ export function runCli(args: readonly string[], env: Environment, cwd?: string):
 
 export interface ServerProcess {
   readonly child: ChildProcess;
+  /** stdout and stderr as they came. */
   output(): string;
+  stdout(): string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
 }
 
-/** `node dist/src/main.js` as a child process, resolved once it logs that it listens. */
-export async function spawnServer(env: Environment): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SERVER_MAIN], { env: isolatedEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `node dist/src/main.js` as a child process (as `npm start` runs it, from `cwd`), resolved once it logs
+ * that it listens; rejected with its exit code and output if it exits first.
+ */
+export async function spawnServer(env: Environment, cwd?: string): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [SERVER_MAIN], { env: isolatedEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    stdout += chunk.toString('utf8');
+  });
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
@@ -51,6 +60,7 @@ export async function spawnServer(env: Environment): Promise<ServerProcess> {
   return {
     child,
     output: () => output,
+    stdout: () => stdout,
     async stop() {
       child.kill('SIGTERM');
       return exited;
