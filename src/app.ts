@@ -164,8 +164,8 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   const endpointContext = { audit, failures, metrics, proxyTrust: config.proxyTrust, logger };
   const oauthEndpoints = new Map<string, OAuthEndpoint>([
     [OAUTH_PATHS.token, createTokenEndpoint({ ...endpointContext, clients: clientLookup, roles, apiSwitch, issuer, lastUsed })],
-    [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, clients: clientLookup, roles, validator })],
-    [OAUTH_PATHS.revocation, createRevocationEndpoint({ ...endpointContext, clients: clientLookup, validator, sessions: sessionService })],
+    [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, clients: clientLookup, apiSwitch, roles, validator })],
+    [OAUTH_PATHS.revocation, createRevocationEndpoint({ ...endpointContext, clients: clientLookup, apiSwitch, validator, sessions: sessionService })],
   ]);
   const adminApi = buildAdminApi({
     validator,

@@ -1,12 +1,10 @@
-import type { ClientLookup } from '../clients/lookup.js';
 import type { SessionService } from '../sessions/service.js';
 import type { AccessTokenValidator } from '../tokens/validator.js';
-import { authenticateCaller } from './authenticate-caller.js';
+import { authenticateCaller, type CallerAuthentication } from './authenticate-caller.js';
 import { createOAuthEndpoint, type OAuthCall, type OAuthEndpoint, type OAuthEndpointContext } from './endpoint.js';
 import { InvalidRequestError, UnauthorizedClientError } from './errors.js';
 
-export interface RevocationEndpointDependencies extends OAuthEndpointContext {
-  readonly clients: ClientLookup;
+export interface RevocationEndpointDependencies extends OAuthEndpointContext, CallerAuthentication {
   readonly validator: AccessTokenValidator;
   readonly sessions: SessionService;
 }
