@@ -1,4 +1,5 @@
 import { principalOf } from '../admin/authenticate.js';
+import { PROBLEM_CONTENT_TYPE, problemSchema } from '../admin/problem.js';
 import { named, type RouteSpec } from '../admin/route-spec.js';
 import { keyListSchema, keyMetadataSchema } from './schemas.js';
 import type { KeyManager } from './service.js';
@@ -27,7 +28,15 @@ export function keyRoutes(keys: KeyManager): RouteSpec[] {
       summary: 'Rotate now: the next key signs, the active one retires, a new next key is published',
       tag: TAG,
       access: 'platform-admin',
-      responses: { 200: { description: 'The new active key', body: named('KeyMetadata', keyMetadataSchema) } },
+      responses: {
+        200: { description: 'The new active key', body: named('KeyMetadata', keyMetadataSchema) },
+        409: {
+          description:
+            'The next key has not been published long enough for verifiers caching the JWKS to know it. Nothing changed; `Retry-After` (seconds) and `retry_at` (the problem member, a date-time) say when it may sign.',
+          body: named('Problem', problemSchema),
+          contentType: PROBLEM_CONTENT_TYPE,
+        },
+      },
       errors: [409],
       handler: async (ctx) => {
         ctx.body = await keys.rotate(principalOf(ctx));

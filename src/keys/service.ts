@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { SYSTEM_ACTOR, type Actor } from '../actor.js';
 import type { AuditTrail } from '../audit/types.js';
 import type { SigningAlgorithm } from '../config/variables.js';
-import { ConflictError } from '../errors.js';
+import { RetryLaterError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { openPrivateKey, sealPrivateKey } from './envelope.js';
@@ -116,9 +116,12 @@ export class KeyManager {
       const next = rows.find((row) => row.status === 'next');
       const readyAt = next ? next.created_at.getTime() + minNextKeyAgeMs : now.getTime();
       if (readyAt > now.getTime()) {
-        throw new ConflictError(
+        const retryAfterSeconds = Math.max(1, Math.ceil((readyAt - now.getTime()) / 1000));
+        throw new RetryLaterError(
           `the next signing key was published ${Math.floor((now.getTime() - next!.created_at.getTime()) / 1000)} s ago and verifiers may cache the JWKS for ${jwksMaxAgeSeconds} s: ` +
-            `it may sign from ${new Date(readyAt).toISOString()} on; retry in ${Math.ceil((readyAt - now.getTime()) / 1000)} s`,
+            `it may sign from ${new Date(readyAt).toISOString()} on; retry in ${retryAfterSeconds} s`,
+          new Date(readyAt),
+          retryAfterSeconds,
         );
       }
       return this.promote(trx, rows, now, 'manual');
