@@ -17,9 +17,23 @@ export const KEY_COMMANDS: readonly CliCommand[] = [
   {
     name: 'keys rotate',
     summary: 'make the next signing key active now (refused while it is too recently published)',
-    async run(context) {
-      const activated = await (await context.keys()).rotate(context.actor);
+    options: {
+      immediate: { type: 'boolean', description: 'emergency (suspected compromise): a fresh key signs at once, and the next key is replaced too' },
+    },
+    async run(context, { options }) {
+      const activated = await (await context.keys()).rotate(context.actor, { immediate: options.immediate === true });
       return { data: activated, text: `now signing with:\n${renderRecord({ ...activated })}` };
+    },
+  },
+  {
+    name: 'keys revoke',
+    summary: 'emergency: unpublish a key, refuse every token it signed and remove their sessions (an active key is replaced by a fresh one first)',
+    args: ['<kid>'],
+    async run(context, { positionals }) {
+      const revocation = await (await context.keys()).revoke(positionals[0]!, context.actor);
+      const sessionsRevoked = revocation.revoked.status === 'next' ? 0 : await (await context.revokedKeySessions()).run(revocation.revoked.kid, context.actor);
+      const data = { ...revocation, sessions_revoked: sessionsRevoked };
+      return { data, text: `revoked ${revocation.revoked.kid} (${revocation.revoked.status}); ${sessionsRevoked} sessions removed\nnow signing with:\n${renderRecord({ ...revocation.active })}` };
     },
   },
 ];
