@@ -31,9 +31,17 @@ export const KEY_COMMANDS: readonly CliCommand[] = [
     args: ['<kid>'],
     async run(context, { positionals }) {
       const revocation = await (await context.keys()).revoke(positionals[0]!, context.actor);
-      const sessionsRevoked = revocation.revoked.status === 'next' ? 0 : await (await context.revokedKeySessions()).run(revocation.revoked.kid, context.actor);
+      // The key is revoked and its tokens refused whatever happens next; a sweep that fails only leaves dead sessions.
+      const sessionsRevoked =
+        revocation.revoked.status === 'next'
+          ? 0
+          : await (await context.revokedKeySessions()).run(revocation.revoked.kid, context.actor).catch((error: unknown) => {
+              context.logger.warn({ err: error }, 'could not remove the sessions of the revoked key; its tokens are refused anyway');
+              return null;
+            });
       const data = { ...revocation, sessions_revoked: sessionsRevoked };
-      return { data, text: `revoked ${revocation.revoked.kid} (${revocation.revoked.status}); ${sessionsRevoked} sessions removed\nnow signing with:\n${renderRecord({ ...revocation.active })}` };
+      const removed = sessionsRevoked === null ? 'its sessions could not be removed now' : `${sessionsRevoked} sessions removed`;
+      return { data, text: `revoked ${revocation.revoked.kid} (${revocation.revoked.status}); ${removed}\nnow signing with:\n${renderRecord({ ...revocation.active })}` };
     },
   },
 ];
