@@ -46,6 +46,7 @@ import { RoleCatalog } from './roles/catalog.js';
 import { roleRoutes } from './roles/routes.js';
 import { MemorySessionStore } from './sessions/memory-store.js';
 import { connectRedis, RedisSessionStore } from './sessions/redis-store.js';
+import { RevokedKeySessionSweep } from './sessions/revoked-key-sweep.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { SessionService } from './sessions/service.js';
 import type { SessionStore } from './sessions/types.js';
@@ -148,6 +149,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   const validator = new AccessTokenValidator(keys, sessions, clientLookup, apiSwitch, roles, tokenOptions);
 
   const sessionService = new SessionService(sessions, services.clients, audit);
+  const revokedKeySessions = new RevokedKeySessionSweep(services.clientStore, sessions, audit, logger);
 
   const census = new ActiveSessionCensus(services.clientStore, sessions, logger);
   const metrics = new Metrics({
@@ -164,8 +166,8 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   const endpointContext = { audit, failures, metrics, proxyTrust: config.proxyTrust, logger };
   const oauthEndpoints = new Map<string, OAuthEndpoint>([
     [OAUTH_PATHS.token, createTokenEndpoint({ ...endpointContext, clients: clientLookup, roles, apiSwitch, issuer, lastUsed })],
-    [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, clients: clientLookup, roles, validator })],
-    [OAUTH_PATHS.revocation, createRevocationEndpoint({ ...endpointContext, clients: clientLookup, validator, sessions: sessionService })],
+    [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, clients: clientLookup, apiSwitch, roles, validator })],
+    [OAUTH_PATHS.revocation, createRevocationEndpoint({ ...endpointContext, clients: clientLookup, apiSwitch, validator, sessions: sessionService })],
   ]);
   const adminApi = buildAdminApi({
     validator,
@@ -175,7 +177,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
       ...organizationRoutes(services.organizations),
       ...roleRoutes(services.roles),
       ...settingsRoutes(services.settings),
-      ...keyRoutes(keys),
+      ...keyRoutes(keys, revokedKeySessions),
       ...auditRoutes(new AuditService(auditStore)),
     ],
     issuer: config.issuer,
@@ -241,6 +243,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     },
     async close() {
       await keyScheduler.close();
+      await revokedKeySessions.close();
       await lastUsed.close();
       await retention.stop();
       await audit.close();

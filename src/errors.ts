@@ -52,6 +52,21 @@ export class ConflictError extends DomainError {
   readonly title = 'Conflict';
 }
 
+/**
+ * A conflict that time resolves: the answer says when the same request may succeed, as `Retry-After`
+ * (seconds) and as `retry_at` in the problem body.
+ */
+export class RetryLaterError extends ConflictError {
+  constructor(
+    message: string,
+    readonly retryAt: Date,
+    /** At least 1, counted from the clock that decided (the database's, for keys). */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 export class PayloadTooLargeError extends DomainError {
   readonly status = 413;
   readonly title = 'Payload too large';

@@ -82,7 +82,8 @@ function operationOf(route: RouteSpec, components: Components): JsonObject {
     for (const [mediaType, schema] of Object.entries(response.alternatives ?? {})) content[mediaType] = { schema: toSchema(schema, 'output') };
     responses[status] = { description: response.description, ...(Object.keys(content).length ? { content } : {}) };
   }
-  for (const status of errorStatusesOf(route)) responses[status] = { $ref: `#/components/responses/Problem${status}` };
+  // A route may describe one of its error statuses itself (what it means there, extension members).
+  for (const status of errorStatusesOf(route)) responses[status] ??= { $ref: `#/components/responses/Problem${status}` };
   const parameters = parametersOf(route);
   return {
     operationId: route.operationId,

@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { DependencyUnavailableError, DomainError, ValidationError } from '../errors.js';
+import { DependencyUnavailableError, DomainError, RetryLaterError, ValidationError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { SessionStoreUnavailableError } from '../sessions/types.js';
 
@@ -17,6 +17,10 @@ export const problemSchema = z.object({
     .array(z.object({ field: z.string(), message: z.string() }))
     .optional()
     .describe('For 400s: every bad field, so a client can fix them all at once.'),
+  retry_at: z.iso
+    .datetime()
+    .optional()
+    .describe('For a conflict that time resolves (e.g. POST /keys/rotate too early): when the same request may succeed. The Retry-After header says the same in seconds.'),
 });
 
 /** RFC 9457 problem details, as every admin error is answered. */
@@ -63,12 +67,14 @@ export function problemMiddleware(logger: Logger): Middleware {
         detail: domainError?.message ?? 'an unexpected error occurred; it has been logged',
         instance: ctx.path,
         ...(domainError instanceof ValidationError ? { errors: [...domainError.issues] } : {}),
+        ...(domainError instanceof RetryLaterError ? { retry_at: domainError.retryAt.toISOString() } : {}),
       };
       ctx.status = status;
       ctx.type = PROBLEM_CONTENT_TYPE;
       ctx.body = problem;
       if (status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="tollgate"');
       if (status === 503) ctx.set('Retry-After', '1');
+      if (domainError instanceof RetryLaterError) ctx.set('Retry-After', String(domainError.retryAfterSeconds));
       // The rest of an oversized body is not read: the connection cannot carry another request.
       if (status === 413) ctx.set('Connection', 'close');
     }

@@ -10,6 +10,7 @@ import type { KeyManager } from '../keys/service.js';
 import type { Logger } from '../observability/logger.js';
 import { MemorySessionStore } from '../sessions/memory-store.js';
 import { connectRedis, RedisSessionStore } from '../sessions/redis-store.js';
+import { RevokedKeySessionSweep } from '../sessions/revoked-key-sweep.js';
 import type { SessionStore } from '../sessions/types.js';
 import { LocalChangeFeed, RedisChangeFeed, type ChangeFeed } from '../sync/change-feed.js';
 
@@ -63,6 +64,12 @@ export class CliContext {
   async keys(): Promise<KeyManager> {
     const { changes } = await this.sessionsAndChanges();
     return openKeyManager(this.database(), this.config, { changes, audit: this.audit(), logger: this.logger }, false);
+  }
+
+  /** Removes the sessions of a revoked key's tokens, in the session store the servers share. */
+  async revokedKeySessions(): Promise<RevokedKeySessionSweep> {
+    const [{ sessions }, { clientStore }] = await Promise.all([this.sessionsAndChanges(), this.services()]);
+    return new RevokedKeySessionSweep(clientStore, sessions, this.audit(), this.logger);
   }
 
   /** Writes the audit events, then closes every connection this run opened. */

@@ -60,3 +60,55 @@ export function compileAllowlist(entries: readonly string[]): AllowlistMatcher {
     return ranges.some(([network, prefix]) => network.kind() === address.kind() && address.match(network, prefix));
   };
 }
+
+/** Every address of one family: what an empty allowlist admits. */
+const EVERYTHING: readonly Range[] = [
+  [ipaddr.IPv4.parse('0.0.0.0'), 0],
+  [ipaddr.IPv6.parse('::'), 0],
+];
+
+/** The range's first address: `10.1.2.3/8` is `10.0.0.0/8`. */
+function networkOf([address, prefix]: Range): Range {
+  const bytes = address.toByteArray().map((byte, index) => {
+    const kept = Math.min(8, Math.max(0, prefix - index * 8));
+    return byte & (0xff << (8 - kept)) & 0xff;
+  });
+  return [ipaddr.fromByteArray(bytes), prefix];
+}
+
+/** The two ranges one bit longer that make up `range` (a network address). */
+function halvesOf([network, prefix]: Range): [Range, Range] {
+  const upper = network.toByteArray();
+  upper[prefix >> 3]! |= 0x80 >> (prefix & 7);
+  return [
+    [network, prefix + 1],
+    [ipaddr.fromByteArray(upper), prefix + 1],
+  ];
+}
+
+/**
+ * Whether the union of `ranges` (network addresses) contains all of `range`. A range no single one
+ * contains may still be covered by smaller ones inside it (10.0.0.0/8 by 10.0.0.0/9 and 10.128.0.0/9):
+ * then each half must be covered by those. Every split is one bit longer and only keeps the ranges
+ * inside, so this ends after at most 128 levels per range.
+ */
+function covers(ranges: readonly Range[], range: Range): boolean {
+  const [network, prefix] = range;
+  const sameFamily = ranges.filter(([other]) => other.kind() === network.kind());
+  if (sameFamily.some(([other, otherPrefix]) => otherPrefix <= prefix && network.match(other, otherPrefix))) return true;
+  const inside = sameFamily.filter(([other, otherPrefix]) => otherPrefix > prefix && other.match(network, prefix));
+  if (inside.length === 0) return false;
+  const [lower, upper] = halvesOf(range);
+  return covers(inside, lower) && covers(inside, upper);
+}
+
+/**
+ * Whether changing an allowlist from `before` to `after` refuses some address that `before` admitted
+ * (the admitted sets: new set ⊉ old set). Tokens are not bound to an address, so such a change must cut
+ * the client's outstanding tokens; a wider or equal list need not. Both lists are valid allowlists.
+ */
+export function allowlistNarrows(before: readonly string[], after: readonly string[]): boolean {
+  const admitted = (entries: readonly string[]) => (entries.length === 0 ? EVERYTHING : entries.map((entry) => networkOf(parseEntry(entry))));
+  const afterRanges = admitted(after);
+  return !admitted(before).every((range) => covers(afterRanges, range));
+}

@@ -11,6 +11,7 @@ import type { RoleService } from '../roles/service.js';
 import type { SessionStore } from '../sessions/types.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { parseInput } from '../validation.js';
+import { allowlistNarrows } from './ip-allowlist.js';
 import { assertPlacementAllowed } from './placement.js';
 import {
   clientIdSchema,
@@ -96,12 +97,14 @@ export class ClientService {
       { role: patch.role ?? current.role, organizationId },
       { role: current.role, organizationId: current.organization_id },
     );
-    // Outstanding tokens name the old status, role or organization: they must die, now and after any
-    // later reactivation, even if the session store misses the revocation below.
+    // Outstanding tokens name the old status, role or organization, or may be in use from an address
+    // the allowlist no longer admits (tokens are not bound to an address): they must die, now and after
+    // any later reactivation, even if the session store misses the revocation below.
     const cutsTokens =
       (current.status === 'active' && patch.status === 'inactive') ||
       (patch.role !== undefined && patch.role !== current.role) ||
-      organizationId !== current.organization_id;
+      organizationId !== current.organization_id ||
+      (patch.ip_allowlist !== undefined && allowlistNarrows(current.ip_allowlist, patch.ip_allowlist));
     const updated = await this.inTransaction(async (trx) => {
       if (patch.role !== undefined) await this.roles.lockForAssignment(patch.role, trx);
       return this.store.update(clientId, { ...patch, ...(cutsTokens ? { tokens_valid_after: new Date() } : {}) }, trx);

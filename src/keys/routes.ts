@@ -1,12 +1,20 @@
 import { principalOf } from '../admin/authenticate.js';
+import { PROBLEM_CONTENT_TYPE, problemSchema } from '../admin/problem.js';
 import { named, type RouteSpec } from '../admin/route-spec.js';
-import { keyListSchema, keyMetadataSchema } from './schemas.js';
+import type { Actor } from '../actor.js';
+import { parseInput } from '../validation.js';
+import { keyListSchema, keyMetadataSchema, keyPathSchema, keyRevocationSchema, rotateKeysSchema } from './schemas.js';
 import type { KeyManager } from './service.js';
 
 const TAG = 'Signing keys';
 
+/** Removes the sessions of the tokens a revoked key signed; the sessions domain does it, in the background. */
+export interface RevokedKeySessions {
+  start(kid: string, actor: Actor): void;
+}
+
 /** /api/v1/keys: platform admins only. Public metadata only. */
-export function keyRoutes(keys: KeyManager): RouteSpec[] {
+export function keyRoutes(keys: KeyManager, revokedKeySessions: RevokedKeySessions): RouteSpec[] {
   return [
     {
       method: 'get',
@@ -25,12 +33,43 @@ export function keyRoutes(keys: KeyManager): RouteSpec[] {
       path: '/keys/rotate',
       operationId: 'rotateKeys',
       summary: 'Rotate now: the next key signs, the active one retires, a new next key is published',
+      description:
+        'With `{"immediate": true}` (suspected key compromise) a freshly created key signs at once and the next key is replaced too, without waiting for a published key to become safe to sign with: verifiers caching the JWKS meet an unknown kid and must refetch it. The former active key retires as usual (its tokens stay valid); revoke it as well to cut them.',
       tag: TAG,
       access: 'platform-admin',
-      responses: { 200: { description: 'The new active key', body: named('KeyMetadata', keyMetadataSchema) } },
+      body: named('RotateKeys', rotateKeysSchema),
+      responses: {
+        200: { description: 'The new active key', body: named('KeyMetadata', keyMetadataSchema) },
+        409: {
+          description:
+            'The next key has not been published long enough for verifiers caching the JWKS to know it. Nothing changed; `Retry-After` (seconds) and `retry_at` (the problem member, a date-time) say when it may sign.',
+          body: named('Problem', problemSchema),
+          contentType: PROBLEM_CONTENT_TYPE,
+        },
+      },
       errors: [409],
       handler: async (ctx) => {
-        ctx.body = await keys.rotate(principalOf(ctx));
+        const { immediate } = parseInput(rotateKeysSchema, ctx.request.body);
+        ctx.body = await keys.rotate(principalOf(ctx), { immediate });
+      },
+    },
+    {
+      method: 'post',
+      path: '/keys/{kid}/revoke',
+      operationId: 'revokeKey',
+      summary: 'Emergency: remove a key from the JWKS at once and cut every token it signed',
+      description:
+        'For a suspected key compromise. The key leaves the JWKS and the key list on every instance at once (change feed), every token it signed introspects inactive and is refused by the admin API, and their sessions are removed in the background. Revoking the active key first puts a freshly created key in its place (as an immediate rotation), so the server keeps signing; revoking the next key publishes a fresh next key. Verifiers that cache the JWKS keep accepting the revoked key\'s tokens until their copy expires (Cache-Control max-age) unless they introspect. Audited as `key.revoked`.',
+      tag: TAG,
+      access: 'platform-admin',
+      params: keyPathSchema,
+      responses: { 200: { description: 'The revoked key as it was, and the key that signs now', body: named('KeyRevocation', keyRevocationSchema) } },
+      handler: async (ctx) => {
+        const actor = principalOf(ctx);
+        const revocation = await keys.revoke(ctx.params.kid!, actor);
+        // A next key never signed anything.
+        if (revocation.revoked.status !== 'next') revokedKeySessions.start(revocation.revoked.kid, actor);
+        ctx.body = revocation;
       },
     },
   ];

@@ -13,3 +13,19 @@ export const keyMetadataSchema = z.object({
 });
 
 export const keyListSchema = z.object({ items: z.array(keyMetadataSchema) });
+
+export const rotateKeysSchema = z.strictObject({
+  immediate: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Emergency (suspected key compromise): a freshly created key signs at once, and the next key is replaced too, instead of waiting until the published next key may sign. Verifiers that cache the JWKS meet an unknown kid and must refetch it.',
+    ),
+});
+
+export const keyPathSchema = z.object({ kid: z.string().describe('The key to revoke, as GET /keys lists it.') });
+
+export const keyRevocationSchema = z.object({
+  revoked: keyMetadataSchema.describe('The revoked key as it was; it is gone from the JWKS and the key list.'),
+  active: keyMetadataSchema.describe('The key that signs now: a fresh one if the revoked key was active.'),
+});

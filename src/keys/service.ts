@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { SYSTEM_ACTOR, type Actor } from '../actor.js';
 import type { AuditTrail } from '../audit/types.js';
 import type { SigningAlgorithm } from '../config/variables.js';
-import { ConflictError } from '../errors.js';
+import { NotFoundError, RetryLaterError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { openPrivateKey, sealPrivateKey } from './envelope.js';
@@ -11,7 +11,7 @@ import { generateSigningKey } from './generate.js';
 import { KeyRing } from './key-ring.js';
 import type { KeyStore, StoredKeyRow } from './store.js';
 import { RETIRED_KEY_LIFETIME_MS, rotationDueAt, type KeyTimeline, type RotationTiming } from './timing.js';
-import type { KeyMetadata, KeyStatus, SigningKey } from './types.js';
+import type { KeyMetadata, KeyRevocation, KeyStatus, SigningKey } from './types.js';
 
 export interface KeyManagerOptions {
   /** SIGNING_ALG: the algorithm of new installations, and of the next key after a change. */
@@ -28,14 +28,24 @@ export interface KeyManagerDependencies {
   readonly logger: Logger;
 }
 
-type RotationReason = 'manual' | 'scheduled' | 'algorithm_change';
+type RotationReason = 'manual' | 'scheduled' | 'algorithm_change' | 'immediate';
 
 interface Rotation {
   readonly activated: StoredKeyRow;
   readonly retiredKid: string;
   readonly nextKid: string;
+  /** The unused next key an immediate rotation threw away. */
+  readonly replacedNextKid?: string;
   readonly reason: RotationReason;
 }
+
+export interface RotateOptions {
+  /** Emergency: a fresh key signs at once, without waiting for the next key's publication delay. */
+  readonly immediate?: boolean;
+}
+
+/** What an immediate replacement did with the key that was active. */
+type FormerActive = 'retire' | 'delete';
 
 type RingListener = (ring: KeyRing) => void;
 
@@ -108,23 +118,56 @@ export class KeyManager {
    * Rotates now, on request. The next key must already have been published long enough; otherwise
    * verifiers holding a cached JWKS could not verify its tokens, so this refuses (409) and says when to
    * retry, instead of rotating unsafely or holding the request open for minutes.
+   *
+   * `immediate` is for a suspected compromise, when waiting is worse: see `replaceAtOnce`.
    */
-  async rotate(actor: Actor): Promise<KeyMetadata> {
+  async rotate(actor: Actor, options: RotateOptions = {}): Promise<KeyMetadata> {
     const { minNextKeyAgeMs, jwksMaxAgeSeconds } = this.options.timing;
     const rotation = await this.deps.store.withLock(async (trx, now) => {
       const rows = await this.deps.store.list(trx);
+      if (options.immediate) return this.replaceAtOnce(trx, rows, now, 'retire');
       const next = rows.find((row) => row.status === 'next');
       const readyAt = next ? next.created_at.getTime() + minNextKeyAgeMs : now.getTime();
       if (readyAt > now.getTime()) {
-        throw new ConflictError(
+        const retryAfterSeconds = Math.max(1, Math.ceil((readyAt - now.getTime()) / 1000));
+        throw new RetryLaterError(
           `the next signing key was published ${Math.floor((now.getTime() - next!.created_at.getTime()) / 1000)} s ago and verifiers may cache the JWKS for ${jwksMaxAgeSeconds} s: ` +
-            `it may sign from ${new Date(readyAt).toISOString()} on; retry in ${Math.ceil((readyAt - now.getTime()) / 1000)} s`,
+            `it may sign from ${new Date(readyAt).toISOString()} on; retry in ${retryAfterSeconds} s`,
+          new Date(readyAt),
+          retryAfterSeconds,
         );
       }
       return this.promote(trx, rows, now, 'manual');
     });
     await this.announce(rotation, actor);
     return toMetadata(rotation.activated);
+  }
+
+  /**
+   * Emergency, for a key suspected compromised: takes it out of service on every instance at once. It
+   * leaves the JWKS, and every token it signed stops verifying here (the validator knows only the keys
+   * in the ring), so introspection answers inactive and the admin API refuses them. Revoking the active
+   * key first puts a fresh one in its place (`replaceAtOnce`), so the server always signs; a revoked
+   * next key is replaced by a fresh next key. The caller removes the sessions of the tokens it signed.
+   */
+  async revoke(kid: string, actor: Actor): Promise<KeyRevocation> {
+    const { revoked, active, replacements } = await this.deps.store.withLock(async (trx, now) => {
+      const rows = await this.deps.store.list(trx);
+      const revoked = rows.find((row) => row.kid === kid);
+      if (!revoked) throw new NotFoundError('no signing key has this kid (keys that expired or were revoked are gone)');
+      if (revoked.status === 'active') {
+        const { activated, nextKid, replacedNextKid } = await this.replaceAtOnce(trx, rows, now, 'delete');
+        return { revoked, active: activated, replacements: { active_kid: activated.kid, next_kid: nextKid, replaced_next_kid: replacedNextKid ?? null } };
+      }
+      await this.deps.store.delete(trx, kid);
+      const replacements = revoked.status === 'next' ? { next_kid: (await this.createKey(trx, 'next', revoked.alg, now)).kid } : {};
+      return { revoked, active: rows.find((row) => row.status === 'active')!, replacements };
+    });
+    await this.refreshAndNotify();
+    const details = { kid: revoked.kid, alg: revoked.alg, status: revoked.status, ...replacements };
+    this.deps.audit.record({ type: 'key.revoked', actor: actor.clientId, ip: actor.ip, request_id: actor.requestId, details });
+    this.deps.logger.info(details, 'revoked a signing key: it is unpublished and the tokens it signed are refused');
+    return { revoked: toMetadata(revoked), active: toMetadata(active) };
   }
 
   /** One poll: follows changes made elsewhere, then performs a rotation or a removal that is due. */
@@ -167,22 +210,41 @@ export class KeyManager {
     await this.deps.store.update(trx, next.kid, { status: 'active', activated_at: now });
     // The successor keeps the algorithm of the keys in use, so an instance still running with an old
     // SIGNING_ALG does not undo a change; SIGNING_ALG itself is applied by initialize().
-    const nextKid = await this.createKey(trx, 'next', next.alg, now);
-    return { activated: { ...next, status: 'active', activated_at: now }, retiredKid: active.kid, nextKid, reason };
+    const successor = await this.createKey(trx, 'next', next.alg, now);
+    return { activated: { ...next, status: 'active', activated_at: now }, retiredKid: active.kid, nextKid: successor.kid, reason };
+  }
+
+  /**
+   * The emergency rotation: a key created now signs at once, skipping the publication delay. Verifiers
+   * that meet its unknown kid refetch the JWKS (jose's createRemoteJWKSet does); one that never refetches
+   * rejects new tokens until its cached copy expires (JWKS max-age). The next key is replaced as well: it
+   * never signed anything, and it was stored and held in memory beside the suspect key. The active key
+   * keeps its algorithm; a pending SIGNING_ALG change stays with the next key. The former active key is
+   * retired (its tokens keep verifying) or, when it is being revoked, deleted.
+   */
+  private async replaceAtOnce(trx: Knex, rows: StoredKeyRow[], now: Date, formerActive: FormerActive): Promise<Rotation> {
+    const active = rows.find((row) => row.status === 'active');
+    const next = rows.find((row) => row.status === 'next');
+    if (!active) throw new Error('the key store lacks an active key; initialize() creates it');
+    // The old active key goes first, so the unique index sees at most one active key at every statement.
+    if (formerActive === 'retire') {
+      await this.deps.store.update(trx, active.kid, { status: 'retired', retired_at: now, expires_at: new Date(now.getTime() + RETIRED_KEY_LIFETIME_MS) });
+    } else {
+      await this.deps.store.delete(trx, active.kid);
+    }
+    if (next) await this.deps.store.delete(trx, next.kid);
+    const activated = await this.createKey(trx, 'active', active.alg, now);
+    const successor = await this.createKey(trx, 'next', next?.alg ?? active.alg, now);
+    return { activated, retiredKid: active.kid, nextKid: successor.kid, ...(next ? { replacedNextKid: next.kid } : {}), reason: 'immediate' };
   }
 
   /** This instance signs with the new key before the caller hears of it; the others follow the notice. */
   private async announce(rotation: Rotation, actor: Actor): Promise<void> {
-    const { activated, retiredKid, nextKid, reason } = rotation;
+    const { activated, retiredKid, nextKid, replacedNextKid, reason } = rotation;
     await this.refreshAndNotify();
-    this.deps.audit.record({
-      type: 'key.rotated',
-      actor: actor.clientId,
-      ip: actor.ip,
-      request_id: actor.requestId,
-      details: { kid: activated.kid, alg: activated.alg, retired_kid: retiredKid, next_kid: nextKid, reason },
-    });
-    this.deps.logger.info({ kid: activated.kid, alg: activated.alg, retired_kid: retiredKid, next_kid: nextKid, reason }, 'rotated the signing key');
+    const details = { kid: activated.kid, alg: activated.alg, retired_kid: retiredKid, next_kid: nextKid, reason, ...(replacedNextKid ? { replaced_next_kid: replacedNextKid } : {}) };
+    this.deps.audit.record({ type: 'key.rotated', actor: actor.clientId, ip: actor.ip, request_id: actor.requestId, details });
+    this.deps.logger.info(details, 'rotated the signing key');
   }
 
   /**
@@ -211,10 +273,10 @@ export class KeyManager {
     return ring;
   }
 
-  private async createKey(trx: Knex, status: KeyStatus, alg: SigningAlgorithm, now: Date): Promise<string> {
+  private async createKey(trx: Knex, status: KeyStatus, alg: SigningAlgorithm, now: Date): Promise<StoredKeyRow> {
     const generated = await generateSigningKey(alg);
     const pkcs8 = generated.privateKey.export({ format: 'der', type: 'pkcs8' });
-    await this.deps.store.insert(trx, {
+    const row = {
       kid: generated.kid,
       alg,
       status,
@@ -222,8 +284,9 @@ export class KeyManager {
       private_key_ciphertext: sealPrivateKey(this.deps.keyEncryptionKey, generated.kid, pkcs8),
       created_at: now,
       activated_at: status === 'active' ? now : null,
-    });
-    return generated.kid;
+    };
+    await this.deps.store.insert(trx, row);
+    return { ...row, retired_at: null, expires_at: null };
   }
 
   private decrypt(row: StoredKeyRow): SigningKey {

@@ -1,7 +1,7 @@
 import type { KeyObject, JsonWebKey } from 'node:crypto';
 import type { z } from 'zod';
 import type { SigningAlgorithm } from '../config/variables.js';
-import type { keyMetadataSchema } from './schemas.js';
+import type { keyMetadataSchema, keyRevocationSchema } from './schemas.js';
 
 export type KeyStatus = 'next' | 'active' | 'retired';
 
@@ -27,3 +27,6 @@ export interface SigningKey {
 
 /** Public metadata, as the admin API and CLI show it (and the OpenAPI document describes). */
 export type KeyMetadata = z.output<typeof keyMetadataSchema>;
+
+/** What a key revocation answers: the key as it was, and the key that signs now. */
+export type KeyRevocation = z.output<typeof keyRevocationSchema>;

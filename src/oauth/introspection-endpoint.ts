@@ -1,15 +1,13 @@
-import type { ClientLookup } from '../clients/lookup.js';
 import type { ClientRecord } from '../clients/types.js';
 import { ADMIN_SCOPE, INTROSPECT_SCOPE } from '../roles/built-in.js';
 import type { RoleCatalog } from '../roles/catalog.js';
 import type { AccessTokenClaims } from '../tokens/types.js';
 import type { AccessTokenValidator } from '../tokens/validator.js';
-import { authenticateCaller } from './authenticate-caller.js';
+import { authenticateCaller, type CallerAuthentication } from './authenticate-caller.js';
 import { createOAuthEndpoint, type OAuthCall, type OAuthEndpoint, type OAuthEndpointContext } from './endpoint.js';
 import { InvalidRequestError } from './errors.js';
 
-export interface IntrospectionEndpointDependencies extends OAuthEndpointContext {
-  readonly clients: ClientLookup;
+export interface IntrospectionEndpointDependencies extends OAuthEndpointContext, CallerAuthentication {
   readonly roles: RoleCatalog;
   readonly validator: AccessTokenValidator;
 }

@@ -1,21 +1,20 @@
-import type { ClientLookup } from '../clients/lookup.js';
 import type { SessionService } from '../sessions/service.js';
 import type { AccessTokenValidator } from '../tokens/validator.js';
-import { authenticateCaller } from './authenticate-caller.js';
+import { authenticateCaller, type CallerAuthentication } from './authenticate-caller.js';
 import { createOAuthEndpoint, type OAuthCall, type OAuthEndpoint, type OAuthEndpointContext } from './endpoint.js';
 import { InvalidRequestError, UnauthorizedClientError } from './errors.js';
 
-export interface RevocationEndpointDependencies extends OAuthEndpointContext {
-  readonly clients: ClientLookup;
+export interface RevocationEndpointDependencies extends OAuthEndpointContext, CallerAuthentication {
   readonly validator: AccessTokenValidator;
   readonly sessions: SessionService;
 }
 
 /**
- * POST /token/revocation (RFC 7009): a client revokes its own access token. Tokens that are not ours,
- * malformed, expired or already revoked get the same 200 (§2.2). A valid token of another client is
- * refused with unauthorized_client and left alone (§2.1): a silent 200 would let the caller believe a
- * token it does not own was cut off. Administrators revoke any token through the sessions API.
+ * POST /token/revocation (RFC 7009): a client revokes its own access token. Tokens that are no longer
+ * valid (not ours, malformed, expired, already revoked, or dead because their client changed) get the
+ * same 200 (§2.2), whoever they were issued to. Only a live token of another client is refused with
+ * unauthorized_client and left alone (§2.1): a silent 200 would let the caller believe a token it does
+ * not own was cut off. Administrators revoke any token through the sessions API.
  * token_type_hint is ignored: access tokens are the only kind we issue.
  */
 export function createRevocationEndpoint(deps: RevocationEndpointDependencies): OAuthEndpoint {
@@ -26,7 +25,10 @@ export function createRevocationEndpoint(deps: RevocationEndpointDependencies): 
     const claims = deps.validator.verifyOffline(token);
     if (!claims) return undefined;
     const { record } = client;
-    if (claims.client_id !== record.client_id) throw new UnauthorizedClientError('not_token_owner', 'this token was issued to another client; only that client may revoke it');
+    if (claims.client_id !== record.client_id) {
+      if (!(await deps.validator.isAlive(claims))) return undefined;
+      throw new UnauthorizedClientError('not_token_owner', 'this token was issued to another client; only that client may revoke it');
+    }
     // A blocked caller must not revoke anything, even with the right secret.
     await failureCheck.assertNotBlocked();
     await deps.sessions.revokeToken(record, claims.jti, { clientId: record.client_id, organizationId: record.organization_id, ip: call.ip, requestId: null });

@@ -1,19 +1,15 @@
 import type { LastUsedRecorder } from '../clients/last-used.js';
-import type { ClientLookup } from '../clients/lookup.js';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../config/config.js';
 import type { RoleCatalog } from '../roles/catalog.js';
-import type { ApiSwitch } from '../settings/api-switch.js';
 import { IssuanceRateExceededError, SessionLimitReachedError, type TokenIssuer } from '../tokens/issuer.js';
 import type { IssuedToken } from '../tokens/types.js';
-import { authenticateCaller } from './authenticate-caller.js';
+import { authenticateCaller, type CallerAuthentication } from './authenticate-caller.js';
 import { createOAuthEndpoint, type OAuthCall, type OAuthEndpoint, type OAuthEndpointContext } from './endpoint.js';
 import { InvalidRequestError, RateLimitedError, UnauthorizedClientError, UnsupportedGrantTypeError } from './errors.js';
 import { grantScopes } from './scope.js';
 
-export interface TokenEndpointDependencies extends OAuthEndpointContext {
-  readonly clients: ClientLookup;
+export interface TokenEndpointDependencies extends OAuthEndpointContext, CallerAuthentication {
   readonly roles: RoleCatalog;
-  readonly apiSwitch: ApiSwitch;
   readonly issuer: TokenIssuer;
   readonly lastUsed: LastUsedRecorder;
 }
@@ -24,11 +20,6 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
 }
-
-const API_DISABLED = {
-  platform: 'the API is disabled on this platform; try again once an administrator enables it',
-  organization: "the API is disabled for this client's organization; try again once its administrators enable it",
-} as const;
 
 /**
  * POST /token for grant_type=client_credentials, ahead of oidc-provider (see README, Architecture):
@@ -46,8 +37,6 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
     if (!grantType) throw new InvalidRequestError('grant_type is required');
     if (grantType !== 'client_credentials') throw new UnsupportedGrantTypeError();
     const { record } = client;
-    const lock = deps.apiSwitch.lockFor(record);
-    if (lock) throw new UnauthorizedClientError('api_disabled', API_DISABLED[lock]);
     const role = deps.roles.find(record.role);
     if (!role) throw new UnauthorizedClientError('unknown_role', `the client's role "${record.role}" no longer exists`);
     const scopes = grantScopes(role.scopes, params.get('scope'));

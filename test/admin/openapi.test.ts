@@ -83,6 +83,14 @@ describe('GET /api/v1/openapi.json', () => {
     for (const response of Object.values(resolved)) expect(Object.keys(response.content)).toEqual(['application/problem+json']);
   });
 
+  it('documents when an early key rotation may be retried', () => {
+    const conflict = document.paths['/keys/rotate']!.post!.responses['409']!;
+    expect(JSON.stringify(conflict)).toMatch(/Retry-After/);
+    expect(JSON.stringify(conflict)).toMatch(/retry_at/);
+    const problem = (document.components as unknown as { schemas: Record<string, { properties: Record<string, unknown> }> }).schemas.Problem!;
+    expect(problem.properties.retry_at).toMatchObject({ type: 'string', format: 'date-time' });
+  });
+
   it('describes request bodies with the very schemas the server validates with', async () => {
     const admin = await adminToken(server.url);
     const withBodies = operations().filter(({ operation }) => operation.requestBody);

@@ -145,6 +145,27 @@ describe('CLI against Postgres', () => {
     expect(kidOf(signed.body.access_token as string)).toBe(activated.kid);
   });
 
+  it('rotates at once and revokes a key in an emergency; the running server follows at once', async () => {
+    const kidOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
+    const token = (await requestToken(server!.url, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET)).body.access_token as string;
+    const suspect = kidOf(token);
+    const rotated = json<{ kid: string; status: string }>(await cli('keys', 'rotate', '--immediate', '--json'));
+    expect(rotated.status).toBe('active');
+    expect(rotated.kid).not.toBe(suspect);
+
+    const revoked = json<{ revoked: { kid: string; status: string }; active: { kid: string }; sessions_revoked: number }>(await cli('keys', 'revoke', suspect, '--json'));
+    expect(revoked).toMatchObject({ revoked: { kid: suspect, status: 'retired' }, active: { kid: rotated.kid } });
+    expect(revoked.sessions_revoked).toBeGreaterThanOrEqual(1);
+    const refused = await pollUntil(
+      () => fetch(`${server!.url}/api/v1/keys`, { headers: { authorization: `Bearer ${token}` } }),
+      (response) => response.status === 401,
+      2_000,
+      20,
+    );
+    expect(refused.status).toBe(401);
+    expectCleanFailure(await cli('keys', 'revoke', suspect), 1, /no signing key has this kid/);
+  });
+
   it('audits every change with actor cli and a per-run request id', async () => {
     const rows = (await server!.app.db('audit_events').where({ actor: 'cli' }).orderBy('at')) as { type: string; request_id: string }[];
     expect(rows.map((row) => row.type)).toEqual([
@@ -159,9 +180,15 @@ describe('CLI against Postgres', () => {
       'client.created',
       'client.secret_rotated',
       'key.rotated',
+      'key.rotated',
+      'key.revoked',
+      'sessions.revoked',
     ]);
     expect(rows.every((row) => /^cli-[0-9a-f-]{36}$/.test(row.request_id))).toBe(true);
-    expect(new Set(rows.map((row) => row.request_id)).size).toBe(rows.length);
+    // One id per run: the revocation's two events share theirs.
+    const [revokedKey, revokedSessions] = rows.slice(-2);
+    expect(revokedSessions!.request_id).toBe(revokedKey!.request_id);
+    expect(new Set(rows.map((row) => row.request_id)).size).toBe(rows.length - 1);
   });
 
   it('explains invalid input with the option names', async () => {

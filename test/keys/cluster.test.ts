@@ -4,6 +4,7 @@ import { CLI_ACTOR } from '../../src/actor.js';
 import type { AuditEventInput } from '../../src/audit/types.js';
 import { openDatabase } from '../../src/db/database.js';
 import { openKeyManager } from '../../src/keys/open.js';
+import { rotationTiming } from '../../src/keys/timing.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { LocalChangeFeed } from '../../src/sync/change-feed.js';
 import { ageNextKey, fetchJwks, KEY_METADATA_FIELDS, keyRows, kidOf, PRIVATE_JWK_MEMBERS, signingKid } from '../support/keys.js';
@@ -88,11 +89,23 @@ describe('keys shared by two instances on one Postgres and Redis', () => {
   it('refuses a manual rotation to a next key that cached JWKS may not contain yet, and changes nothing', async () => {
     const token = await adminToken(a.url);
     const before = await listKeys(a, token);
-    const response = await api<{ status: number; detail: string }>(a.url, token, 'POST', '/keys/rotate');
+    const response = await api<{ status: number; detail: string; retry_at: string }>(a.url, token, 'POST', '/keys/rotate');
     expect(response.status).toBe(409);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(response.body.detail).toMatch(/verifiers may cache the JWKS for 300 s.*retry in \d+ s/);
     expect(await listKeys(a, token)).toEqual(before);
+
+    // The same wait, machine-readable: when the next key may sign, and the seconds until then.
+    const { minNextKeyAgeMs } = rotationTiming(a.config.keyRotationIntervalMs);
+    const next = before.find((item) => item.status === 'next')!;
+    const [nextRow] = (await keyRows(a.app.db)).filter((row) => row.kid === next.kid);
+    const readyAt = nextRow!.created_at.getTime() + minNextKeyAgeMs;
+    expect(response.body.retry_at).toBe(new Date(readyAt).toISOString());
+    const retryAfter = Number(response.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(response.body.detail).toContain(`retry in ${retryAfter} s`);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(Math.ceil(minNextKeyAgeMs / 1000));
   });
 
   it('rotates on one instance, the other follows within seconds, and older tokens still verify through the remote JWKS', async () => {

@@ -136,6 +136,21 @@ describe.each(SERVER_MODES)('introspection and revocation, $name', (mode) => {
     expect(await activeFor(token)).toBe(true);
   });
 
+  it("answers 200 to another client revoking a token that is no longer valid (RFC 7009 §2.2)", async () => {
+    const revokedToken = await tokenFor(server.url, analyst);
+    expect((await revoke(server.url, analyst.client_id, analyst.client_secret, revokedToken)).status).toBe(200);
+    const doomed = await createClient(server.url, admin, { name: 'soon inactive', role: 'read-only' });
+    const deadToken = await tokenFor(server.url, doomed);
+    expect((await api(server.url, admin, 'PATCH', `/clients/${doomed.client_id}`, { status: 'inactive' })).status).toBe(200);
+
+    for (const token of [revokedToken, deadToken]) {
+      for (const caller of [other, resourceServer]) {
+        const answer = await revoke(server.url, caller.client_id, caller.client_secret, token);
+        expect({ status: answer.status, body: answer.body }).toEqual({ status: 200, body: undefined });
+      }
+    }
+  });
+
   it('answers invalid_request without a token and invalid_client without valid credentials', async () => {
     const missing = await postOAuth(server.url, '/token/revocation', analyst.client_id, analyst.client_secret, {});
     expect(missing.status).toBe(400);

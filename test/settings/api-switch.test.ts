@@ -1,6 +1,7 @@
-import { adminToken, api, createClient, requestToken, tokenFor, type CreatedClient } from '../support/oauth.js';
+import { adminToken, api, createClient, introspect, requestToken, revoke, tokenFor, type CreatedClient } from '../support/oauth.js';
 import { createOrganization, createOrganizationAdmin, type Organization, type OrganizationAdmin } from '../support/organizations.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { pollUntil } from '../support/poll.js';
+import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, startTestServer, type TestServer } from '../support/server.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 
 let database: TestDatabase;
@@ -14,6 +15,8 @@ let orgAdmin: OrganizationAdmin;
 let member: CreatedClient;
 let outsider: CreatedClient;
 let platformClient: CreatedClient;
+let memberResourceServer: CreatedClient;
+let platformResourceServer: CreatedClient;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -27,6 +30,8 @@ beforeAll(async () => {
   member = await createClient(first.url, admin, { name: 'member', role: 'read-only', organization_id: organization.id });
   outsider = await createClient(first.url, admin, { name: 'outsider', role: 'read-only', organization_id: otherOrganization.id });
   platformClient = await createClient(first.url, admin, { name: 'platform', role: 'analyst' });
+  memberResourceServer = await createClient(first.url, admin, { name: 'member RS', role: 'resource-server', organization_id: organization.id });
+  platformResourceServer = await createClient(first.url, admin, { name: 'platform RS', role: 'resource-server' });
 });
 
 afterAll(async () => {
@@ -54,6 +59,14 @@ async function refusedForApiSwitch(server: TestServer, client: CreatedClient): P
   const { status, body } = await requestToken(server.url, client.client_id, client.client_secret);
   return status === 400 && body.error === 'unauthorized_client' && /API is disabled/.test(String(body.error_description));
 }
+
+/** What introspection and revocation answer `caller` about `token`, in the shape the API switch assertions compare. */
+async function introspectionAndRevocation(server: TestServer, caller: CreatedClient, token: string): Promise<{ status: number; error: unknown; description: unknown }[]> {
+  const answers = [await introspect(server.url, caller.client_id, caller.client_secret, token), await revoke(server.url, caller.client_id, caller.client_secret, token)];
+  return answers.map(({ status, body }) => ({ status, error: body?.error, description: body?.error_description }));
+}
+
+const REFUSED_FOR_SWITCH = (lock: RegExp) => ({ status: 400, error: 'unauthorized_client', description: expect.stringMatching(lock) });
 
 async function issued(server: TestServer, client: CreatedClient): Promise<boolean> {
   return (await requestToken(server.url, client.client_id, client.client_secret)).status === 200;
@@ -130,5 +143,41 @@ describe('organization API switch', () => {
     expect(await refusedForApiSwitch(first, member)).toBe(true);
     expect((await api(first.url, orgAdmin.token, 'PATCH', `/organizations/${organization.id}`, { api_enabled: true })).status).toBe(200);
     expect(await issued(first, member)).toBe(true);
+  });
+});
+
+describe("the caller's API switch on introspection and revocation", () => {
+  it("refuses an organization's clients while its switch is off, on every instance, and leaves the token alone", async () => {
+    const memberToken = await tokenFor(first.url, member);
+    expect((await introspect(first.url, memberResourceServer.client_id, memberResourceServer.client_secret, memberToken)).body?.active).toBe(true);
+    expect((await api(first.url, admin, 'PATCH', `/organizations/${organization.id}`, { api_enabled: false })).status).toBe(200);
+    try {
+      const refused = REFUSED_FOR_SWITCH(/API is disabled for this client's organization/);
+      for (const caller of [memberResourceServer, member]) expect(await introspectionAndRevocation(first, caller, memberToken)).toEqual([refused, refused]);
+      const onSecond = await pollUntil(() => introspectionAndRevocation(second, member, memberToken), (answers) => answers[0]!.status === 400);
+      expect(onSecond).toEqual([refused, refused]);
+      // Outside the organization, and its org-admins, nothing changes.
+      const outsiderToken = await tokenFor(first.url, outsider);
+      expect((await introspect(first.url, platformResourceServer.client_id, platformResourceServer.client_secret, outsiderToken)).body).toMatchObject({ active: true });
+      expect((await introspect(first.url, orgAdmin.client.client_id, orgAdmin.client.client_secret, orgAdmin.token)).body).toMatchObject({ active: true });
+    } finally {
+      expect((await api(first.url, admin, 'PATCH', `/organizations/${organization.id}`, { api_enabled: true })).status).toBe(200);
+    }
+    // The refused revocation revoked nothing: the token comes back with the switch.
+    expect((await introspect(first.url, member.client_id, member.client_secret, memberToken)).body).toMatchObject({ active: true });
+  });
+
+  it('refuses every client but platform admins while the platform switch is off', async () => {
+    const platformToken = await tokenFor(first.url, platformClient);
+    expect((await api(first.url, admin, 'PATCH', '/settings', { api_enabled: false })).status).toBe(200);
+    try {
+      const refused = REFUSED_FOR_SWITCH(/API is disabled on this platform/);
+      for (const caller of [platformResourceServer, platformClient]) expect(await introspectionAndRevocation(first, caller, platformToken)).toEqual([refused, refused]);
+      const admins = { client_id: ADMIN_CLIENT_ID, client_secret: ADMIN_CLIENT_SECRET };
+      expect((await introspect(first.url, admins.client_id, admins.client_secret, platformToken)).body).toEqual({ active: false });
+    } finally {
+      expect((await api(first.url, admin, 'PATCH', '/settings', { api_enabled: true })).status).toBe(200);
+    }
+    expect((await introspect(first.url, platformClient.client_id, platformClient.client_secret, platformToken)).body).toMatchObject({ active: true });
   });
 });

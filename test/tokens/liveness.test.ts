@@ -54,6 +54,27 @@ describe('a token is only as good as its client is now', () => {
     expect(await isActive(await tokenFor(server.url, client))).toBe(true);
   });
 
+  it('dies when its client\'s IP allowlist is narrowed, also on the admin API, and survives a widening', async () => {
+    const second = await createClient(server.url, admin, { name: 'fenced admin', role: 'admin', ip_allowlist: ['127.0.0.1'] });
+    const token = await tokenFor(server.url, second);
+    const allowlist = async (ip_allowlist: string[]) => expect((await api(server.url, admin, 'PATCH', `/clients/${second.client_id}`, { ip_allowlist })).status).toBe(200);
+
+    for (const wider of [['127.0.0.0/8'], ['127.0.0.0/9', '127.128.0.0/9', '10.0.0.0/8'], []]) {
+      await allowlist(wider);
+      expect((await api(server.url, token, 'GET', '/clients')).status).toBe(200);
+    }
+    expect(await isActive(token)).toBe(true);
+
+    // This caller (127.0.0.1) is still admitted, but addresses admitted before are not: the token goes.
+    await allowlist(['127.0.0.0/8']);
+    expect((await api(server.url, token, 'GET', '/clients')).status).toBe(401);
+    expect(await isActive(token)).toBe(false);
+    const { body } = await api<{ items: unknown[] }>(server.url, admin, 'GET', `/clients/${second.client_id}/sessions`);
+    expect(body.items).toEqual([]);
+    // A new token works from an address the narrowed list admits.
+    expect((await api(server.url, await tokenFor(server.url, second), 'GET', '/clients')).status).toBe(200);
+  });
+
   it('loses a scope its custom role no longer grants', async () => {
     const roleName = `exporter-${Date.now()}`;
     expect((await api(server.url, admin, 'POST', '/roles', { name: roleName, scopes: ['read', 'export'] })).status).toBe(201);
