@@ -3,6 +3,7 @@ import { createApplication, prepareDeployment } from './app.js';
 import { loadConfig, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { DataDirInUseError } from './db/data-dir-lock.js';
+import { DataDirPermissionError } from './db/data-dir-permissions.js';
 import { openDatabase } from './db/database.js';
 import { KeyEncryptionKeyError } from './keys/errors.js';
 import { serveClusterMetrics } from './observability/cluster-metrics.js';
@@ -24,7 +25,7 @@ function fail(message: string): never {
 }
 
 /** Startup errors that explain themselves to the operator: their message alone, no stack. */
-const REFUSALS_TO_START = [KeyEncryptionKeyError, DataDirInUseError];
+const REFUSALS_TO_START = [KeyEncryptionKeyError, DataDirInUseError, DataDirPermissionError];
 
 function isRefusalToStart(error: unknown): error is Error {
   if (REFUSALS_TO_START.some((type) => error instanceof type)) return true;

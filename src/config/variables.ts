@@ -63,7 +63,8 @@ export const VARIABLES = {
   dataDir: variable({
     name: 'DATA_DIR',
     defaultText: '`./data`',
-    description: 'Where the embedded database lives when `DATABASE_URL` is unset.',
+    description:
+      'Where the embedded database lives when `DATABASE_URL` is unset. Created with mode 0700 (files 0600); an existing directory that group or others may access is refused at startup.',
     schema: z.string().min(1).default('./data'),
   }),
   redisUrl: variable({
