@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { createApplication, prepareDeployment } from './app.js';
+import { InitialAdminCredentialsError, type ShowOnTerminal } from './clients/initial-admin.js';
 import { loadConfig, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { DataDirInUseError } from './db/data-dir-lock.js';
@@ -25,7 +26,7 @@ function fail(message: string): never {
 }
 
 /** Startup errors that explain themselves to the operator: their message alone, no stack. */
-const REFUSALS_TO_START = [KeyEncryptionKeyError, DataDirInUseError, DataDirPermissionError];
+const REFUSALS_TO_START = [KeyEncryptionKeyError, DataDirInUseError, DataDirPermissionError, InitialAdminCredentialsError];
 
 function isRefusalToStart(error: unknown): error is Error {
   if (REFUSALS_TO_START.some((type) => error instanceof type)) return true;
@@ -41,6 +42,11 @@ function describeMode(config: Config, logger: Logger): void {
   } else {
     logger.info({ workers: config.workers }, 'shared mode: Postgres and Redis; any number of instances may run');
   }
+}
+
+/** The terminal, when a person watches one (stderr is a TTY): never stdout, the log stream that log shippers keep. */
+function terminal(): ShowOnTerminal | undefined {
+  return process.stderr.isTTY ? (text) => process.stderr.write(text) : undefined;
 }
 
 let activeLogger: Logger | undefined;
@@ -103,7 +109,7 @@ function onShutdown(logger: Logger, deadlineMs: number, handler: () => Promise<v
 
 async function serve(config: Config, logger: Logger, prepare: boolean): Promise<void> {
   const db = openDatabase(config);
-  if (prepare) await prepareDeployment(db, config, logger, (text) => process.stdout.write(text));
+  if (prepare) await prepareDeployment(db, config, logger, terminal());
   const app = await createApplication(config, logger, db);
   const running = await listen(app, config.port);
   logger.info({ port: running.port, issuer: config.issuer }, 'listening');
@@ -116,7 +122,7 @@ const RESPAWN_DELAY_MAX_MS = 10_000;
 /** The primary prepares the deployment once, then forks workers that share the listening socket. */
 async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const db = openDatabase(config);
-  await prepareDeployment(db, config, logger, (text) => process.stdout.write(text));
+  await prepareDeployment(db, config, logger, terminal());
   await db.destroy();
   let stopping = false;
   serveClusterMetrics(logger);

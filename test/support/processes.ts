@@ -73,6 +73,31 @@ export async function spawnServer(env: Environment, cwd?: string, stdoutFd?: num
   };
 }
 
+/**
+ * Starts the server as a person does in a terminal, stops it with SIGTERM once it listens, and returns
+ * everything the terminal showed. util-linux `script` gives it a pseudo-terminal as stdin, stdout and
+ * stderr.
+ */
+export async function runServerOnTerminal(env: Environment, cwd: string): Promise<string> {
+  const command = `exec "${process.execPath}" "${SERVER_MAIN}"`;
+  const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], { env: isolatedEnv(env), cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+  let shown = '';
+  child.stdout!.on('data', (chunk: Buffer) => (shown += chunk.toString('utf8')));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const listeningPid = () => /"pid":(\d+),[^\n]*"msg":"listening"/.exec(shown)?.[1];
+  try {
+    await waitFor('the server to listen', 20_000, async () => listeningPid() !== undefined || child.exitCode !== null);
+    const pid = listeningPid();
+    if (pid === undefined) throw new Error(`exited with ${child.exitCode}`);
+    process.kill(Number(pid), 'SIGTERM');
+    await exited;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`server did not run (${(error as Error).message}):\n${shown}`);
+  }
+  return shown;
+}
+
 export interface Tollgate {
   readonly url: string;
   readonly port: number;
