@@ -21,10 +21,12 @@ const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
  * encrypted private signing keys, and its WAL and `global/pg_control` can be corrupted by anyone who
  * may write them, so only this user may reach it:
  *
- * - The process umask becomes 077. Process-wide on purpose: PGlite creates files and directories
- *   throughout its life (WAL segments, relation files, temporary sort directories), not only when it
- *   opens, so a umask set around the open would miss most of them; and a process that opens the
- *   embedded database writes nothing another user should read.
+ * - The process umask becomes 077. Process-wide on purpose: PGlite creates directories and files
+ *   synchronously on this thread whenever the database needs them (its first cluster, WAL segments,
+ *   relation files, temporary sort directories), not only while it opens, so a umask set around the
+ *   open would miss the later ones; and a process that opens the embedded database writes nothing
+ *   another user should read. (Postgres creates its own files 0600 anyway; the umask is what keeps
+ *   PGlite's directories from being 0755.)
  * - A missing DATA_DIR is created 0700.
  * - An existing DATA_DIR that its group or others may enter is refused, not tightened: they may
  *   already have read or changed the database, or the mode was chosen on purpose (a shared mount), and
@@ -52,9 +54,10 @@ export function prepareDataDir(dataDir: string): void {
 }
 
 /**
- * Opens the embedded database in a DATA_DIR readied by prepareDataDir. PGlite writes a new database's
- * files 0666 with an explicit chmod, which no umask prevents: they are made private as soon as it is
- * ready, before the first query (which waits for this same promise) runs.
+ * Opens the embedded database in a DATA_DIR readied by prepareDataDir. PGlite sets the modes of some
+ * files itself, past any umask: a new database's files are 0666, and `pg_internal.init` is rewritten
+ * 0644 at every open. They are made private as soon as it is ready, before the first query runs: knex
+ * awaits the same promise, and this reaction was registered first.
  */
 export function openPrivatePGlite(dataDir: string): PGlite {
   const pglite = new PGlite(dataDir);
