@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenFor } from '../support/oauth.js';
-import { runServerOnTerminal, spawnServer } from '../support/processes.js';
+import { runServerOnTerminal, spawnServer, type ServerProcess } from '../support/processes.js';
 import { freePort, temporaryDirectory } from '../support/server.js';
 
 /** Runs the compiled server as `npm start` does until it listens, then stops it with SIGTERM. */
@@ -26,8 +26,9 @@ describe('npm start', () => {
     mkdirSync(join(cwd, 'keys'), { mode: 0o755 });
     chmodSync(join(cwd, 'keys'), 0o755);
     writeFileSync(join(cwd, 'keys', 'README.md'), '# keys/\n');
+    let server: ServerProcess | undefined;
     try {
-      const server = await spawnServer({ PORT: String(port) }, cwd);
+      server = await spawnServer({ PORT: String(port) }, cwd);
       const credentials = readEnvFile(credentialsFile);
       expect(credentials.TOLLGATE_CLIENT_ID).toMatch(/^tgc_[0-9a-f]{24}$/);
       expect(credentials.TOLLGATE_CLIENT_SECRET).toMatch(/^tgs_[A-Za-z0-9_-]{43}$/);
@@ -50,6 +51,8 @@ describe('npm start', () => {
       expect(again.stdout).not.toMatch(/credentials_file|client_secret/);
       expect(readFileSync(credentialsFile, 'utf8')).toBe(written);
     } finally {
+      // A failed expectation must not leave the server running.
+      if (server?.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
       rmSync(cwd, { recursive: true, force: true });
     }
   });

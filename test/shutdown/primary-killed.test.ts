@@ -14,6 +14,7 @@ function workerPids(tollgate: Tollgate): number[] {
 describe('a cluster whose primary is killed (SIGKILL)', () => {
   let database: TestDatabase;
   const keysDir = temporaryDirectory('keys');
+  let tollgate: Tollgate | undefined;
   let workers: number[] = [];
 
   beforeAll(async () => {
@@ -21,25 +22,26 @@ describe('a cluster whose primary is killed (SIGKILL)', () => {
   });
 
   afterAll(async () => {
-    for (const pid of workers.filter(isRunning)) process.kill(pid, 'SIGKILL');
+    for (const pid of [tollgate?.process.child.pid ?? 0, ...workers].filter((pid) => pid && isRunning(pid))) process.kill(pid, 'SIGKILL');
     rmSync(keysDir, { recursive: true, force: true });
     await database.drop();
   });
 
   it('each worker drains like on SIGTERM (its request in flight still gets its token) and exits: none outlives the primary', async () => {
-    const tollgate = await spawnTollgate({ DATABASE_URL: database.url, REDIS_URL, WORKERS: '2', KEYS_DIR: keysDir });
-    workers = await waitFor('both workers to listen', 20_000, async () => workerPids(tollgate).length === 2 && workerPids(tollgate));
-    const client = await createClient(tollgate.url, await adminToken(tollgate.url), { name: 'in flight', role: 'read-only' });
-    const slow = startSlowTokenRequest(tollgate.port, client);
+    const started = await spawnTollgate({ DATABASE_URL: database.url, REDIS_URL, WORKERS: '2', KEYS_DIR: keysDir });
+    tollgate = started;
+    workers = await waitFor('both workers to listen', 20_000, async () => workerPids(started).length === 2 && workerPids(started));
+    const client = await createClient(started.url, await adminToken(started.url), { name: 'in flight', role: 'read-only' });
+    const slow = startSlowTokenRequest(started.port, client);
     await slow.inFlight;
 
-    tollgate.process.child.kill('SIGKILL');
-    await waitFor('both workers to start draining', 10_000, async () => logCount(tollgate, 'shutting down') === 2);
+    started.process.child.kill('SIGKILL');
+    await waitFor('both workers to start draining', 10_000, async () => logCount(started, 'shutting down') === 2);
     slow.finish();
     const raw = await slow.response;
     expect(raw).toMatch(/\r\n\r\nHTTP\/1\.1 200 /);
     expect(raw).toContain('"access_token"');
-    expect(tollgate.process.output()).toContain('"reason":"the primary process is gone"');
+    expect(started.process.output()).toContain('"reason":"the primary process is gone"');
 
     const stillRunning = await pollUntil(async () => workers.filter(isRunning), (pids) => pids.length === 0, 15_000);
     expect(stillRunning).toEqual([]);
