@@ -7,7 +7,7 @@ import { AuditRetention } from './audit/retention.js';
 import { auditRoutes } from './audit/routes.js';
 import { AuditService } from './audit/service.js';
 import { AuditStore } from './audit/store.js';
-import { ensureInitialAdmin } from './clients/initial-admin.js';
+import { ensureInitialAdmin, type ShowOnTerminal } from './clients/initial-admin.js';
 import { LastUsedRecorder } from './clients/last-used.js';
 import { ClientLookup } from './clients/lookup.js';
 import type { ClientService } from './clients/service.js';
@@ -84,8 +84,9 @@ export interface Application {
 /**
  * Startup work that must happen once per deployment before any instance serves: migrations, the first
  * signing keys, the first admin client. Each step is safe when several instances run it at once.
+ * `showOnTerminal` is given only when a person watches the terminal (see ensureInitialAdmin).
  */
-export async function prepareDeployment(db: Database, config: Config, logger: Logger, print: (text: string) => void): Promise<void> {
+export async function prepareDeployment(db: Database, config: Config, logger: Logger, showOnTerminal?: ShowOnTerminal): Promise<void> {
   const applied = await migrateToLatest(db, config.databaseUrl);
   if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
   await withStartupLock(db, config.databaseUrl, LOCKS.bootstrap, async () => {
@@ -94,7 +95,7 @@ export async function prepareDeployment(db: Database, config: Config, logger: Lo
     await openKeyManager(db, config, { changes, audit, logger }, true);
     const sessions = new MemorySessionStore();
     const { clients } = buildDomainServices(db, sessions, changes, audit, logger);
-    await ensureInitialAdmin(clients, new SettingsStore(db), config, logger, print);
+    await ensureInitialAdmin(clients, new SettingsStore(db), config, logger, showOnTerminal);
     await audit.close();
     await sessions.close();
   });

@@ -1,12 +1,14 @@
 import cluster from 'node:cluster';
 import { createApplication, prepareDeployment } from './app.js';
+import { InitialAdminCredentialsError, type ShowOnTerminal } from './clients/initial-admin.js';
 import { loadConfig, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { DataDirInUseError } from './db/data-dir-lock.js';
+import { DataDirPermissionError } from './db/data-dir-permissions.js';
 import { openDatabase } from './db/database.js';
 import { KeyEncryptionKeyError } from './keys/errors.js';
 import { serveClusterMetrics } from './observability/cluster-metrics.js';
-import { createLogger, type Logger } from './observability/logger.js';
+import { abandonUnwrittenLines, createLogger, type Logger } from './observability/logger.js';
 import { listen } from './server.js';
 
 /**
@@ -15,10 +17,20 @@ import { listen } from './server.js';
  */
 const WORKER_SHUTDOWN_DEADLINE_MS = 9_000;
 const PRIMARY_SHUTDOWN_DEADLINE_MS = 9_500;
+/** How long a failed start waits for its last log lines to be written. */
+const STARTUP_FAILURE_EXIT_DEADLINE_MS = 2_000;
 
 function fail(message: string): never {
   process.stderr.write(`tollgate: ${message}\n`);
   process.exit(1);
+}
+
+/** Startup errors that explain themselves to the operator: their message alone, no stack. */
+const REFUSALS_TO_START = [KeyEncryptionKeyError, DataDirInUseError, DataDirPermissionError, InitialAdminCredentialsError];
+
+function isRefusalToStart(error: unknown): error is Error {
+  if (REFUSALS_TO_START.some((type) => error instanceof type)) return true;
+  return error instanceof Error && /^(REDIS_URL|DATABASE_URL):/.test(error.message);
 }
 
 function describeMode(config: Config, logger: Logger): void {
@@ -32,20 +44,48 @@ function describeMode(config: Config, logger: Logger): void {
   }
 }
 
+/** The terminal, when a person watches one (stderr is a TTY): never stdout, the log stream that log shippers keep. */
+function terminal(): ShowOnTerminal | undefined {
+  return process.stderr.isTTY ? (text) => process.stderr.write(text) : undefined;
+}
+
 let activeLogger: Logger | undefined;
 
+/** Exits at once, dropping log lines not written yet, which could otherwise hold the exit (see abandonUnwrittenLines). */
+function exitNow(code: number): never {
+  if (activeLogger) abandonUnwrittenLines(activeLogger);
+  process.exit(code);
+}
+
+/**
+ * Exits with `code` once the buffered log lines are written. Callers arm a deadline (exitNow) first:
+ * a log reader that stopped reading never takes them. If stdout is closed instead, pino drops the lines
+ * and the process ends on its own, with this code.
+ */
 function exitAfterFlush(code: number): void {
+  process.exitCode = code;
   if (!activeLogger) process.exit(code);
   activeLogger.flush(() => process.exit(code));
 }
 
-function onShutdownSignal(logger: Logger, deadlineMs: number, handler: () => Promise<void>): void {
+/** Startup failed: exit 1 once the fatal line is written, or after a few seconds without it. */
+function exitOnStartupFailure(): void {
+  setTimeout(() => exitNow(1), STARTUP_FAILURE_EXIT_DEADLINE_MS).unref();
+  exitAfterFlush(1);
+}
+
+/**
+ * Drains on SIGTERM and SIGINT, and in a cluster worker also when the primary is gone (its IPC channel
+ * closed: the primary was killed or crashed), so that no worker outlives its primary. Node's own
+ * reaction to that, an immediate exit, would drop the requests in flight and the batched writes.
+ */
+function onShutdown(logger: Logger, deadlineMs: number, handler: () => Promise<void>): void {
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (reason: Record<string, string>) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
-    setTimeout(() => process.exit(1), deadlineMs).unref();
+    logger.info(reason, 'shutting down: no new connections, finishing requests in flight');
+    setTimeout(() => exitNow(1), deadlineMs).unref();
     handler().then(
       () => {
         logger.info('stopped');
@@ -57,17 +97,23 @@ function onShutdownSignal(logger: Logger, deadlineMs: number, handler: () => Pro
       },
     );
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => stop({ signal: 'SIGTERM' }));
+  process.on('SIGINT', () => stop({ signal: 'SIGINT' }));
+  if (cluster.isWorker) {
+    // Replaces Node's own listener, the immediate exit. Only once listening: a worker whose primary dies
+    // earlier has nothing in flight, and exiting at once is right for it.
+    process.removeAllListeners('disconnect');
+    process.once('disconnect', () => stop({ reason: 'the primary process is gone' }));
+  }
 }
 
 async function serve(config: Config, logger: Logger, prepare: boolean): Promise<void> {
   const db = openDatabase(config);
-  if (prepare) await prepareDeployment(db, config, logger, (text) => process.stdout.write(text));
+  if (prepare) await prepareDeployment(db, config, logger, terminal());
   const app = await createApplication(config, logger, db);
   const running = await listen(app, config.port);
   logger.info({ port: running.port, issuer: config.issuer }, 'listening');
-  onShutdownSignal(logger, WORKER_SHUTDOWN_DEADLINE_MS, () => running.stop());
+  onShutdown(logger, WORKER_SHUTDOWN_DEADLINE_MS, () => running.stop());
 }
 
 const YOUNG_WORKER_MS = 10_000;
@@ -76,7 +122,7 @@ const RESPAWN_DELAY_MAX_MS = 10_000;
 /** The primary prepares the deployment once, then forks workers that share the listening socket. */
 async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const db = openDatabase(config);
-  await prepareDeployment(db, config, logger, (text) => process.stdout.write(text));
+  await prepareDeployment(db, config, logger, terminal());
   await db.destroy();
   let stopping = false;
   serveClusterMetrics(logger);
@@ -98,7 +144,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     }, delay);
   });
   // Each worker drains and closes its own pools; the primary exits 0 only if every one of them did.
-  onShutdownSignal(logger, PRIMARY_SHUTDOWN_DEADLINE_MS, async () => {
+  onShutdown(logger, PRIMARY_SHUTDOWN_DEADLINE_MS, async () => {
     stopping = true;
     const exits = Object.values(cluster.workers ?? {}).map(
       (worker) => new Promise<number | null>((resolve) => {
@@ -126,10 +172,9 @@ async function main(): Promise<void> {
     if (cluster.isPrimary && config.workers > 1) await runPrimary(config, logger);
     else await serve(config, logger, cluster.isPrimary);
   } catch (error) {
-    if (error instanceof KeyEncryptionKeyError || error instanceof DataDirInUseError) fail(error.message);
-    if (error instanceof Error && /^(REDIS_URL|DATABASE_URL):/.test(error.message)) fail(error.message);
-    logger.fatal({ err: error }, 'startup failed');
-    process.exit(1);
+    if (isRefusalToStart(error)) process.stderr.write(`tollgate: ${error.message}\n`);
+    else logger.fatal({ err: error }, 'startup failed');
+    exitOnStartupFailure();
   }
 }
 

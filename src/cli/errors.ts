@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/errors.js';
 import { DataDirInUseError } from '../db/data-dir-lock.js';
+import { DataDirPermissionError } from '../db/data-dir-permissions.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import { KeyEncryptionKeyError } from '../keys/errors.js';
 import { UsageError, type CliCommand } from './command.js';
@@ -39,7 +40,7 @@ export function describeFailure(error: unknown, command: CliCommand | undefined)
   }
   if (error instanceof DomainError) return { exitCode: EXIT_FAILURE, message: error.message };
   if (error instanceof ConfigError) return { exitCode: EXIT_FAILURE, message: `invalid configuration: ${error.message}` };
-  if (error instanceof DataDirInUseError || error instanceof KeyEncryptionKeyError) return { exitCode: EXIT_FAILURE, message: error.message };
+  if (error instanceof DataDirInUseError || error instanceof DataDirPermissionError || error instanceof KeyEncryptionKeyError) return { exitCode: EXIT_FAILURE, message: error.message };
   const code = (error as { code?: unknown } | null)?.code;
   if (code === UNDEFINED_TABLE) {
     return { exitCode: EXIT_FAILURE, message: 'the database has no Tollgate schema yet: run the `migrate` command first (or start the server once)' };

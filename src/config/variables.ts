@@ -63,7 +63,8 @@ export const VARIABLES = {
   dataDir: variable({
     name: 'DATA_DIR',
     defaultText: '`./data`',
-    description: 'Where the embedded database lives when `DATABASE_URL` is unset.',
+    description:
+      'Where the embedded database lives when `DATABASE_URL` is unset. Created with mode 0700 (files 0600); an existing directory that group or others may access is refused at startup.',
     schema: z.string().min(1).default('./data'),
   }),
   redisUrl: variable({
@@ -82,7 +83,7 @@ export const VARIABLES = {
     name: 'INITIAL_ADMIN_CLIENT_ID',
     defaultText: 'unset',
     description:
-      'With `INITIAL_ADMIN_CLIENT_SECRET`: when no admin client exists yet, create one with these credentials. When both are unset and none exists, one is generated and its credentials printed once.',
+      'With `INITIAL_ADMIN_CLIENT_SECRET`: when no admin client exists yet, create one with these credentials. When both are unset and none exists, one is generated and its credentials written once to `initial-admin.env` in `KEYS_DIR` (mode 0600, never to the log), and shown on the terminal if there is one.',
     schema: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'expected 1-128 characters of A-Z a-z 0-9 . _ ~ -').optional(),
   }),
   initialAdminClientSecret: variable({
@@ -206,7 +207,8 @@ export const VARIABLES = {
   keysDir: variable({
     name: 'KEYS_DIR',
     defaultText: '`./keys`',
-    description: 'Where the key-encryption key file lives when `KEY_ENCRYPTION_KEY` is unset.',
+    description:
+      'Where the key-encryption key file lives when `KEY_ENCRYPTION_KEY` is unset, and where the generated initial admin credentials are written (`initial-admin.env`). Files are written 0600, and the directory is made 0700 when Tollgate writes one.',
     schema: z.string().min(1).default('./keys'),
   }),
   auditRetentionDays: variable({

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { openPrivatePGlite, prepareDataDir } from './data-dir-permissions.js';
 
 export type Database = Knex;
 
@@ -27,13 +27,13 @@ export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, lo
       acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
     });
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  prepareDataDir(config.dataDir);
   const release = lockDataDir(config.dataDir);
   const db = knexFactory({
     ...log,
     client: ClientPgLite as unknown as typeof Knex.Client,
     dialect: 'postgres',
-    connection: { filename: config.dataDir } as Knex.StaticConnectionConfig,
+    connection: { pglite: openPrivatePGlite(config.dataDir) } as Knex.StaticConnectionConfig,
   });
   const destroy = db.destroy.bind(db);
   Object.defineProperty(db, 'destroy', {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFile } from '../private-files.js';
 import { KeyEncryptionKeyError } from './errors.js';
 
 export const KEY_FILE_NAME = 'key-encryption.key';
@@ -29,10 +30,9 @@ function readKeyFile(path: string): Buffer | undefined {
 }
 
 /** Creates the key file exclusively, so two instances starting together end up with the same key. */
-function createKeyFile(path: string, dir: string): Buffer {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+function createKeyFile(path: string): Buffer {
   try {
-    writeFileSync(path, `${randomBytes(KEY_BYTES).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    writePrivateFile(path, `${randomBytes(KEY_BYTES).toString('base64')}\n`, { replace: false });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
@@ -55,5 +55,5 @@ export function loadKeyEncryptionKey(source: KeyEncryptionKeySource, signingKeys
         'restore the key-encryption key instead of starting with a new one',
     );
   }
-  return createKeyFile(path, source.keysDir);
+  return createKeyFile(path);
 }

@@ -25,7 +25,7 @@ describe('the initial admin', () => {
     });
     const start = async () => {
       const db = openDatabase(config);
-      await prepareDeployment(db, config, createLogger('silent'), () => undefined);
+      await prepareDeployment(db, config, createLogger('silent'));
       await db.destroy();
     };
     const db = knexFactory({ client: 'pg', connection: database.url });

@@ -1,37 +1,12 @@
 import { rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { sample } from '../support/metrics.js';
 import { adminToken, createClient, type CreatedClient } from '../support/oauth.js';
 import { waitFor } from '../support/poll.js';
-import { spawnServer, type ServerProcess } from '../support/processes.js';
-import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, freePort, temporaryDirectory, TEST_KEY_ENCRYPTION_KEY } from '../support/server.js';
+import { logCount, spawnTollgate, type Tollgate } from '../support/processes.js';
+import { startSlowTokenRequest } from '../support/slow-request.js';
+import { temporaryDirectory } from '../support/server.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
-
-interface Tollgate {
-  readonly url: string;
-  readonly port: number;
-  readonly process: ServerProcess;
-}
-
-/** The real compiled server, as `npm start` runs it, in a child process. */
-async function spawnTollgate(env: Record<string, string>): Promise<Tollgate> {
-  const port = await freePort();
-  const process = await spawnServer({
-    PORT: String(port),
-    ISSUER: `http://127.0.0.1:${port}`,
-    INITIAL_ADMIN_CLIENT_ID: ADMIN_CLIENT_ID,
-    INITIAL_ADMIN_CLIENT_SECRET: ADMIN_CLIENT_SECRET,
-    KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
-    SIGNING_ALG: 'ES256',
-    LOG_LEVEL: 'info',
-    ...env,
-  });
-  return { url: `http://127.0.0.1:${port}`, port, process };
-}
-
-/** How many log lines so far carry this message. */
-const logCount = (tollgate: Tollgate, message: string) => tollgate.process.output().split(`"msg":"${message}`).length - 1;
 
 /** A token request over a fresh connection, so the cluster's round robin spreads them over the workers. */
 function freshConnectionTokenRequest(url: string, client: CreatedClient): Promise<number> {
@@ -44,30 +19,6 @@ function freshConnectionTokenRequest(url: string, client: CreatedClient): Promis
     req.once('error', reject);
     req.end(body);
   });
-}
-
-/**
- * Sends a token request's headers with `Expect: 100-continue` and holds the body back until `finish()`.
- * The server's "100 Continue" proves the request reached its handler: it is in flight.
- */
-function startSlowTokenRequest(port: number, client: CreatedClient): { inFlight: Promise<void>; finish: () => void; response: Promise<string> } {
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }).toString();
-  const socket: Socket = connect(port, '127.0.0.1');
-  let received = '';
-  let continued: () => void;
-  const inFlight = new Promise<void>((resolve) => (continued = resolve));
-  const response = new Promise<string>((resolve, reject) => {
-    socket.on('data', (chunk) => {
-      received += chunk.toString();
-      if (received.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) continued();
-    });
-    socket.once('close', () => resolve(received));
-    socket.once('error', reject);
-  });
-  socket.write(
-    `POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n\r\n`,
-  );
-  return { inFlight, finish: () => socket.write(body), response };
 }
 
 /**

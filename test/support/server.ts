@@ -65,7 +65,7 @@ export async function startTestServer(env: Environment = {}): Promise<TestServer
   const db = openDatabase(config);
   let app: Application;
   try {
-    await prepareDeployment(db, config, logger, () => undefined);
+    await prepareDeployment(db, config, logger);
     app = await createApplication(config, logger, db);
   } catch (error) {
     await db.destroy();
