@@ -99,7 +99,8 @@ describe('10,000 anonymous junk requests from one address (shared mode: Postgres
 
     expect(Object.fromEntries(statuses)).toEqual({ '429 retry-after=set': REQUESTS - failures - 1 });
     expect(requestWork).toEqual([]);
-    expect(blockedQueries.length).toBeLessThanOrEqual(10);
+    // At most the one audit row of the block, if the writer had not stored it yet.
+    expect(blockedQueries.filter((text) => text.startsWith('insert into audit_events')).length).toBeLessThanOrEqual(1);
     // Postgres's own count agrees: a few background transactions, not thousands.
     expect(transactionsAfter - transactionsBefore).toBeLessThan(100);
     const added = rows.slice(rowsBefore);
