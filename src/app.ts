@@ -29,6 +29,7 @@ import { RedisFailureLimiter } from './limits/redis-failure-limiter.js';
 import type { FailureLimiter } from './limits/types.js';
 import { OAUTH_PATHS } from './oauth/paths.js';
 import type { OAuthEndpoint } from './oauth/endpoint.js';
+import { AuthenticationFailures } from './oauth/authentication-failures.js';
 import { MethodNotAllowedError } from './oauth/errors.js';
 import { createIntrospectionEndpoint } from './oauth/introspection-endpoint.js';
 import { buildProvider, ProviderSwitch } from './oauth/provider.js';
@@ -164,7 +165,8 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   const readiness = new ReadinessProbe({ postgres: () => pingDatabase(db), ...(sessions.kind === 'redis' ? { redis: () => sessions.ping() } : {}) });
   const operations = operationsHandlers({ readiness, metrics: metrics.registry, renderMetrics: clusterAwareMetrics(metrics.registry), logger });
 
-  const endpointContext = { audit, failures, metrics, proxyTrust: config.proxyTrust, logger };
+  const authenticationFailures = new AuthenticationFailures(failures, audit, metrics);
+  const endpointContext = { audit, failures: authenticationFailures, metrics, proxyTrust: config.proxyTrust, logger };
   const oauthEndpoints = new Map<string, OAuthEndpoint>([
     [OAUTH_PATHS.token, createTokenEndpoint({ ...endpointContext, clients: clientLookup, roles, apiSwitch, issuer, lastUsed })],
     [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, clients: clientLookup, apiSwitch, roles, validator })],
@@ -247,6 +249,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
       await revokedKeySessions.close();
       await lastUsed.close();
       await retention.stop();
+      authenticationFailures.close();
       await audit.close();
       await changes.close();
       await sessions.close();

@@ -1,14 +1,40 @@
 /**
  * Credentials recognisable by shape: Tollgate client secrets (`tgs_` + 43 base64url characters) and
  * JWTs. Callers never put one in an event on purpose; this catches the one they cannot help, such as a
- * client that sends its secret as its client_id, which a denied request would otherwise record.
+ * JWT pasted into a note.
+ *
+ * Redaction runs over text that callers choose, so every step is linear in the length of the text: a
+ * regular expression that backtracks (such as `eyJ[…]*\.…` over `eyJeyJeyJ…`) would let one request
+ * burn seconds of CPU. The text is cut into words, maximal runs of base64url characters and dots,
+ * which no character belongs to twice; each word is then examined with bounded or forward-only scans.
+ * The patterns are exported so that a test can certify each one linear (test/audit/redact.test.ts).
  */
-const CREDENTIAL = /tgs_[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
+export const WORD = /[A-Za-z0-9_.-]+/g;
+
+/** A client secret's prefix and enough of its body to be one (a bounded quantifier: no backtracking). */
+export const CLIENT_SECRET = /tgs_[A-Za-z0-9_-]{20}/;
+
+const JWT_HEADER = 'eyJ';
 
 export const REDACTED = '[redacted]';
 
+/**
+ * A JWS compact serialization (`eyJ….….…`) somewhere in the word: an `eyJ`, then two dots after it.
+ * Each scan starts where the previous one stopped, so the word is read at most once.
+ */
+function holdsJwt(word: string): boolean {
+  const header = word.indexOf(JWT_HEADER);
+  if (header < 0) return false;
+  const firstDot = word.indexOf('.', header + JWT_HEADER.length);
+  return firstDot >= 0 && word.indexOf('.', firstDot + 1) >= 0;
+}
+
+function redactWord(word: string): string {
+  return holdsJwt(word) || CLIENT_SECRET.test(word) ? REDACTED : word;
+}
+
 export function redactText(text: string): string {
-  return text.replace(CREDENTIAL, REDACTED);
+  return text.replace(WORD, redactWord);
 }
 
 export function redactValue(value: unknown): unknown {

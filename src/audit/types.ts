@@ -31,11 +31,11 @@ export interface AuditEvent {
 /** The one JSON shape of an event, in log lines, the API and the NDJSON export alike. */
 export type AuditEventResource = Omit<AuditEvent, 'at'> & { readonly at: string };
 
+/** Fields that can carry what a caller sent are scrubbed of anything shaped like a credential. */
 function redacted(text: string | null | undefined): string | null {
   return text == null ? null : redactText(text);
 }
 
-/** Fields that can carry what a caller sent are scrubbed of anything shaped like a credential. */
 /**
  * An RFC 9562 version 7 UUID: the millisecond time first, then randomness. Ids of new events sort at
  * the right edge of the primary-key index, which keeps inserting thousands a second cheap.

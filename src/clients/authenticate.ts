@@ -15,9 +15,12 @@ function secretIsValid(client: CachedClient, secret: string, now: Date): boolean
   return previous_secret_expires_at !== null && previous_secret_expires_at > now && secretMatchesDigest(presented, previous_secret_digest);
 }
 
-/** Checks client credentials. The secret is checked before the status, so a wrong secret learns nothing. */
-export async function authenticateClient(lookup: ClientLookup, clientId: string, secret: string): Promise<AuthenticationResult> {
-  const client = await lookup.find(clientId);
+/**
+ * Checks client credentials. The secret is checked before the status, so a wrong secret learns nothing.
+ * `beforeQuery`: see ClientLookup.find.
+ */
+export async function authenticateClient(lookup: ClientLookup, clientId: string, secret: string, beforeQuery?: () => Promise<void>): Promise<AuthenticationResult> {
+  const client = await lookup.find(clientId, beforeQuery);
   if (!client) return { ok: false, reason: 'unknown_client', client: null };
   if (!secretIsValid(client, secret, new Date())) return { ok: false, reason: 'invalid_secret', client };
   if (client.record.status !== 'active') return { ok: false, reason: 'inactive', client };

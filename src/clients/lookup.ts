@@ -1,7 +1,7 @@
 import { DependencyUnavailableError } from '../errors.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { compileAllowlist, type AllowlistMatcher } from './ip-allowlist.js';
-import { clientIdSchema } from './schemas.js';
+import { isWellFormedClientId } from './schemas.js';
 import type { ClientStore } from './store.js';
 import type { ClientRecord } from './types.js';
 
@@ -52,12 +52,17 @@ export class ClientLookup {
     });
   }
 
-  async find(clientId: string): Promise<CachedClient | null> {
+  /**
+   * `beforeQuery` is awaited only when the answer is not in memory, before the database is asked; when
+   * it throws, the database is not asked (the OAuth endpoints pass their caller's rate-limit verdict).
+   */
+  async find(clientId: string, beforeQuery?: () => Promise<void>): Promise<CachedClient | null> {
     // An id no client can have is unknown without a query (and a NUL byte never reaches Postgres).
-    if (!clientIdSchema.safeParse(clientId).success) return null;
+    if (!isWellFormedClientId(clientId)) return null;
     const entry = this.known.get(clientId) ?? this.unknown.get(clientId);
     const age = entry ? Date.now() - entry.fetchedAt : Infinity;
     if (entry && age < this.options.ttlMs) return entry.client;
+    await beforeQuery?.();
     try {
       return await this.fetch(clientId);
     } catch (error) {

@@ -61,7 +61,20 @@ export const rotateSecretSchema = z.strictObject({
     .default(0),
 });
 
-export const clientIdSchema = z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'not a valid client_id');
+/** Generated ids are `tgc_` + 24 hex characters; INITIAL_ADMIN_CLIENT_ID may be any such string. */
+const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+const MAX_CLIENT_ID_LENGTH = 128;
+
+/**
+ * Whether some client could have this id. Anything else that arrives as a client_id names no client and
+ * is never looked up, logged or stored as it is; the length is checked first, so a regular expression
+ * never reads a caller's 16 KB.
+ */
+export function isWellFormedClientId(value: string): boolean {
+  return value.length <= MAX_CLIENT_ID_LENGTH && CLIENT_ID.test(value);
+}
+
+export const clientIdSchema = z.string().regex(CLIENT_ID, 'not a valid client_id');
 
 export const clientPathSchema = z.object({ client_id: clientIdSchema });
 

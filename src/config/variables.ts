@@ -157,7 +157,7 @@ export const VARIABLES = {
     name: 'RATE_LIMIT_AUTH_FAILURES_PER_IP',
     defaultText: '`100`',
     description:
-      'Failed client authentications allowed from one IP address, whatever the client_id, per `RATE_LIMIT_AUTH_FAILURE_WINDOW`. Behind a load balancer set `TRUST_PROXY`, or every caller shares the balancer\'s address. `0` turns the limit off.',
+      'Failed client authentications allowed from one IP address, whatever the client_id, per `RATE_LIMIT_AUTH_FAILURE_WINDOW`; requests without valid credentials (none, a malformed client_id or header, a wrong content type) count too. Behind a load balancer set `TRUST_PROXY`, or every caller shares the balancer\'s address. `0` turns the limit off.',
     schema: integer(0, 1_000_000).default(100),
   }),
   authFailureWindowMs: variable({

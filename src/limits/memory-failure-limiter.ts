@@ -1,5 +1,5 @@
 import { FixedWindowCounters } from './fixed-window.js';
-import { addressKeyPart, clientKeyPart, type Block, type FailureLimiter, type FailureLimits } from './types.js';
+import { addressKeyPart, clientKeyPart, failureCounters, type Block, type BlockStart, type FailureCounter, type FailureLimiter, type FailureLimits } from './types.js';
 
 /** Single-node: the counters live in this process. */
 export class MemoryFailureLimiter implements FailureLimiter {
@@ -7,27 +7,27 @@ export class MemoryFailureLimiter implements FailureLimiter {
 
   constructor(private readonly limits: FailureLimits) {}
 
-  async blocked(ip: string, clientId: string): Promise<Block | null> {
+  async blocked(ip: string, clientId: string | null): Promise<Block | null> {
     const now = Date.now();
     let retryAfterMs = 0;
-    for (const [key, limit] of this.keys(ip, clientId)) {
+    for (const { key, max } of this.counted(ip, clientId)) {
       const { count, remainingMs } = this.counters.peek(key, now);
-      if (limit > 0 && count >= limit) retryAfterMs = Math.max(retryAfterMs, remainingMs);
+      if (count >= max) retryAfterMs = Math.max(retryAfterMs, remainingMs);
     }
     return retryAfterMs > 0 ? { retryAfterMs } : null;
   }
 
-  async recordFailure(ip: string, clientId: string): Promise<void> {
-    for (const [key, limit] of this.keys(ip, clientId)) {
-      if (limit > 0) this.counters.increment(key, this.limits.windowMs);
+  async recordFailure(ip: string, clientId: string | null): Promise<readonly BlockStart[]> {
+    const now = Date.now();
+    const started: BlockStart[] = [];
+    for (const { key, max, limit } of this.counted(ip, clientId)) {
+      if (this.counters.increment(key, this.limits.windowMs, now) === max) started.push({ limit, durationMs: this.counters.peek(key, now).remainingMs });
     }
+    return started;
   }
 
-  private keys(ip: string, clientId: string): [string, number][] {
+  private counted(ip: string, clientId: string | null): FailureCounter[] {
     const address = addressKeyPart(ip);
-    return [
-      [`ip ${address}`, this.limits.perIp],
-      [`pair ${address} ${clientKeyPart(clientId)}`, this.limits.perClientIp],
-    ];
+    return failureCounters(this.limits, { perIp: `ip ${address}`, perClientIp: clientId === null ? null : `pair ${address} ${clientKeyPart(clientId)}` });
   }
 }

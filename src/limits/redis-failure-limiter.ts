@@ -1,36 +1,41 @@
 import type { Redis } from 'ioredis';
 import { DependencyUnavailableError } from '../errors.js';
-import { addressKeyPart, clientKeyPart, deploymentKeyPart, limitsDisabled, type Block, type FailureLimiter, type FailureLimits } from './types.js';
+import { addressKeyPart, clientKeyPart, deploymentKeyPart, failureCounters, type Block, type BlockStart, type FailureCounter, type FailureLimiter, type FailureLimits } from './types.js';
 
 /**
- * Key layout, where <address> is an IPv4 address or an IPv6 /64 (see addressKeyPart). `{<address>}` is
- * a Redis Cluster hash tag: both counters of one address share a slot, so one command reads them and
- * one script writes them.
- *   tg:rl:<deployment>:{<address>}:ip               failures from the address, any client_id
- *   tg:rl:<deployment>:{<address>}:client:<digest>  failures from the address for one client_id
+ * KEYS: the counters (per-IP first). ARGV: the window in ms, then each counter's limit. A window starts
+ * at its first failure. Answers, for each counter that this failure brought to its limit, its position
+ * and the milliseconds left in its window: INCR reaches the limit exactly once per window, so exactly
+ * one failure, on one instance, reports each block.
  */
-function counterKeys(deployment: string, ip: string, clientId: string): [perIp: string, perPair: string] {
-  const tag = `tg:rl:${deployment}:{${addressKeyPart(ip)}}`;
-  return [`${tag}:ip`, `${tag}:client:${clientKeyPart(clientId)}`];
-}
-
-/** KEYS: per-IP, per-pair counter. ARGV: window in ms. A window starts at its first failure. */
 const RECORD_SCRIPT = `
-for i = 1, 2 do
-  if redis.call('INCR', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
+local started = {}
+for i = 1, #KEYS do
+  local count = redis.call('INCR', KEYS[i])
+  if count == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
+  if count == tonumber(ARGV[i + 1]) then
+    started[#started + 1] = i
+    started[#started + 1] = redis.call('PTTL', KEYS[i])
+  end
 end
-return 1
+return started
 `;
 
 interface LimiterCommands {
-  recordFailure(ipCounter: string, pairCounter: string, windowMs: number): Promise<number>;
+  recordFailure(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
 }
 
-/** Shared by every instance through Redis, so the limits hold however requests are balanced. */
+/**
+ * Shared by every instance through Redis, so the limits hold however requests are balanced.
+ *
+ * Key layout, where <address> is an IPv4 address or an IPv6 /64 (see addressKeyPart). `{<address>}` is
+ * a Redis Cluster hash tag: both counters of one address share a slot, so one command reads them and
+ * one script writes them.
+ *   tg:rl:<deployment>:{<address>}:ip               failures from the address, any client_id or none
+ *   tg:rl:<deployment>:{<address>}:client:<digest>  failures from the address for one client_id
+ */
 export class RedisFailureLimiter implements FailureLimiter {
   private readonly redis: Redis & LimiterCommands;
-  private readonly disabled: boolean;
-
   private readonly deployment: string;
 
   constructor(
@@ -39,30 +44,39 @@ export class RedisFailureLimiter implements FailureLimiter {
     issuer: string,
   ) {
     this.deployment = deploymentKeyPart(issuer);
-    redis.defineCommand('recordFailure', { numberOfKeys: 2, lua: RECORD_SCRIPT });
+    // No fixed number of keys: a request without a client_id has one counter, others two.
+    redis.defineCommand('recordFailure', { lua: RECORD_SCRIPT });
     this.redis = redis as Redis & LimiterCommands;
-    this.disabled = limitsDisabled(limits);
   }
 
   /**
    * Every token request asks this, so it is one plain MGET, cheaper than a script; only a caller
    * already over a limit costs a second command, for Retry-After.
    */
-  async blocked(ip: string, clientId: string): Promise<Block | null> {
-    if (this.disabled) return null;
-    const keys = counterKeys(this.deployment, ip, clientId);
-    const limits = [this.limits.perIp, this.limits.perClientIp];
-    const counts = await this.call(() => this.redis.mget(keys));
-    const exceeded = keys.filter((_, i) => limits[i]! > 0 && Number(counts[i] ?? 0) >= limits[i]!);
+  async blocked(ip: string, clientId: string | null): Promise<Block | null> {
+    const counters = this.counters(ip, clientId);
+    if (counters.length === 0) return null;
+    const counts = await this.call(() => this.redis.mget(counters.map(({ key }) => key)));
+    const exceeded = counters.filter(({ max }, i) => Number(counts[i] ?? 0) >= max);
     if (exceeded.length === 0) return null;
-    const remaining = Math.max(...(await this.call(() => Promise.all(exceeded.map((key) => this.redis.pttl(key))))));
+    const remaining = Math.max(...(await this.call(() => Promise.all(exceeded.map(({ key }) => this.redis.pttl(key))))));
     // A window that ended between the two commands blocks nothing.
     return remaining > 0 ? { retryAfterMs: remaining } : null;
   }
 
-  async recordFailure(ip: string, clientId: string): Promise<void> {
-    if (this.disabled) return;
-    await this.call(() => this.redis.recordFailure(...counterKeys(this.deployment, ip, clientId), this.limits.windowMs));
+  async recordFailure(ip: string, clientId: string | null): Promise<readonly BlockStart[]> {
+    const counters = this.counters(ip, clientId);
+    if (counters.length === 0) return [];
+    const keys = counters.map(({ key }) => key);
+    const reply = await this.call(() => this.redis.recordFailure(keys.length, ...keys, this.limits.windowMs, ...counters.map(({ max }) => max)));
+    const started: BlockStart[] = [];
+    for (let i = 0; i < reply.length; i += 2) started.push({ limit: counters[reply[i]! - 1]!.limit, durationMs: Math.max(0, reply[i + 1]!) });
+    return started;
+  }
+
+  private counters(ip: string, clientId: string | null): FailureCounter[] {
+    const tag = `tg:rl:${this.deployment}:{${addressKeyPart(ip)}}`;
+    return failureCounters(this.limits, { perIp: `${tag}:ip`, perClientIp: clientId === null ? null : `${tag}:client:${clientKeyPart(clientId)}` });
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {

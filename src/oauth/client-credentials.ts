@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { isWellFormedClientId } from '../clients/schemas.js';
 import { InvalidClientError, InvalidRequestError } from './errors.js';
 
 export interface ClientCredentials {
@@ -29,7 +30,7 @@ function fromBasicHeader(authorization: string): { clientId: string; clientSecre
 }
 
 /** client_secret_basic or client_secret_post, exactly one of them (RFC 6749 §2.3). */
-export function extractClientCredentials(headers: IncomingHttpHeaders, params: ReadonlyMap<string, string>): ClientCredentials {
+function readClientCredentials(headers: IncomingHttpHeaders, params: ReadonlyMap<string, string>): ClientCredentials {
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
   if (headers.authorization) {
@@ -40,4 +41,15 @@ export function extractClientCredentials(headers: IncomingHttpHeaders, params: R
   }
   if (!bodyId || bodySecret === undefined) throw new InvalidClientError('no_client_authentication', 'client authentication is required (client_secret_basic or client_secret_post)');
   return { clientId: bodyId, clientSecret: bodySecret, method: 'client_secret_post' };
+}
+
+/**
+ * The request's client credentials, with a client_id that some client could have: anything else (a
+ * secret pasted into the wrong field, 16 KB of junk) is refused here, before it can reach a lookup,
+ * a log line or the audit trail.
+ */
+export function extractClientCredentials(headers: IncomingHttpHeaders, params: ReadonlyMap<string, string>): ClientCredentials {
+  const credentials = readClientCredentials(headers, params);
+  if (!isWellFormedClientId(credentials.clientId)) throw new InvalidClientError('malformed_client_id');
+  return credentials;
 }

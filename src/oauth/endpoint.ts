@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { AuditTrail } from '../audit/types.js';
 import { clientIp, type ProxyTrust } from '../http/client-ip.js';
-import type { FailureLimiter } from '../limits/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { RateLimitedError } from './errors.js';
+import type { AuthenticationFailures } from './authentication-failures.js';
+import { RateLimitedError, type OAuthError } from './errors.js';
 import type { FailureCheck } from './failure-check.js';
 import { sendOAuthEmpty, sendOAuthError, sendOAuthJson, toOAuthError } from './respond.js';
 
@@ -13,7 +13,10 @@ import { sendOAuthEmpty, sendOAuthError, sendOAuthJson, toOAuthError } from './r
 export interface OAuthCall {
   readonly req: IncomingMessage;
   readonly ip: string;
-  /** The client named by the request, once known, so that denials are attributed to it. */
+  /**
+   * The client the request names, once it is found to exist, so that denials are attributed to it. Never
+   * what the caller sent before it is found: that may be junk, or a secret sent in the wrong field.
+   */
   clientId: string | null;
   /** That client's organization, once it is found, so that its org-admins see the denial too. */
   organizationId: string | null;
@@ -23,7 +26,7 @@ export interface OAuthCall {
 
 export interface OAuthEndpointContext {
   readonly audit: AuditTrail;
-  readonly failures: FailureLimiter;
+  readonly failures: AuthenticationFailures;
   readonly metrics: Metrics;
   readonly proxyTrust: ProxyTrust;
   readonly logger: Logger;
@@ -52,8 +55,31 @@ async function blockedInstead(call: OAuthCall, error: unknown): Promise<unknown>
 }
 
 /**
+ * A refusal concerning a client that exists is audited as `deniedEvent`, so the client's administrators
+ * see it. Refusals of anonymous callers (no or malformed credentials, a client_id that names no client)
+ * and of blocked callers are only counted, in the metrics and against the caller's address, and logged at
+ * debug level: the audit trail gets one event per block instead (see AuthenticationFailures), so junk
+ * from an address cannot fill the database.
+ */
+function recordDenial(context: OAuthEndpointContext, deniedEvent: string, call: OAuthCall, error: OAuthError): void {
+  const blocked = error instanceof RateLimitedError && error.limit === 'failed_authentication';
+  if (call.clientId === null || blocked) {
+    context.logger.debug({ ip: call.ip, client_id: call.clientId, reason: error.reason }, deniedEvent);
+    return;
+  }
+  context.audit.record({
+    type: deniedEvent,
+    actor: null,
+    client_id: call.clientId,
+    organization_id: call.organizationId,
+    ip: call.ip,
+    details: { reason: error.reason, error: error.error, ...(error instanceof RateLimitedError ? { limit: error.limit } : {}) },
+  });
+}
+
+/**
  * The frame shared by our raw-node OAuth endpoints (token, introspection, revocation): a 200 answer
- * with `Cache-Control: no-store`, or an RFC 6749 §5.2 error recorded as `deniedEvent` in the audit trail.
+ * with `Cache-Control: no-store`, or an RFC 6749 §5.2 error (see recordDenial for what is audited).
  * Nothing is answered before the caller's failed-authentication verdict is in (see FailureCheck).
  */
 export function createOAuthEndpoint<A extends OAuthAnswer>(
@@ -73,14 +99,7 @@ export function createOAuthEndpoint<A extends OAuthAnswer>(
       outcomes?.answered(answer, startedAt);
     } catch (error) {
       const oauthError = toOAuthError(await blockedInstead(call, error), context.logger);
-      context.audit.record({
-        type: deniedEvent,
-        actor: null,
-        client_id: call.clientId,
-        organization_id: call.organizationId,
-        ip: call.ip,
-        details: { reason: oauthError.reason, error: oauthError.error, ...(oauthError instanceof RateLimitedError ? { limit: oauthError.limit } : {}) },
-      });
+      recordDenial(context, deniedEvent, call, oauthError);
       sendOAuthError(res, oauthError);
       outcomes?.denied(oauthError.reason);
     }

@@ -4,15 +4,16 @@ import { RateLimitedError } from './errors.js';
 type Verdict = { readonly ok: true; readonly block: Block | null } | { readonly ok: false; readonly error: unknown };
 
 /**
- * One request's failed-authentication verdict: asked for as soon as the client_id is known, awaited only
- * before anything is answered. Meanwhile the request goes on, so on the token endpoint this check and
- * the session write leave in the same auto-pipelined Redis write: the limit costs no extra round trip.
- * The pending verdict never rejects, so a request that ends early leaves no unhandled rejection behind.
+ * One request's failed-authentication verdict: asked for as soon as the client_id is known (or known to
+ * be missing), awaited before anything is answered and before a client is looked up in the database.
+ * Meanwhile the request goes on, so on the token endpoint this check and the session write leave in the
+ * same auto-pipelined Redis write: for a cached client the limit costs no extra round trip. The pending
+ * verdict never rejects, so a request that ends early leaves no unhandled rejection behind.
  */
 export class FailureCheck {
   private readonly verdict: Promise<Verdict>;
 
-  constructor(failures: FailureLimiter, ip: string, clientId: string) {
+  constructor(failures: FailureLimiter, ip: string, clientId: string | null) {
     this.verdict = failures.blocked(ip, clientId).then(
       (block) => ({ ok: true, block }),
       (error: unknown) => ({ ok: false, error }),

@@ -35,5 +35,8 @@ export function createRevocationEndpoint(deps: RevocationEndpointDependencies): 
     return undefined;
   }
 
-  return createOAuthEndpoint(deps, 'revocation.denied', revoke);
+  return createOAuthEndpoint(deps, 'revocation.denied', revoke, {
+    answered: () => deps.metrics.revocation('revoked'),
+    denied: (reason) => deps.metrics.revocation(reason),
+  });
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditTrailStats } from '../audit/postgres-trail.js';
+import type { FailureLimit } from '../limits/types.js';
 
 /** Where the gauges read their values at scrape time, so nothing on the hot path maintains them. */
 export interface MetricSources {
@@ -23,6 +24,8 @@ export class Metrics {
   private readonly tokenRequests: Counter<'result'>;
   private readonly issuanceSeconds: Histogram;
   private readonly introspections: Counter<'result'>;
+  private readonly revocations: Counter<'result'>;
+  private readonly authenticationBlocks: Counter<'limit'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -43,6 +46,18 @@ export class Metrics {
       name: 'tollgate_introspections_total',
       help: 'Token introspection requests by result.',
       labelNames: ['result'],
+      registers,
+    });
+    this.revocations = new Counter({
+      name: 'tollgate_revocations_total',
+      help: 'Token revocation requests by result: "revoked" (answered 200), or the denial reason.',
+      labelNames: ['result'],
+      registers,
+    });
+    this.authenticationBlocks = new Counter({
+      name: 'tollgate_authentication_blocks_total',
+      help: 'Blocks started by failed client authentications, by limit (per_ip, per_client_ip); each is one caller.blocked audit event. The requests refused during a block count as rate_limited in the endpoint counters.',
+      labelNames: ['limit'],
       registers,
     });
     new Gauge({
@@ -97,5 +112,14 @@ export class Metrics {
   /** For the introspection endpoint: `active`, `inactive`, or its denial reason. */
   introspected(result: string): void {
     this.introspections.inc({ result });
+  }
+
+  /** For the revocation endpoint: `revoked`, or its denial reason. */
+  revocation(result: string): void {
+    this.revocations.inc({ result });
+  }
+
+  authenticationBlocked(limit: FailureLimit): void {
+    this.authenticationBlocks.inc({ limit });
   }
 }

@@ -151,6 +151,20 @@ describe('rate limits shared by two instances through one Redis', () => {
       for (let i = 0; i < 3; i += 1) await requestTokenFrom(address, shortWindow.url, client.client_id, 'wrong');
       expectSlowDown(await requestTokenFrom(address, shortWindow.url, client.client_id, client.client_secret), 2);
       await waitFor('the block to lift', 10_000, async () => (await requestTokenFrom(address, shortWindow.url, client.client_id, client.client_secret)).status === 200);
+      // One event when the block started, one when it ended; none for the refused request in between.
+      const events = await waitFor('the end of the block to be audited', 10_000, async () => {
+        await shortWindow.app.audit.flush();
+        const { rows } = (await shortWindow.app.db.raw('select type, client_id, details from audit_events where ip = ? order by at, id', [address])) as {
+          rows: { type: string; client_id: string | null; details: Record<string, unknown> }[];
+        };
+        return rows.some((row) => row.type === 'caller.unblocked') && rows;
+      });
+      const refusals = events.filter((event) => event.type !== 'token.issued').map((event) => `${event.type} ${event.client_id} ${String(event.details.reason ?? event.details.limit)}`);
+      expect(refusals.sort()).toEqual([
+        `caller.blocked ${client.client_id} per_client_ip`,
+        `caller.unblocked ${client.client_id} per_client_ip`,
+        ...Array.from({ length: 3 }, () => `token.denied ${client.client_id} invalid_secret`),
+      ]);
     } finally {
       await shortWindow.stop();
     }

@@ -42,6 +42,7 @@ describe('health and metrics in shared mode', () => {
     expect(sample(text, 'tollgate_token_requests_total{result="invalid_secret"}')).toBe(2);
     expect(sample(text, 'tollgate_token_requests_total{result="rate_limited"}')).toBe(1);
     expect(sample(text, 'tollgate_token_requests_total{result="unknown_client"}')).toBe(1);
+    expect(sample(text, 'tollgate_authentication_blocks_total{limit="per_client_ip"}')).toBe(1);
     expect(sample(text, 'tollgate_token_issuance_duration_seconds_count')).toBe(4);
     expect(sample(text, 'tollgate_token_issuance_duration_seconds_bucket{le="+Inf"}')).toBe(4);
     expect(sample(text, 'tollgate_active_sessions')).toBeGreaterThanOrEqual(4);
@@ -49,6 +50,7 @@ describe('health and metrics in shared mode', () => {
     expect(sample(text, 'tollgate_audit_events_not_stored_total')).toBe(0);
     expect(sample(text, 'tollgate_signing_key_age_seconds')).toBeGreaterThanOrEqual(0);
     expect(text).toContain('# TYPE tollgate_introspections_total counter');
+    expect(text).toContain('# TYPE tollgate_revocations_total counter');
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
   });
