@@ -13,6 +13,7 @@ import { ClientLookup } from './clients/lookup.js';
 import type { ClientService } from './clients/service.js';
 import { clientRoutes } from './clients/routes.js';
 import type { Config } from './config/config.js';
+import { CONSOLE_PATH, createConsoleHandler } from './console/serve.js';
 import { openDatabase, pingDatabase, type Database } from './db/database.js';
 import { LOCKS, withStartupLock } from './db/locks.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -190,6 +191,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   });
   const admin = adminApi.app.callback();
   const docs = createDocsHandler({ openApiPath: `${API_PREFIX}/openapi.json`, issuer: config.issuer });
+  const consolePages = createConsoleHandler();
   const providers = new ProviderSwitch(
     (ring) =>
       buildProvider(ring, {
@@ -220,6 +222,10 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     }
     if (path === DOCS_PATH || path.startsWith(`${DOCS_PATH}/`)) {
       docs(req, res);
+      return;
+    }
+    if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) {
+      consolePages(req, res);
       return;
     }
     const operation = req.method === 'GET' || req.method === 'HEAD' ? operations.get(path) : undefined;

@@ -6,4 +6,4 @@ import { readFileSync } from 'node:fs';
  */
 export const SERVER_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-export const ADMIN_API_VERSION = '1.0.0';
+export const ADMIN_API_VERSION = '1.1.0';

@@ -80,6 +80,9 @@ export const clientPathSchema = z.object({ client_id: clientIdSchema });
 
 export const clientListQuerySchema = pageQuerySchema.extend({
   organization_id: organizationIdSchema.optional().describe("Only this organization's clients."),
+  role: role.optional().describe('Only clients with this role.'),
+  status: status.optional().describe('Only active or only inactive clients.'),
+  q: z.string().trim().min(1, 'must be 1-200 characters').max(200, 'must be 1-200 characters').optional().describe('Only clients whose name contains this text (any case) or whose client_id starts with it.'),
 });
 
 export const clientSchema = z.object({

@@ -80,7 +80,14 @@ export class ClientService {
     if (actor.organizationId !== null && query.organization_id !== undefined && query.organization_id !== actor.organizationId) {
       return { items: [], next_cursor: null };
     }
-    const { records, nextSeq } = await this.store.page({ limit: query.limit, afterSeq: decodeSeqCursor(query.cursor ?? null), organizationId });
+    const { records, nextSeq } = await this.store.page({
+      limit: query.limit,
+      afterSeq: decodeSeqCursor(query.cursor ?? null),
+      organizationId,
+      role: query.role,
+      status: query.status,
+      search: query.q,
+    });
     return { items: records.map(toClientResource), next_cursor: nextSeq && encodeSeqCursor(nextSeq) };
   }
 

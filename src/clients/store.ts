@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ClientRecord } from './types.js';
+import type { ClientRecord, ClientStatus } from './types.js';
 
 const TABLE = 'api_clients';
 
@@ -10,6 +10,15 @@ export interface ClientPageQuery {
   readonly afterSeq: string | null;
   /** Only this organization's clients; undefined for every client. */
   readonly organizationId?: string;
+  readonly role?: string;
+  readonly status?: ClientStatus;
+  /** Name contains it (any case), or client_id starts with it. */
+  readonly search?: string;
+}
+
+/** LIKE patterns match the text literally: its own % and _ are escaped. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
 /** knex access for api_clients; nothing here decides anything. */
@@ -32,6 +41,12 @@ export class ClientStore {
       .modify((q) => {
         if (query.afterSeq) q.where('seq', '<', query.afterSeq);
         if (query.organizationId !== undefined) q.where('organization_id', query.organizationId);
+        if (query.role !== undefined) q.where('role', query.role);
+        if (query.status !== undefined) q.where('status', query.status);
+        if (query.search !== undefined) {
+          const search = likeLiteral(query.search);
+          q.where((match) => match.whereILike('name', `%${search}%`).orWhereLike('client_id', `${search}%`));
+        }
       })
       .orderBy('seq', 'desc')
       .limit(query.limit + 1);

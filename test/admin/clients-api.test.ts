@@ -99,6 +99,45 @@ describe('clients', () => {
     expect([...positions].sort((a, b) => b - a)).toEqual(positions);
   });
 
+  it('filters the list by role, status and a search on name or client_id, across pages', async () => {
+    const tag = `Filter-${Date.now()}`;
+    const readers = [];
+    for (let i = 0; i < 3; i += 1) readers.push(await createClient(server.url, admin, { name: `${tag} reader ${i}`, role: 'read-only' }));
+    const stopped = await createClient(server.url, admin, { name: `${tag} stopped`, role: 'read-only', status: 'inactive' });
+    const analyst = await createClient(server.url, admin, { name: `${tag.toLowerCase()} analyst`, role: 'analyst' });
+    await createClient(server.url, admin, { name: `100% literal_`, role: 'analyst' });
+    const ids = async (query: string): Promise<string[]> => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { status: number; body: { items: { client_id: string }[]; next_cursor: string | null } } = await api(
+          server.url,
+          admin,
+          'GET',
+          `/clients?limit=2&${query}${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        expect(page.status).toBe(200);
+        seen.push(...page.body.items.map((item) => item.client_id));
+        cursor = page.body.next_cursor;
+      } while (cursor);
+      return seen;
+    };
+
+    const q = encodeURIComponent(tag);
+    const readersNewestFirst = [...readers].reverse().map((client) => client.client_id);
+    expect(await ids(`q=${q}`)).toEqual([analyst.client_id, stopped.client_id, ...readersNewestFirst]);
+    expect(await ids(`q=${q}&role=read-only&status=active`)).toEqual(readersNewestFirst);
+    expect(await ids(`q=${q}&status=inactive`)).toEqual([stopped.client_id]);
+    expect(await ids(`q=${encodeURIComponent(analyst.client_id.slice(0, 12))}`)).toContain(analyst.client_id);
+    // % and _ match only themselves.
+    expect(await ids(`q=${encodeURIComponent('0% literal_')}`)).toHaveLength(1);
+    expect(await ids(`q=${encodeURIComponent('%')}`)).toHaveLength(1);
+
+    const bad = await api(server.url, admin, 'GET', '/clients?status=paused&q=');
+    expect(bad.status).toBe(400);
+    expect((bad.body.errors as { field: string }[]).map((error) => error.field).sort()).toEqual(['q', 'status']);
+  });
+
   it('rejects bad input with 400 naming each field, and writes nothing', async () => {
     const before = await clientCount();
     const cases: [unknown, string][] = [
