@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { API_PREFIX, buildAdminApi } from './admin/app.js';
+import { PROBLEM_CONTENT_TYPE } from './admin/problem.js';
 import type { MountedRoute } from './admin/route-spec.js';
 import { openAuditTrail } from './audit/open.js';
 import type { PostgresAuditTrail } from './audit/postgres-trail.js';
@@ -20,6 +21,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { createDocsHandler, DOCS_PATH } from './docs/swagger-ui.js';
 import { buildDomainServices } from './domain-services.js';
 import { SECURITY_HEADERS } from './http/security-headers.js';
+import { sendText } from './http/send.js';
 import { openKeyManager } from './keys/open.js';
 import { keyRoutes } from './keys/routes.js';
 import { KeyScheduler } from './keys/scheduler.js';
@@ -33,7 +35,7 @@ import type { OAuthEndpoint } from './oauth/endpoint.js';
 import { AuthenticationFailures } from './oauth/authentication-failures.js';
 import { MethodNotAllowedError } from './oauth/errors.js';
 import { createIntrospectionEndpoint } from './oauth/introspection-endpoint.js';
-import { buildProvider, ProviderSwitch } from './oauth/provider.js';
+import { buildProvider, PROVIDER_PATHS, ProviderSwitch } from './oauth/provider.js';
 import { sendOAuthError } from './oauth/respond.js';
 import { createRevocationEndpoint } from './oauth/revocation-endpoint.js';
 import { createTokenEndpoint } from './oauth/token-endpoint.js';
@@ -124,9 +126,23 @@ async function connectSharedState(config: Config): Promise<SharedState> {
   return { sessions: new RedisSessionStore(redis), failures: new RedisFailureLimiter(redis, failureLimits, config.issuer), changes: (logger) => new RedisChangeFeed(redis, logger) };
 }
 
+/** Discovery and the JWKS are public documents: read (GET, HEAD) and preflighted from browsers (OPTIONS). */
+const PROVIDER_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The request target's path exactly as sent, without the query. Nothing is normalised or decoded: every
+ * path is served under one spelling only, so `/token/`, `/TOKEN`, `//token`, `/token%2F` or an
+ * absolute-form `http://host/token` is a 404, never a second way in that audit, limits or a proxy's
+ * rules would have to know about.
+ */
 function pathOf(url: string | undefined): string {
   const end = url?.indexOf('?') ?? -1;
   return end === -1 ? url ?? '/' : url!.slice(0, end);
+}
+
+/** An RFC 9457 problem for requests no handler takes, shaped like the admin API's. */
+function sendProblem(res: ServerResponse, status: number, title: string, detail: string, headers: Record<string, string> = {}): void {
+  sendText(res, status, PROBLEM_CONTENT_TYPE, JSON.stringify({ type: 'about:blank', title, status, detail }), headers);
 }
 
 /** Builds one serving instance on an already prepared deployment. */
@@ -233,9 +249,18 @@ export async function createApplication(config: Config, logger: Logger, db: Data
       void operation(req, res);
       return;
     }
-    if (path === OAUTH_PATHS.authorizationServerMetadata) req.url = OAUTH_PATHS.openidConfiguration;
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-    providers.handle(req, res);
+    if (PROVIDER_PATHS.has(path)) {
+      if (!PROVIDER_METHODS.has(req.method ?? '')) {
+        sendProblem(res, 405, 'Method not allowed', 'this document accepts GET, HEAD and OPTIONS only', { Allow: [...PROVIDER_METHODS].join(', ') });
+        return;
+      }
+      // oidc-provider sees exactly the allowlisted path: no query string, no other spelling.
+      req.url = path;
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+      providers.handle(req, res);
+      return;
+    }
+    sendProblem(res, 404, 'Not found', 'no such endpoint');
   };
 
   return {

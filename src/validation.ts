@@ -1,29 +1,63 @@
 import type { z } from 'zod';
-import { ValidationError } from './errors.js';
+import { ValidationError, type FieldIssue } from './errors.js';
 
-/** Where a NUL character hides in the input, if anywhere: Postgres cannot store one in text or jsonb. */
-function nulCharacterPath(value: unknown, path: string[] = []): string[] | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (value === null || typeof value !== 'object') return null;
-  for (const [key, inner] of Object.entries(value)) {
-    const found = nulCharacterPath(inner, [...path, key]);
-    if (found) return found;
+/**
+ * How deep input may nest. No request schema nests more than two levels; a far deeper body is junk
+ * (`{"note": [[[…]]]}` 10,000 levels deep fits in 20 KB), refused before anything walks it further.
+ */
+export const MAX_INPUT_DEPTH = 32;
+
+/** Unknown fields listed by name in a 400, at most: a body of thousands of keys does not come back in full. */
+const MAX_LISTED_UNKNOWN_FIELDS = 10;
+
+function fieldOf(path: readonly PropertyKey[]): string {
+  return path.length ? path.map(String).join('.') : '(body)';
+}
+
+/**
+ * What breaks a rule every input shares, if anything: a NUL character (Postgres cannot store one in text
+ * or jsonb), or nesting deeper than MAX_INPUT_DEPTH (named by the top-level field it hides in). Walks
+ * breadth-first with a queue, never recursion, so no input can overflow the stack; the work is linear in
+ * the input's size, which the body size limit bounds.
+ */
+function sharedRuleViolation(input: unknown): FieldIssue | undefined {
+  const queue: { value: unknown; path: string[] }[] = [{ value: input, path: [] }];
+  for (let next = 0; next < queue.length; next++) {
+    const { value, path } = queue[next]!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return { field: fieldOf(path), message: 'must not contain NUL characters' };
+    } else if (value !== null && typeof value === 'object') {
+      if (path.length === MAX_INPUT_DEPTH) {
+        return { field: fieldOf(Array.isArray(input) ? [] : path.slice(0, 1)), message: `must not nest deeper than ${MAX_INPUT_DEPTH} levels` };
+      }
+      for (const [key, inner] of Object.entries(value)) queue.push({ value: inner, path: [...path, key] });
+    }
   }
-  return null;
+  return undefined;
+}
+
+/** zod's own message lists every unknown key; this names a few, so the answer stays small. */
+function unknownFieldsIssue(path: readonly PropertyKey[], keys: readonly string[]): FieldIssue {
+  const listed = keys
+    .slice(0, MAX_LISTED_UNKNOWN_FIELDS)
+    .map((key) => fieldOf([...path, key]))
+    .join(', ');
+  const field = keys.length > MAX_LISTED_UNKNOWN_FIELDS ? `${listed} and ${keys.length - MAX_LISTED_UNKNOWN_FIELDS} more` : listed;
+  return { field, message: keys.length === 1 ? 'unknown field' : 'unknown fields' };
+}
+
+function issueOf(issue: z.core.$ZodIssue): FieldIssue {
+  if (issue.code === 'unrecognized_keys') return unknownFieldsIssue(issue.path, issue.keys);
+  return { field: fieldOf(issue.path), message: issue.message };
 }
 
 /** Parses input with a zod schema; every problem becomes a ValidationError naming its field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const nul = nulCharacterPath(input);
-  if (nul) throw ValidationError.field(nul.length ? nul.join('.') : '(body)', 'must not contain NUL characters');
+  const violation = sharedRuleViolation(input);
+  if (violation) throw new ValidationError([violation]);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new ValidationError(
-    result.error.issues.map((issue) => ({
-      field: issue.path.length ? issue.path.join('.') : issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '(body)',
-      message: issue.message,
-    })),
-  );
+  throw new ValidationError(result.error.issues.map(issueOf));
 }
 
 /** A PATCH body must change something; documented as `minProperties: 1` so the OpenAPI document says so too. */

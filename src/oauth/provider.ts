@@ -92,16 +92,23 @@ function discoveryOverrides(options: ProviderOptions, scopes: string[]): Record<
 }
 
 /**
+ * Every path oidc-provider answers, exactly as spelled here: the request dispatch (app.ts) hands it
+ * nothing else. Its router also matches other spellings (`/TOKEN`, `/token/`) and serves routes of its
+ * own (a token endpoint, `/auth`, `/session/end/confirm`), none of which may answer here.
+ */
+export const PROVIDER_PATHS: ReadonlySet<string> = new Set([OAUTH_PATHS.openidConfiguration, OAUTH_PATHS.authorizationServerMetadata, OAUTH_PATHS.jwks]);
+
+/**
  * oidc-provider serves discovery and the JWKS; the token, introspection and revocation endpoints are
- * ours (see README, Architecture). Its configuration is fixed at construction, so a key change builds a
- * new Provider: see ProviderSwitch.
+ * ours (see README, Architecture). It grants nothing (no grant type is enabled) and refuses every path
+ * but PROVIDER_PATHS itself, so even a request that reached it some other way finds no endpoint. Its
+ * configuration is fixed at construction, so a key change builds a new Provider: see ProviderSwitch.
  */
 export function buildProvider(ring: KeyRing, options: ProviderOptions): Provider {
   const provider = new Provider(options.issuer, {
     jwks: { keys: ring.keys.map((key) => new PublishedKey(key)) as never },
     features: {
       devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
       externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
@@ -116,6 +123,10 @@ export function buildProvider(ring: KeyRing, options: ProviderOptions): Provider
   });
   provider.proxy = options.proxyTrust.kind !== 'none';
   provider.use(async (ctx, next) => {
+    if (!PROVIDER_PATHS.has(ctx.path)) {
+      ctx.status = 404;
+      return;
+    }
     await next();
     if (ctx.oidc?.route === 'discovery' && ctx.status === 200) {
       const body = ctx.body as Record<string, unknown>;
