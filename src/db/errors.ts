@@ -29,3 +29,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (name === 'KnexTimeoutError') return true;
   return typeof message === 'string' && /^Connection terminated/.test(message);
 }
+
+/**
+ * A driver answered in a shape src/db/drivers.ts does not know, such as a row count that is not a whole
+ * number: a defect to report, never a value to compute with.
+ */
+export class DatabaseResultError extends Error {
+  readonly code = 'database_result_invalid';
+
+  constructor(what: string) {
+    super(`the database driver answered ${what}`);
+    this.name = 'DatabaseResultError';
+  }
+}
