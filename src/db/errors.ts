@@ -7,9 +7,12 @@ export function isUniqueViolation(error: unknown): boolean {
   return hasSqlState(error, '23505');
 }
 
-/** Postgres SQLSTATE 23503: a referenced row does not exist (or is still referenced). */
+/**
+ * A referenced row does not exist (SQLSTATE 23503), or is still referenced: 23503 too, except where the
+ * reference says ON DELETE RESTRICT, which Postgres 17 (and so PGlite) reports as 23001.
+ */
 export function isForeignKeyViolation(error: unknown): boolean {
-  return hasSqlState(error, '23503');
+  return hasSqlState(error, '23503') || hasSqlState(error, '23001');
 }
 
 /** Network-level failures reaching Postgres (node and pg report them with these codes). */
