@@ -37,7 +37,7 @@ function uniformResult(query: CompiledQuery, response: PgResponse | PgResponse[]
 
 function countOf(query: CompiledQuery, count: unknown): number {
   if (typeof count === 'number' && Number.isSafeInteger(count) && count >= 0) return count;
-  throw new DatabaseResultError(`${String(count)} as the row count of a ${query.method} query`);
+  throw new DatabaseResultError(`${String(count)} as the row count of a query (knex method ${query.method})`);
 }
 
 /** Postgres through pg (DATABASE_URL). */
