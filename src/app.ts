@@ -4,7 +4,7 @@ import { PROBLEM_CONTENT_TYPE } from './admin/problem.js';
 import type { MountedRoute } from './admin/route-spec.js';
 import { openAuditTrail } from './audit/open.js';
 import type { PostgresAuditTrail } from './audit/postgres-trail.js';
-import { AuditRetention } from './audit/retention.js';
+import { AuditRetention, RETENTION_TIMING } from './audit/retention.js';
 import { auditRoutes } from './audit/routes.js';
 import { AuditService } from './audit/service.js';
 import { AuditStore } from './audit/store.js';
@@ -151,15 +151,20 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   const changes = changeFeed(logger);
   const audit = openAuditTrail(db, logger);
   const auditStore = new AuditStore(db);
-  const retention = new AuditRetention(auditStore, config.auditRetentionDays, logger);
+  const { jobTimings } = config;
+  const retention = new AuditRetention(auditStore, config.auditRetentionDays, logger, {
+    firstRunDelayMs: jobTimings.auditRetentionFirstRunMs ?? RETENTION_TIMING.firstRunDelayMs,
+    intervalMs: jobTimings.auditRetentionIntervalMs ?? RETENTION_TIMING.intervalMs,
+  });
   const keys = await openKeyManager(db, config, { changes, audit, logger }, false);
   const timing = rotationTiming(config.keyRotationIntervalMs);
   const services = buildDomainServices(db, sessions, changes, audit, logger);
-  const roles = new RoleCatalog(services.roleStore, changes, logger, { ttlMs: POLICY_SNAPSHOT_TTL_MS });
-  const apiSwitch = new ApiSwitch(services.settingsStore, services.organizationStore, changes, logger, { ttlMs: POLICY_SNAPSHOT_TTL_MS });
+  const policyTtl = { ttlMs: jobTimings.policySnapshotTtlMs ?? POLICY_SNAPSHOT_TTL_MS };
+  const roles = new RoleCatalog(services.roleStore, changes, logger, policyTtl);
+  const apiSwitch = new ApiSwitch(services.settingsStore, services.organizationStore, changes, logger, policyTtl);
   await Promise.all([roles.initialize(), apiSwitch.initialize()]);
   const clientLookup = new ClientLookup(services.clientStore, { ttlMs: config.clientCacheTtlMs, staleIfErrorMs: CLIENT_STALE_IF_ERROR_MS }, changes);
-  const lastUsed = new LastUsedRecorder(services.clientStore, logger);
+  const lastUsed = new LastUsedRecorder(services.clientStore, logger, jobTimings.lastUsedFlushIntervalMs);
   const tokenOptions = { issuer: config.issuer, audience: config.tokenAudience };
   const issuer = new TokenIssuer(keys, sessions, {
     ...tokenOptions,
@@ -170,7 +175,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   const sessionService = new SessionService(sessions, services.clients, audit);
   const revokedKeySessions = new RevokedKeySessionSweep(services.clientStore, sessions, audit, logger);
 
-  const census = new ActiveSessionCensus(services.clientStore, sessions, logger);
+  const census = new ActiveSessionCensus(services.clientStore, sessions, logger, jobTimings.activeSessionsMaxAgeMs);
   const metrics = new Metrics({
     activeSessions: () => census.count(),
     audit: () => audit.stats(),
@@ -219,7 +224,8 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     keys.current(),
   );
   keys.onChange((ring) => providers.replace(ring));
-  const keyScheduler = new KeyScheduler(keys, changes, timing, logger);
+  const keyPollIntervalMs = Math.min(timing.pollIntervalMs, jobTimings.keyPollIntervalMs ?? Infinity);
+  const keyScheduler = new KeyScheduler(keys, changes, { ...timing, pollIntervalMs: keyPollIntervalMs }, logger);
   keyScheduler.start();
   retention.start();
 

@@ -1,3 +1,4 @@
+import { inRounds } from '../db/rounds.js';
 import type { Logger } from '../observability/logger.js';
 import type { LogAuditTrail } from './log-trail.js';
 import type { AuditStore } from './store.js';
@@ -139,16 +140,20 @@ export class PostgresAuditTrail implements AuditTrail {
     return run;
   }
 
-  /** Writes batch after batch until the queue is empty or a write fails. Never throws. */
+  /**
+   * Writes batch after batch until the queue is empty or a write fails, at most a full queue's worth per
+   * call (events arriving meanwhile wait for the next tick). Never throws.
+   */
   private async drain(ignoreBackoff: boolean): Promise<void> {
-    for (;;) {
+    const maxBatches = Math.ceil(this.options.maxQueued / this.options.batchSize) + 1;
+    await inRounds(maxBatches, async () => {
       if (!this.current) {
-        if (this.queue.length === 0) return;
+        if (this.queue.length === 0) return false;
         this.current = { events: this.queue.splice(0, this.options.batchSize), attempts: 0, retryAt: 0 };
       }
-      if (!ignoreBackoff && Date.now() < this.current.retryAt) return;
-      if (!(await this.writeCurrent())) return;
-    }
+      if (!ignoreBackoff && Date.now() < this.current.retryAt) return false;
+      return this.writeCurrent();
+    });
   }
 
   private async writeCurrent(): Promise<boolean> {

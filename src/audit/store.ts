@@ -99,7 +99,8 @@ export class AuditStore {
       const { rows } = (await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [PRUNE_LOCK_ID])) as { rows: { locked: boolean }[] };
       if (!rows[0]?.locked) return null;
       const oldest = trx(TABLE).select('id').where('at', '<', cutoff).orderBy('at').limit(limit);
-      return Number(await trx(TABLE).whereIn('id', oldest).delete());
+      const deleted: number = await trx(TABLE).whereIn('id', oldest).delete();
+      return deleted;
     });
   }
 }

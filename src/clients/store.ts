@@ -79,9 +79,7 @@ export class ClientStore {
   }
 
   async delete(clientId: string, db: Knex = this.db): Promise<boolean> {
-    // `returning` rather than the affected-row count: the PGlite driver answers a result object, not a count.
-    const deleted = await db(TABLE).where({ client_id: clientId }).delete().returning('client_id');
-    return deleted.length > 0;
+    return (await db(TABLE).where({ client_id: clientId }).delete()) > 0;
   }
 
   /** Deletes every client of an organization; returns their ids. */

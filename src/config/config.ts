@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { ProxyTrust } from '../http/client-ip.js';
 import { ConfigError } from './errors.js';
+import { JOB_TIMINGS_VARIABLE, parseJobTimings, type JobTimings } from './job-timings.js';
 import { VARIABLES, type ParsedVariables, type SigningAlgorithm } from './variables.js';
 
 export interface Config {
@@ -26,6 +27,8 @@ export interface Config {
   readonly logLevel: ParsedVariables['logLevel'];
   /** True when the database or the session store is embedded, so only one process may use them. */
   readonly singleNode: boolean;
+  /** Internal, set by tests only (see job-timings.ts); empty in every real deployment. */
+  readonly jobTimings: JobTimings;
 }
 
 export interface RateLimits {
@@ -104,5 +107,6 @@ export function loadConfig(env: Environment = process.env): Config {
     auditRetentionDays: vars.auditRetentionDays,
     logLevel: vars.logLevel,
     singleNode,
+    jobTimings: parseJobTimings(env[JOB_TIMINGS_VARIABLE]),
   };
 }

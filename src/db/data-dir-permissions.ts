@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { chmodSync, lstatSync, mkdirSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 
@@ -59,8 +59,8 @@ export function prepareDataDir(dataDir: string): void {
  * 0644 at every open. They are made private as soon as it is ready, before the first query runs: knex
  * awaits the same promise, and this reaction was registered first.
  */
-export function openPrivatePGlite(dataDir: string): PGlite {
-  const pglite = new PGlite(dataDir);
+export function openPrivatePGlite(dataDir: string, options: PGliteOptions = {}): PGlite {
+  const pglite = new PGlite(dataDir, options);
   void pglite.waitReady.then(
     () => makePrivate(dataDir),
     // The first query reports a failed open.

@@ -1,9 +1,9 @@
 import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { openPrivatePGlite, prepareDataDir } from './data-dir-permissions.js';
+import { prepareDataDir } from './data-dir-permissions.js';
+import { EmbeddedPostgresClient, PostgresClient } from './drivers.js';
 
 export type Database = Knex;
 
@@ -21,7 +21,7 @@ export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, lo
   if (config.databaseUrl) {
     return knexFactory({
       ...log,
-      client: 'pg',
+      client: PostgresClient,
       connection: { connectionString: config.databaseUrl, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS, statement_timeout: 10_000 },
       pool: { min: 0, max: 10 },
       acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
@@ -31,9 +31,8 @@ export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, lo
   const release = lockDataDir(config.dataDir);
   const db = knexFactory({
     ...log,
-    client: ClientPgLite as unknown as typeof Knex.Client,
-    dialect: 'postgres',
-    connection: { pglite: openPrivatePGlite(config.dataDir) } as Knex.StaticConnectionConfig,
+    client: EmbeddedPostgresClient,
+    connection: { filename: config.dataDir } as Knex.StaticConnectionConfig,
   });
   const destroy = db.destroy.bind(db);
   Object.defineProperty(db, 'destroy', {
@@ -50,7 +49,7 @@ export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, lo
 }
 
 export function isEmbedded(db: Database): boolean {
-  return db.client.config.client !== 'pg';
+  return db.client instanceof EmbeddedPostgresClient;
 }
 
 /** The cheapest round trip that proves the database answers queries. */

@@ -7,9 +7,12 @@ export function isUniqueViolation(error: unknown): boolean {
   return hasSqlState(error, '23505');
 }
 
-/** Postgres SQLSTATE 23503: a referenced row does not exist (or is still referenced). */
+/**
+ * A referenced row does not exist (SQLSTATE 23503), or is still referenced: 23503 too, except where the
+ * reference says ON DELETE RESTRICT, which Postgres 17 (and so PGlite) reports as 23001.
+ */
 export function isForeignKeyViolation(error: unknown): boolean {
-  return hasSqlState(error, '23503');
+  return hasSqlState(error, '23503') || hasSqlState(error, '23001');
 }
 
 /** Network-level failures reaching Postgres (node and pg report them with these codes). */
@@ -28,4 +31,17 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof code === 'string' && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08') || /^57P0[123]$|^53300$|^3D000$/.test(code))) return true;
   if (name === 'KnexTimeoutError') return true;
   return typeof message === 'string' && /^Connection terminated/.test(message);
+}
+
+/**
+ * A driver answered in a shape src/db/drivers.ts does not know, such as a row count that is not a whole
+ * number: a defect to report, never a value to compute with.
+ */
+export class DatabaseResultError extends Error {
+  readonly code = 'database_result_invalid';
+
+  constructor(what: string) {
+    super(`the database driver answered ${what}`);
+    this.name = 'DatabaseResultError';
+  }
 }

@@ -56,7 +56,7 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
       await withdraw(token);
       throw error;
     });
-    deps.lastUsed.record(record.client_id);
+    deps.lastUsed.record(record);
     deps.audit.record({ type: 'token.issued', actor: record.client_id, client_id: record.client_id, organization_id: record.organization_id, ip: call.ip, details: { jti: token.claims.jti, kid: token.kid, scope: token.claims.scope } });
     return { access_token: token.accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: token.claims.scope };
   }

@@ -1,13 +1,16 @@
 import type { ClientStore } from '../clients/store.js';
+import { inRounds } from '../db/rounds.js';
 import type { SessionStore } from '../sessions/types.js';
 import type { Logger } from './logger.js';
 import { withTimeLimit } from './time-limit.js';
 
 /** A scrape every few seconds, on every worker, must not turn into a recount every few seconds. */
-const MAX_AGE_MS = 15_000;
+export const CENSUS_MAX_AGE_MS = 15_000;
 /** A scrape during an outage answers with the last count instead of waiting for the recount. */
 const SCRAPE_WAIT_MS = 1_000;
 const CLIENTS_PER_BATCH = 1_000;
+/** A million clients; past that the census gives up rather than run on, and the gauge keeps its last value. */
+const MAX_BATCHES = 1_000;
 
 /**
  * Counts live sessions at scrape time instead of keeping a counter on the hot path: each client's
@@ -22,11 +25,12 @@ export class ActiveSessionCensus {
     private readonly clients: ClientStore,
     private readonly sessions: SessionStore,
     private readonly logger: Logger,
+    private readonly maxAgeMs: number = CENSUS_MAX_AGE_MS,
   ) {}
 
   /** The latest count, or null when none could be made yet. */
   async count(): Promise<number | null> {
-    if (this.last && Date.now() - this.last.at < MAX_AGE_MS) return this.last.count;
+    if (this.last && Date.now() - this.last.at < this.maxAgeMs) return this.last.count;
     try {
       return await withTimeLimit(this.recount(), SCRAPE_WAIT_MS, 'the session census');
     } catch (error) {
@@ -50,12 +54,18 @@ export class ActiveSessionCensus {
   private async countAll(): Promise<number> {
     let total = 0;
     let cursor: string | null = null;
-    do {
+    const { finished } = await inRounds(MAX_BATCHES, async () => {
       const { records, nextSeq } = await this.clients.page({ limit: CLIENTS_PER_BATCH, afterSeq: cursor });
       const counts = await Promise.all(records.map((record) => this.sessions.count(record.client_id)));
       total += counts.reduce((sum, count) => sum + count, 0);
       cursor = nextSeq;
-    } while (cursor !== null);
+      return cursor !== null;
+    });
+    if (!finished) {
+      const message = `the active session census gave up after ${MAX_BATCHES * CLIENTS_PER_BATCH} clients`;
+      this.logger.warn(message);
+      throw new Error(message);
+    }
     return total;
   }
 }

@@ -51,6 +51,7 @@ export class RefreshingSnapshot<T> {
   private async load(): Promise<void> {
     try {
       this.set(await this.options.load());
+      this.options.logger.debug({ snapshot: this.options.name }, 'reloaded an in-memory snapshot');
     } catch (error) {
       this.options.logger.warn({ err: error }, `could not reload ${this.options.name}; serving the last known value`);
     } finally {
