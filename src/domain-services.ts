@@ -1,4 +1,4 @@
-import type { AuditTrail } from './audit/types.js';
+import type { AuditTrail } from './audit/event.js';
 import { ClientService } from './clients/service.js';
 import { ClientStore } from './clients/store.js';
 import type { Database } from './db/database.js';

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { createApplication, prepareDeployment } from './app.js';
-import { InitialAdminCredentialsError, type ShowOnTerminal } from './clients/initial-admin.js';
+import { InitialAdminCredentialsError, type ShowOnTerminal } from './deployment/initial-admin.js';
 import { loadConfig, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { DataDirInUseError } from './db/data-dir-lock.js';

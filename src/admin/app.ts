@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../x/errors.js';
 import { clientIp, type ProxyTrust } from '../http/client-ip.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
 import type { Logger } from '../observability/logger.js';
 import type { AccessTokenValidator } from '../tokens/validator.js';
-import { ADMIN_API_VERSION, SERVER_VERSION } from '../version.js';
-import { authenticateBearer } from './authenticate.js';
-import { adminCors } from './cors.js';
-import { jsonBody } from './json-body.js';
+import { ADMIN_API_VERSION, SERVER_VERSION } from '../x/version.js';
+import { authenticateBearer } from '../http/api/authenticate.js';
+import { adminCors } from '../http/api/cors.js';
+import { jsonBody } from '../http/api/json-body.js';
 import { metaRoutes } from './meta-routes.js';
-import { buildOpenApiDocument } from './openapi.js';
-import { problemMiddleware } from './problem.js';
-import { mountedRoutes, mountRoutes, type MountedRoute, type RouteSpec } from './route-spec.js';
+import { buildOpenApiDocument } from '../http/api/openapi.js';
+import { problemMiddleware } from '../http/api/problem.js';
+import { mountedRoutes, mountRoutes, type MountedRoute, type RouteSpec } from '../http/api/route-spec.js';
 
 export const API_PREFIX = '/api/v1';
 

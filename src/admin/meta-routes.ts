@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { named, type RouteSpec } from './route-spec.js';
+import { named, type RouteSpec } from '../http/api/route-spec.js';
 
 export const infoSchema = z.object({
   version: z.string().describe("The server's release."),

@@ -1,5 +1,5 @@
-import type { Actor } from '../actor.js';
-import type { AuditEventInput } from './types.js';
+import type { Actor } from '../x/actor.js';
+import type { AuditEventInput } from './event.js';
 
 /** What an admin event is about: the client and/or organization it touched, for filtering. */
 export interface AuditSubject {

@@ -1,5 +1,5 @@
 import { createAuditLogger, type Logger } from '../observability/logger.js';
-import { stampAuditEvent, toAuditEventResource, type AuditEvent, type AuditEventInput, type AuditTrail } from './types.js';
+import { stampAuditEvent, toAuditEventResource, type AuditEvent, type AuditEventInput, type AuditTrail } from './event.js';
 
 /** Writes each event as one JSON log line, so log shippers can forward it. */
 export class LogAuditTrail implements AuditTrail {

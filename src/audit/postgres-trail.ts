@@ -2,7 +2,7 @@ import { inRounds } from '../db/rounds.js';
 import type { Logger } from '../observability/logger.js';
 import type { LogAuditTrail } from './log-trail.js';
 import type { AuditStore } from './store.js';
-import type { AuditEvent, AuditEventInput, AuditTrail } from './types.js';
+import type { AuditEvent, AuditEventInput, AuditTrail } from './event.js';
 
 export interface AuditQueueOptions {
   /** Events per INSERT statement. */

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
-import { principalOf } from '../admin/authenticate.js';
-import { named, type RouteSpec } from '../admin/route-spec.js';
+import { principalOf } from '../http/api/authenticate.js';
+import { named, type RouteSpec } from '../http/api/route-spec.js';
 import { auditEventPageSchema, auditEventSchema, auditQuerySchema } from './schemas.js';
 import type { AuditService } from './service.js';
-import type { AuditEventResource } from './types.js';
+import type { AuditEventResource } from './event.js';
 
 export const NDJSON = 'application/x-ndjson';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuerySchema } from '../admin/pagination.js';
+import { pageQuerySchema } from '../http/api/pagination.js';
 
 const instant = z.iso
   .datetime({ offset: true, error: 'expected an ISO 8601 date-time with a time zone, e.g. 2026-11-24T09:30:00Z' })

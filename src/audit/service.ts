@@ -1,10 +1,10 @@
 import { setImmediate as nextTurnOfEventLoop } from 'node:timers/promises';
-import { isOrganizationScoped, type Actor } from '../actor.js';
-import { ValidationError } from '../errors.js';
-import { parseInput } from '../validation.js';
+import { isOrganizationScoped, type Actor } from '../x/actor.js';
+import { ValidationError } from '../x/errors.js';
+import { parseInput } from '../x/validation.js';
 import { auditQuerySchema, type AuditEventPage } from './schemas.js';
 import type { AuditEventFilter, AuditPosition, AuditStore } from './store.js';
-import { toAuditEventResource, type AuditEventResource } from './types.js';
+import { toAuditEventResource, type AuditEventResource } from './event.js';
 
 /** Rows per query when exporting: the stream holds one chunk in memory, never the whole result. */
 const EXPORT_CHUNK_ROWS = 1_000;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AuditEvent } from './types.js';
+import type { AuditEvent } from './event.js';
 
 const TABLE = 'audit_events';
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { CLI_ACTOR, type Actor } from '../actor.js';
+import { CLI_ACTOR, type Actor } from '../x/actor.js';
 import { openAuditTrail } from '../audit/open.js';
 import type { PostgresAuditTrail } from '../audit/postgres-trail.js';
 import type { Config } from '../config/config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { buildDomainServices, type DomainServices } from '../domain-services.js';
 import { openKeyManager } from '../keys/open.js';
-import type { KeyManager } from '../keys/service.js';
+import type { KeyManager } from '../keys/key-manager.js';
 import type { Logger } from '../observability/logger.js';
 import { MemorySessionStore } from '../sessions/memory-store.js';
 import { connectRedis, RedisSessionStore } from '../sessions/redis-store.js';

@@ -1,7 +1,7 @@
 import { ConfigError } from '../config/errors.js';
 import { DataDirInUseError } from '../db/data-dir-lock.js';
 import { DataDirPermissionError } from '../db/data-dir-permissions.js';
-import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
+import { DomainError, ValidationError, type FieldIssue } from '../x/errors.js';
 import { KeyEncryptionKeyError } from '../keys/errors.js';
 import { UsageError, type CliCommand } from './command.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { OAUTH_PATHS } from '../oauth/paths.js';
-import { parseInput } from '../validation.js';
+import { OAUTH_PATHS } from '../x/oauth-paths.js';
+import { parseInput } from '../x/validation.js';
 
 export interface IssuedCredentials {
   readonly client_id: string;

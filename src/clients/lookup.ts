@@ -1,6 +1,6 @@
-import { DependencyUnavailableError } from '../errors.js';
+import { DependencyUnavailableError } from '../x/errors.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
-import { compileAllowlist, type AllowlistMatcher } from './ip-allowlist.js';
+import { compileAllowlist, type AllowlistMatcher } from '../x/ip-ranges.js';
 import { isWellFormedClientId } from './schemas.js';
 import type { ClientStore } from './store.js';
 import type { ClientRecord } from './types.js';

@@ -1,5 +1,5 @@
-import { isOrganizationScoped, type Actor } from '../actor.js';
-import { ForbiddenError, ValidationError } from '../errors.js';
+import { isOrganizationScoped, type Actor } from '../x/actor.js';
+import { ForbiddenError, ValidationError } from '../x/errors.js';
 import { ADMIN_ROLE, ADMINISTRATIVE_ROLES, ORG_ADMIN_ROLE } from '../roles/built-in.js';
 
 export interface Placement {

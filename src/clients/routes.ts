@@ -1,7 +1,7 @@
 import type { ParameterizedContext } from 'koa';
-import { principalOf } from '../admin/authenticate.js';
-import { named, type ResponseSpec, type RouteSpec } from '../admin/route-spec.js';
-import { parseInput } from '../validation.js';
+import { principalOf } from '../http/api/authenticate.js';
+import { named, type ResponseSpec, type RouteSpec } from '../http/api/route-spec.js';
+import { parseInput } from '../x/validation.js';
 import { downloadQuerySchema, envFileName, envFileSchema, renderEnvFile, wantsEnvFile, type IssuedCredentials } from './env-file.js';
 import {
   clientListQuerySchema,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { pageQuerySchema } from '../admin/pagination.js';
+import { pageQuerySchema } from '../http/api/pagination.js';
 import { organizationIdSchema } from '../organizations/schemas.js';
-import { atLeastOneField } from '../validation.js';
-import { normalizeAllowlistEntry } from './ip-allowlist.js';
+import { atLeastOneField } from '../x/validation.js';
+import { normalizeAllowlistEntry } from '../x/ip-ranges.js';
 
 export const MAX_ALLOWLIST_ENTRIES = 100;
 

@@ -1,17 +1,17 @@
 import type { Knex } from 'knex';
-import type { Actor } from '../actor.js';
+import type { Actor } from '../x/actor.js';
 import { adminEvent } from '../audit/admin-event.js';
-import type { AuditTrail } from '../audit/types.js';
+import type { AuditTrail } from '../audit/event.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { decodeSeqCursor, encodeSeqCursor } from '../db/seq-cursor.js';
 import type { Transactional } from '../db/transaction.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../x/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { RoleService } from '../roles/service.js';
 import type { SessionStore } from '../sessions/types.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
-import { parseInput } from '../validation.js';
-import { allowlistNarrows } from './ip-allowlist.js';
+import { parseInput } from '../x/validation.js';
+import { allowlistNarrows } from '../x/ip-ranges.js';
 import { assertPlacementAllowed } from './placement.js';
 import {
   clientIdSchema,

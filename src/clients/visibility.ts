@@ -1,5 +1,5 @@
-import { isOrganizationScoped, type Actor } from '../actor.js';
-import { NotFoundError } from '../errors.js';
+import { isOrganizationScoped, type Actor } from '../x/actor.js';
+import { NotFoundError } from '../x/errors.js';
 import type { ClientRecord } from './types.js';
 
 /**

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../x/errors.js';
 
 /** Opaque page cursors over a table's insertion-order `seq` column. */
 export function encodeSeqCursor(seq: string): string {

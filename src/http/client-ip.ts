@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import ipaddr from 'ipaddr.js';
-import { compileAllowlist, normalizeAllowlistEntry } from '../clients/ip-allowlist.js';
+import { compileAllowlist, normalizeAllowlistEntry } from '../x/ip-ranges.js';
 
 /**
  * Which X-Forwarded-For entries to believe. `hops`: the N-th entry from the right, whoever sent the

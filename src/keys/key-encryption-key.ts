@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writePrivateFile } from '../private-files.js';
+import { writePrivateFile } from '../x/private-files.js';
 import { KeyEncryptionKeyError } from './errors.js';
 
 export const KEY_FILE_NAME = 'key-encryption.key';

@@ -1,10 +1,10 @@
-import type { AuditTrail } from '../audit/types.js';
+import type { AuditTrail } from '../audit/event.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../observability/logger.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { loadKeyEncryptionKey } from './key-encryption-key.js';
-import { KeyManager } from './service.js';
+import { KeyManager } from './key-manager.js';
 import { KeyStore } from './store.js';
 import { rotationTiming } from './timing.js';
 

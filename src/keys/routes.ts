@@ -1,10 +1,10 @@
-import { principalOf } from '../admin/authenticate.js';
-import { PROBLEM_CONTENT_TYPE, problemSchema } from '../admin/problem.js';
-import { named, type RouteSpec } from '../admin/route-spec.js';
-import type { Actor } from '../actor.js';
-import { parseInput } from '../validation.js';
+import { principalOf } from '../http/api/authenticate.js';
+import { PROBLEM_CONTENT_TYPE, problemSchema } from '../http/api/problem.js';
+import { named, type RouteSpec } from '../http/api/route-spec.js';
+import type { Actor } from '../x/actor.js';
+import { parseInput } from '../x/validation.js';
 import { keyListSchema, keyMetadataSchema, keyPathSchema, keyRevocationSchema, rotateKeysSchema } from './schemas.js';
-import type { KeyManager } from './service.js';
+import type { KeyManager } from './key-manager.js';
 
 const TAG = 'Signing keys';
 

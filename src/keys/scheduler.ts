@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
-import type { KeyManager } from './service.js';
+import type { KeyManager } from './key-manager.js';
 import { RETIRED_KEY_LIFETIME_MS, type RotationTiming } from './timing.js';
 
 /** Past this many retired keys in the JWKS, the interval is probably a mistake. */

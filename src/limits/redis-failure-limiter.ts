@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { DependencyUnavailableError } from '../errors.js';
+import { DependencyUnavailableError } from '../x/errors.js';
 import { addressKeyPart, clientKeyPart, deploymentKeyPart, failureCounters, type Block, type BlockStart, type FailureCounter, type FailureLimiter, type FailureLimits } from './types.js';
 
 /**

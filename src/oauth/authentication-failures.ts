@@ -1,4 +1,4 @@
-import type { AuditTrail } from '../audit/types.js';
+import type { AuditTrail } from '../audit/event.js';
 import type { ClientRecord } from '../clients/types.js';
 import { addressKeyPart, clientKeyPart, type BlockStart, type FailureLimiter } from '../limits/types.js';
 import type { Metrics } from '../observability/metrics.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { AuditTrail } from '../audit/types.js';
+import type { AuditTrail } from '../audit/event.js';
 import { clientIp, type ProxyTrust } from '../http/client-ip.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';

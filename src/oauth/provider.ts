@@ -4,7 +4,7 @@ import { ExternalSigningKey, Provider, type Adapter } from 'oidc-provider';
 import type { ProxyTrust } from '../http/client-ip.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { SigningKey } from '../keys/types.js';
-import { OAUTH_PATHS } from './paths.js';
+import { OAUTH_PATHS } from '../x/oauth-paths.js';
 
 export interface ProviderOptions {
   readonly issuer: string;

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { DependencyUnavailableError } from '../errors.js';
+import { DependencyUnavailableError } from '../x/errors.js';
 import { sendJson } from '../http/send.js';
 import { NO_STORE_HEADERS, SECURITY_HEADERS } from '../http/security-headers.js';
 import type { Logger } from '../observability/logger.js';

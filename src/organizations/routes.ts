@@ -1,6 +1,6 @@
-import { principalOf } from '../admin/authenticate.js';
-import { pageQuerySchema, parsePageQuery } from '../admin/pagination.js';
-import { named, type RouteSpec } from '../admin/route-spec.js';
+import { principalOf } from '../http/api/authenticate.js';
+import { pageQuerySchema, parsePageQuery } from '../http/api/pagination.js';
+import { named, type RouteSpec } from '../http/api/route-spec.js';
 import { createOrganizationSchema, organizationPageSchema, organizationPathSchema, organizationSchema, updateOrganizationSchema } from './schemas.js';
 import type { OrganizationService } from './service.js';
 

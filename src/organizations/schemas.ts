@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { atLeastOneField } from '../validation.js';
+import { atLeastOneField } from '../x/validation.js';
 
 export const organizationIdSchema = z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'not a valid organization id');
 

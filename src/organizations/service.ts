@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { isOrganizationScoped, type Actor } from '../actor.js';
+import { isOrganizationScoped, type Actor } from '../x/actor.js';
 import { adminEvent } from '../audit/admin-event.js';
-import type { AuditTrail } from '../audit/types.js';
+import type { AuditTrail } from '../audit/event.js';
 import type { ClientService } from '../clients/service.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { decodeSeqCursor, encodeSeqCursor } from '../db/seq-cursor.js';
 import type { Transactional } from '../db/transaction.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../x/errors.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
-import { parseInput } from '../validation.js';
+import { parseInput } from '../x/validation.js';
 import { createOrganizationSchema, organizationIdSchema, updateOrganizationSchema, type OrganizationPage, type OrganizationResource } from './schemas.js';
 import type { OrganizationStore } from './store.js';
 import { toOrganizationResource, type OrganizationRecord } from './types.js';

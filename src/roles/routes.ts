@@ -1,5 +1,5 @@
-import { principalOf } from '../admin/authenticate.js';
-import { named, type RouteSpec } from '../admin/route-spec.js';
+import { principalOf } from '../http/api/authenticate.js';
+import { named, type RouteSpec } from '../http/api/route-spec.js';
 import { createRoleSchema, roleListSchema, rolePathSchema, roleSchema, updateRoleSchema } from './schemas.js';
 import type { RoleService } from './service.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { atLeastOneField } from '../validation.js';
+import { atLeastOneField } from '../x/validation.js';
 import { ADMINISTRATIVE_SCOPES } from './built-in.js';
 
 export const MAX_ROLE_SCOPES = 50;

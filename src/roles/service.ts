@@ -1,13 +1,13 @@
 import type { Knex } from 'knex';
-import type { Actor } from '../actor.js';
+import type { Actor } from '../x/actor.js';
 import { adminEvent } from '../audit/admin-event.js';
-import type { AuditTrail } from '../audit/types.js';
+import type { AuditTrail } from '../audit/event.js';
 import type { ClientStore } from '../clients/store.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Transactional } from '../db/transaction.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../x/errors.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
-import { parseInput } from '../validation.js';
+import { parseInput } from '../x/validation.js';
 import { BUILT_IN_ROLES } from './built-in.js';
 import { createRoleSchema, roleNameSchema, updateRoleSchema, type RoleList, type RoleResource } from './schemas.js';
 import type { RoleStore } from './store.js';

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Actor } from '../actor.js';
+import type { Actor } from '../x/actor.js';
 import { adminEvent } from '../audit/admin-event.js';
-import type { AuditTrail } from '../audit/types.js';
+import type { AuditTrail } from '../audit/event.js';
 import type { ClientStore } from '../clients/store.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionStore } from './types.js';

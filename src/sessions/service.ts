@@ -1,9 +1,9 @@
-import type { Actor } from '../actor.js';
+import type { Actor } from '../x/actor.js';
 import { adminEvent } from '../audit/admin-event.js';
-import type { AuditTrail } from '../audit/types.js';
+import type { AuditTrail } from '../audit/event.js';
 import type { ClientService } from '../clients/service.js';
 import type { ClientRecord } from '../clients/types.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { NotFoundError, ValidationError } from '../x/errors.js';
 import type { SessionResource, SessionResourcePage } from './schemas.js';
 import type { Session, SessionStore } from './types.js';
 

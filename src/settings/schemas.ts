@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { atLeastOneField } from '../validation.js';
+import { atLeastOneField } from '../x/validation.js';
 
 export const updateSettingsSchema = atLeastOneField(
   z.strictObject({

@@ -1,8 +1,8 @@
-import type { Actor } from '../actor.js';
+import type { Actor } from '../x/actor.js';
 import { adminEvent } from '../audit/admin-event.js';
-import type { AuditTrail } from '../audit/types.js';
+import type { AuditTrail } from '../audit/event.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
-import { parseInput } from '../validation.js';
+import { parseInput } from '../x/validation.js';
 import { updateSettingsSchema, type SettingsResource } from './schemas.js';
 import type { SettingsRecord, SettingsStore } from './store.js';
 

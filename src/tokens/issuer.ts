@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../config/config.js';
-import type { KeyManager } from '../keys/service.js';
+import type { KeyManager } from '../keys/key-manager.js';
 import type { CreateLimits, SessionStore } from '../sessions/types.js';
 import { signCompact } from './jws.js';
 import { ACCESS_TOKEN_HEADER, type AccessTokenClaims, type IssuedToken } from './types.js';

@@ -1,6 +1,6 @@
 import type { ClientLookup } from '../clients/lookup.js';
 import { CLOCK_SKEW_SECONDS } from '../config/config.js';
-import type { KeyManager } from '../keys/service.js';
+import type { KeyManager } from '../keys/key-manager.js';
 import type { RoleCatalog } from '../roles/catalog.js';
 import type { ApiSwitch } from '../settings/api-switch.js';
 import type { SessionStore } from '../sessions/types.js';

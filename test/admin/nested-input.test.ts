@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ValidationError } from '../../src/errors.js';
-import { MAX_INPUT_DEPTH, parseInput } from '../../src/validation.js';
+import { ValidationError } from '../../src/x/errors.js';
+import { MAX_INPUT_DEPTH, parseInput } from '../../src/x/validation.js';
 import { adminToken } from '../support/oauth.js';
 import { startSharedServer } from '../support/modes.js';
 import type { TestServer } from '../support/server.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AuditStore } from '../../src/audit/store.js';
-import type { AuditEventResource } from '../../src/audit/types.js';
+import type { AuditEventResource } from '../../src/audit/event.js';
 import { adminToken, api, createClient, requestToken } from '../support/oauth.js';
 import { createOrganization, createOrganizationAdmin } from '../support/organizations.js';
 import { ADMIN_CLIENT_ID, startTestServer, type TestServer } from '../support/server.js';

@@ -1,7 +1,7 @@
 import { LogAuditTrail } from '../../src/audit/log-trail.js';
 import { AUDIT_QUEUE_DEFAULTS, PostgresAuditTrail, type AuditQueueOptions } from '../../src/audit/postgres-trail.js';
 import { AuditStore } from '../../src/audit/store.js';
-import type { AuditEvent, AuditEventInput } from '../../src/audit/types.js';
+import type { AuditEvent, AuditEventInput } from '../../src/audit/event.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { captureLogs, type CapturedLogs } from '../support/logs.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AuditRetention } from '../../src/audit/retention.js';
 import { AuditStore } from '../../src/audit/store.js';
-import type { AuditEvent } from '../../src/audit/types.js';
+import type { AuditEvent } from '../../src/audit/event.js';
 import { loadConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { openDatabase, type Database } from '../../src/db/database.js';

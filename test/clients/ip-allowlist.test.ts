@@ -1,4 +1,4 @@
-import { allowlistNarrows, compileAllowlist, normalizeAllowlistEntry } from '../../src/clients/ip-allowlist.js';
+import { allowlistNarrows, compileAllowlist, normalizeAllowlistEntry } from '../../src/x/ip-ranges.js';
 
 describe('normalizeAllowlistEntry', () => {
   it.each([

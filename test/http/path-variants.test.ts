@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { NO_PROXY } from '../../src/http/client-ip.js';
 import { generateSigningKey } from '../../src/keys/generate.js';
 import { KeyRing } from '../../src/keys/key-ring.js';
-import { OAUTH_PATHS } from '../../src/oauth/paths.js';
+import { OAUTH_PATHS } from '../../src/x/oauth-paths.js';
 import { buildProvider } from '../../src/oauth/provider.js';
 import { adminToken, api, basicAuth, createClient, type CreatedClient } from '../support/oauth.js';
 import { startSharedServer } from '../support/modes.js';

@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { CLI_ACTOR } from '../../src/actor.js';
-import type { AuditEventInput } from '../../src/audit/types.js';
+import { CLI_ACTOR } from '../../src/x/actor.js';
+import type { AuditEventInput } from '../../src/audit/event.js';
 import { openDatabase } from '../../src/db/database.js';
 import { openKeyManager } from '../../src/keys/open.js';
 import { rotationTiming } from '../../src/keys/timing.js';

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import type { AuditEventResource } from '../../src/audit/types.js';
+import type { AuditEventResource } from '../../src/audit/event.js';
 import { fetchJwks, keyRows, kidOf, signingKid } from '../support/keys.js';
 import { SERVER_MODES } from '../support/modes.js';
 import { adminToken, api, claimsOf, createClient, introspect, tokenFor, type CreatedClient } from '../support/oauth.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { prepareDeployment } from '../../src/app.js';
 import { AuditStore } from '../../src/audit/store.js';
-import type { AuditEvent } from '../../src/audit/types.js';
+import type { AuditEvent } from '../../src/audit/event.js';
 import { loadConfig, type Environment } from '../../src/config/config.js';
 import { JOB_TIMINGS_VARIABLE, type JobTimings } from '../../src/config/job-timings.js';
 import { openDatabase } from '../../src/db/database.js';

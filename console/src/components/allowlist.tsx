@@ -1,6 +1,6 @@
 import { useId, useState } from 'preact/hooks';
 // The server's own rule (ipaddr.js, strict four-part IPv4), so the page accepts exactly what the API will.
-import { normalizeAllowlistEntry } from '../../../src/clients/ip-allowlist.js';
+import { normalizeAllowlistEntry } from '../../../src/x/ip-ranges.js';
 import type { ApiProblem } from '../api/problem';
 import { RadioGroup } from './fields';
 

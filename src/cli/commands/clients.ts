@@ -1,5 +1,5 @@
 import { clientListQuerySchema, type ClientResource } from '../../clients/schemas.js';
-import { parseInput } from '../../validation.js';
+import { parseInput } from '../../x/validation.js';
 import type { CliCommand, CommandInput, OptionSpec } from '../command.js';
 import { renderRecord, renderTable } from '../output.js';
 

@@ -1,4 +1,4 @@
-import { parsePageQuery } from '../../admin/pagination.js';
+import { parsePageQuery } from '../../http/api/pagination.js';
 import type { CliCommand } from '../command.js';
 import { renderRecord, renderTable } from '../output.js';
 

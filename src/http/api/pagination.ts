@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseInput } from '../validation.js';
+import { parseInput } from '../../x/validation.js';
 
 export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;

@@ -1,8 +1,8 @@
 import type { ClientStore } from '../clients/store.js';
 import { inRounds } from '../db/rounds.js';
-import type { SessionStore } from '../sessions/types.js';
-import type { Logger } from './logger.js';
-import { withTimeLimit } from './time-limit.js';
+import type { SessionStore } from './types.js';
+import type { Logger } from '../observability/logger.js';
+import { withTimeLimit } from '../observability/time-limit.js';
 
 /** A scrape every few seconds, on every worker, must not turn into a recount every few seconds. */
 export const CENSUS_MAX_AGE_MS = 15_000;

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
-import { readBody } from '../http/body.js';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../x/errors.js';
+import { readBody } from '../body.js';
 
 const MAX_JSON_BYTES = 64 * 1024;
 

@@ -1,14 +1,14 @@
 import { resolve } from 'node:path';
-import { BOOTSTRAP_ACTOR } from '../actor.js';
+import { BOOTSTRAP_ACTOR } from '../x/actor.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
-import { OAUTH_PATHS } from '../oauth/paths.js';
-import { writePrivateFile } from '../private-files.js';
+import { OAUTH_PATHS } from '../x/oauth-paths.js';
+import { writePrivateFile } from '../x/private-files.js';
 import { ADMIN_ROLE } from '../roles/built-in.js';
 import type { SettingsStore } from '../settings/store.js';
-import { renderEnvFile } from './env-file.js';
-import { generateClientId, generateClientSecret } from './secret.js';
-import type { ClientService } from './service.js';
+import { renderEnvFile } from '../clients/env-file.js';
+import { generateClientId, generateClientSecret } from '../clients/secret.js';
+import type { ClientService } from '../clients/service.js';
 
 /** Where, in KEYS_DIR, the generated initial admin's credentials are written. */
 export const INITIAL_ADMIN_CREDENTIALS_FILE = 'initial-admin.env';

@@ -1,6 +1,6 @@
 import type { Middleware, ParameterizedContext } from 'koa';
-import { UnauthenticatedError } from '../errors.js';
-import type { AccessTokenValidator } from '../tokens/validator.js';
+import { UnauthenticatedError } from '../../x/errors.js';
+import type { AccessTokenValidator } from '../../tokens/validator.js';
 import type { Principal } from './principal.js';
 
 function bearerToken(authorization: string | undefined): string {

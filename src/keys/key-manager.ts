@@ -1,9 +1,9 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import type { Knex } from 'knex';
-import { SYSTEM_ACTOR, type Actor } from '../actor.js';
-import type { AuditTrail } from '../audit/types.js';
+import { SYSTEM_ACTOR, type Actor } from '../x/actor.js';
+import type { AuditTrail } from '../audit/event.js';
 import type { SigningAlgorithm } from '../config/variables.js';
-import { NotFoundError, RetryLaterError } from '../errors.js';
+import { NotFoundError, RetryLaterError } from '../x/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { openPrivateKey, sealPrivateKey } from './envelope.js';

@@ -1,4 +1,4 @@
-import type { Actor } from '../actor.js';
+import type { Actor } from '../../x/actor.js';
 
 /**
  * The caller of an admin endpoint, from its validated access token; `organizationId` is the token's

@@ -1,9 +1,9 @@
 import type { Middleware } from 'koa';
 import { z } from 'zod';
-import { isDatabaseUnavailable } from '../db/errors.js';
-import { DependencyUnavailableError, DomainError, RetryLaterError, ValidationError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
-import { SessionStoreUnavailableError } from '../sessions/types.js';
+import { isDatabaseUnavailable } from '../../db/errors.js';
+import { DependencyUnavailableError, DomainError, RetryLaterError, ValidationError } from '../../x/errors.js';
+import type { Logger } from '../../observability/logger.js';
+import { SessionStoreUnavailableError } from '../../sessions/types.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
