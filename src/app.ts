@@ -34,6 +34,7 @@ import { OAUTH_PATHS } from './x/oauth-paths.js';
 import type { OAuthEndpoint } from './oauth/endpoint.js';
 import { AuthenticationFailures } from './oauth/authentication-failures.js';
 import { MethodNotAllowedError } from './oauth/errors.js';
+import { AccessTokenValidator } from './oauth/access-token-validator.js';
 import { createIntrospectionEndpoint } from './oauth/introspection-endpoint.js';
 import { buildProvider, PROVIDER_PATHS, ProviderSwitch } from './oauth/provider.js';
 import { sendOAuthError } from './oauth/respond.js';
@@ -59,7 +60,7 @@ import { settingsRoutes } from './settings/routes.js';
 import { LocalChangeFeed, RedisChangeFeed, type ChangeFeed } from './sync/change-feed.js';
 import { SettingsStore } from './settings/store.js';
 import { TokenIssuer } from './tokens/issuer.js';
-import { AccessTokenValidator } from './tokens/validator.js';
+import { AccessTokenVerifier } from './tokens/verifier.js';
 
 /** How long a cached client keeps serving past its TTL while Postgres does not answer. */
 const CLIENT_STALE_IF_ERROR_MS = 60_000;
@@ -170,7 +171,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     ...tokenOptions,
     limits: { maxPerClient: config.maxSessionsPerClient, perWindow: config.rateLimits.tokensPerClient, windowMs: config.rateLimits.tokenWindowMs },
   });
-  const validator = new AccessTokenValidator(keys, sessions, clientLookup, apiSwitch, roles, tokenOptions);
+  const validator = new AccessTokenValidator(new AccessTokenVerifier(keys, tokenOptions), sessions, clientLookup, apiSwitch, roles);
 
   const sessionService = new SessionService(sessions, services.clients, audit);
   const revokedKeySessions = new RevokedKeySessionSweep(services.clientStore, sessions, audit, logger);

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { NotFoundError } from '../x/errors.js';
-import { clientIp, type ProxyTrust } from '../http/client-ip.js';
+import type { ProxyTrust } from '../config/proxy-trust.js';
+import { clientIp } from '../http/client-ip.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
 import type { Logger } from '../observability/logger.js';
-import type { AccessTokenValidator } from '../tokens/validator.js';
+import type { AccessTokenValidator } from '../oauth/access-token-validator.js';
 import { ADMIN_API_VERSION, SERVER_VERSION } from '../x/version.js';
 import { authenticateBearer } from '../http/api/authenticate.js';
 import { adminCors } from '../http/api/cors.js';
@@ -66,7 +67,7 @@ export function buildAdminApi(deps: AdminDependencies): AdminApi {
   // Built at startup, so a route whose schemas cannot be described stops the server, not a request.
   const document = buildOpenApiDocument(routes, { issuer: deps.issuer, basePath: API_PREFIX, apiVersion: ADMIN_API_VERSION });
   const router = new Router({ prefix: API_PREFIX });
-  mountRoutes(router, routes, authenticateBearer(deps.validator));
+  mountRoutes(router, routes, authenticateBearer((token) => deps.validator.validate(token)));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   app.use(async (ctx) => {

@@ -8,7 +8,6 @@ import type { Transactional } from '../db/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../x/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { RoleService } from '../roles/service.js';
-import type { SessionStore } from '../sessions/types.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { parseInput } from '../x/validation.js';
 import { allowlistNarrows } from '../x/ip-ranges.js';
@@ -35,13 +34,18 @@ export interface DeletedClient {
   readonly organizationId: string | null;
 }
 
+/** What the client rules need of the session store (sessions/): ending every token of a client. */
+export interface ClientSessions {
+  revokeAll(clientId: string): Promise<number>;
+}
+
 /** The rules for API clients; the admin API and the CLI both go through here. */
 export class ClientService {
   constructor(
     private readonly store: ClientStore,
     private readonly roles: RoleService,
     private readonly inTransaction: Transactional,
-    private readonly sessions: SessionStore,
+    private readonly sessions: ClientSessions,
     private readonly changes: ChangeFeed,
     private readonly audit: AuditTrail,
     private readonly logger: Logger,

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { ProxyTrust } from '../http/client-ip.js';
+import type { ProxyTrust } from './proxy-trust.js';
 import { ConfigError } from './errors.js';
 import { JOB_TIMINGS_VARIABLE, parseJobTimings, type JobTimings } from './job-timings.js';
 import { VARIABLES, type ParsedVariables, type SigningAlgorithm } from './variables.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NO_PROXY, parseProxyTrust } from '../http/client-ip.js';
+import { NO_PROXY, parseProxyTrust } from './proxy-trust.js';
 import { parseDuration } from './duration.js';
 
 /**

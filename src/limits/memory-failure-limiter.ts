@@ -1,5 +1,6 @@
 import { FixedWindowCounters } from './fixed-window.js';
-import { addressKeyPart, clientKeyPart, failureCounters, type Block, type BlockStart, type FailureCounter, type FailureLimiter, type FailureLimits } from './types.js';
+import { addressKeyPart, clientKeyPart } from './key-parts.js';
+import { failureCounters, type Block, type BlockStart, type FailureCounter, type FailureLimiter, type FailureLimits } from './types.js';
 
 /** Single-node: the counters live in this process. */
 export class MemoryFailureLimiter implements FailureLimiter {

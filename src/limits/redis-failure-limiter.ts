@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DependencyUnavailableError } from '../x/errors.js';
-import { addressKeyPart, clientKeyPart, deploymentKeyPart, failureCounters, type Block, type BlockStart, type FailureCounter, type FailureLimiter, type FailureLimits } from './types.js';
+import { addressKeyPart, clientKeyPart, deploymentKeyPart } from './key-parts.js';
+import { failureCounters, type Block, type BlockStart, type FailureCounter, type FailureLimiter, type FailureLimits } from './types.js';
 
 /**
  * KEYS: the counters (per-IP first). ARGV: the window in ms, then each counter's limit. A window starts

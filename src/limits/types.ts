@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
-
 /** Failed client authentications tolerated per window; 0 turns a limit off. */
 export interface FailureLimits {
   readonly perClientIp: number;
@@ -48,30 +45,4 @@ export function failureCounters(limits: FailureLimits, keys: { perIp: string; pe
   const counters: FailureCounter[] = [{ key: keys.perIp, max: limits.perIp, limit: 'per_ip' }];
   if (keys.perClientIp !== null) counters.push({ key: keys.perClientIp, max: limits.perClientIp, limit: 'per_client_ip' });
   return counters.filter((counter) => counter.max > 0);
-}
-
-/**
- * The address a counter belongs to. One IPv6 subscriber typically holds a whole /64, so counting single
- * IPv6 addresses would let an attacker step to a fresh address per guess: IPv6 counts per /64.
- */
-export function addressKeyPart(ip: string): string {
-  if (!ip.includes(':') || !ipaddr.IPv6.isValid(ip)) return ip;
-  const parts = ipaddr.IPv6.parse(ip).parts;
-  return `${parts.slice(0, 4).map((part) => part.toString(16)).join(':')}::/64`;
-}
-
-/**
- * Any text may arrive as a client_id, including a secret sent in the wrong field: it is digested, so
- * no credential ever becomes part of a Redis key name, and no key grows with the input.
- */
-export function clientKeyPart(clientId: string): string {
-  return createHash('sha256').update(clientId).digest('base64url').slice(0, 22);
-}
-
-/**
- * Counters belong to one deployment (one issuer): deployments sharing a Redis server never count each
- * other's failures, while every instance of one deployment shares them.
- */
-export function deploymentKeyPart(issuer: string): string {
-  return createHash('sha256').update(issuer).digest('base64url').slice(0, 8);
 }

@@ -1,6 +1,7 @@
 import type { AuditTrail } from '../audit/event.js';
 import type { ClientRecord } from '../clients/types.js';
-import { addressKeyPart, clientKeyPart, type BlockStart, type FailureLimiter } from '../limits/types.js';
+import { addressKeyPart, clientKeyPart } from '../limits/key-parts.js';
+import type { BlockStart, FailureLimiter } from '../limits/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import { FailureCheck } from './failure-check.js';
 

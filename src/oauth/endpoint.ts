@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { AuditTrail } from '../audit/event.js';
-import { clientIp, type ProxyTrust } from '../http/client-ip.js';
+import type { ProxyTrust } from '../config/proxy-trust.js';
+import { clientIp } from '../http/client-ip.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuthenticationFailures } from './authentication-failures.js';

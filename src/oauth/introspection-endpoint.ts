@@ -1,8 +1,8 @@
 import type { ClientRecord } from '../clients/types.js';
-import { ADMIN_SCOPE, INTROSPECT_SCOPE } from '../roles/built-in.js';
+import { ADMIN_SCOPE, INTROSPECT_SCOPE } from '../x/scopes.js';
 import type { RoleCatalog } from '../roles/catalog.js';
 import type { AccessTokenClaims } from '../tokens/types.js';
-import type { AccessTokenValidator } from '../tokens/validator.js';
+import type { AccessTokenValidator } from './access-token-validator.js';
 import { authenticateCaller, type CallerAuthentication } from './authenticate-caller.js';
 import { createOAuthEndpoint, type OAuthCall, type OAuthEndpoint, type OAuthEndpointContext } from './endpoint.js';
 import { InvalidRequestError } from './errors.js';
@@ -65,7 +65,7 @@ export function createIntrospectionEndpoint(deps: IntrospectionEndpointDependenc
     const claims = deps.validator.verifyOffline(token);
     if (!claims) return INACTIVE;
     // Checked before the session store is asked, so another client's token costs nothing and reveals nothing.
-    if (claims.client_id !== client.record.client_id && !(await mayIntrospect(client.record, claims))) return INACTIVE;
+    if (claims.client_id !== client.record.client_id && !mayIntrospect(client.record, claims)) return INACTIVE;
     return (await deps.validator.isAlive(claims)) ? activeResponse(claims) : INACTIVE;
   }
 
@@ -74,9 +74,9 @@ export function createIntrospectionEndpoint(deps: IntrospectionEndpointDependenc
    * organization sees only that organization's tokens (an org-admin can create resource servers, which
    * must not read other tenants' tokens). Platform-level resource servers see every token.
    */
-  async function mayIntrospect(caller: ClientRecord, claims: AccessTokenClaims): Promise<boolean> {
+  function mayIntrospect(caller: ClientRecord, claims: AccessTokenClaims): boolean {
     if (caller.organization_id !== null && claims.org_id !== caller.organization_id) return false;
-    const role = await deps.roles.find(caller.role);
+    const role = deps.roles.find(caller.role);
     return role !== undefined && role.scopes.some((scope) => INTROSPECT_ANY_TOKEN_SCOPES.includes(scope));
   }
 

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ExternalSigningKey, Provider, type Adapter } from 'oidc-provider';
-import type { ProxyTrust } from '../http/client-ip.js';
+import type { ProxyTrust } from '../config/proxy-trust.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { SigningKey } from '../keys/types.js';
 import { OAUTH_PATHS } from '../x/oauth-paths.js';

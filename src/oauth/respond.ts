@@ -4,13 +4,12 @@ import { DependencyUnavailableError } from '../x/errors.js';
 import { sendJson } from '../http/send.js';
 import { NO_STORE_HEADERS, SECURITY_HEADERS } from '../http/security-headers.js';
 import type { Logger } from '../observability/logger.js';
-import { SessionStoreUnavailableError } from '../sessions/types.js';
 import { OAuthError, RateLimitedError, TemporarilyUnavailableError } from './errors.js';
 
 /** Maps whatever a handler threw to an RFC 6749 error; an unexpected error is logged, never shown. */
 export function toOAuthError(error: unknown, logger: Logger): OAuthError {
   if (error instanceof OAuthError) return error;
-  if (error instanceof SessionStoreUnavailableError || error instanceof DependencyUnavailableError || isDatabaseUnavailable(error)) return new TemporarilyUnavailableError();
+  if (error instanceof DependencyUnavailableError || isDatabaseUnavailable(error)) return new TemporarilyUnavailableError();
   logger.error({ err: error }, 'unexpected error on an OAuth endpoint');
   return new OAuthError('server_error', 500, 'internal error', 'server_error');
 }

@@ -1,5 +1,5 @@
 import type { SessionService } from '../sessions/service.js';
-import type { AccessTokenValidator } from '../tokens/validator.js';
+import type { AccessTokenValidator } from './access-token-validator.js';
 import { authenticateCaller, type CallerAuthentication } from './authenticate-caller.js';
 import { createOAuthEndpoint, type OAuthCall, type OAuthEndpoint, type OAuthEndpointContext } from './endpoint.js';
 import { InvalidRequestError, UnauthorizedClientError } from './errors.js';

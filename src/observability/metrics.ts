@@ -1,13 +1,21 @@
 import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AuditTrailStats } from '../audit/postgres-trail.js';
 import type { FailureLimit } from '../limits/types.js';
+
+/** The audit queue as the gauges report it (the audit trail's own stats). */
+export interface AuditQueueStats {
+  /** Events waiting to be written. */
+  readonly queued: number;
+  readonly stored: number;
+  /** Events that could not be stored, each of them logged. */
+  readonly notStored: number;
+}
 
 /** Where the gauges read their values at scrape time, so nothing on the hot path maintains them. */
 export interface MetricSources {
   /** Live sessions of the whole deployment: the same value on every instance. */
   readonly activeSessions: () => Promise<number | null>;
-  readonly audit: () => AuditTrailStats;
+  readonly audit: () => AuditQueueStats;
   readonly activeKeyAgeSeconds: () => number;
 }
 

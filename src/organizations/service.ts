@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isOrganizationScoped, type Actor } from '../x/actor.js';
 import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/event.js';
-import type { ClientService } from '../clients/service.js';
+import type { Knex } from 'knex';
 import { isUniqueViolation } from '../db/errors.js';
 import { decodeSeqCursor, encodeSeqCursor } from '../db/seq-cursor.js';
 import type { Transactional } from '../db/transaction.js';
@@ -12,6 +12,21 @@ import { parseInput } from '../x/validation.js';
 import { createOrganizationSchema, organizationIdSchema, updateOrganizationSchema, type OrganizationPage, type OrganizationResource } from './schemas.js';
 import type { OrganizationStore } from './store.js';
 import { toOrganizationResource, type OrganizationRecord } from './types.js';
+
+/** A client deleted with its organization. */
+export interface DeletedMember {
+  readonly clientId: string;
+  readonly organizationId: string | null;
+}
+
+/**
+ * What deleting an organization needs of its clients (clients/ implements it): they are deleted in the
+ * organization's transaction, then, once committed, forgotten by caches, audited and their tokens revoked.
+ */
+export interface OrganizationMembers {
+  deleteAllOfOrganization(organizationId: string, trx: Knex.Transaction): Promise<DeletedMember[]>;
+  finishDeletion(deleted: readonly DeletedMember[], actor: Actor, details?: Record<string, unknown>): Promise<void>;
+}
 
 /** Recognisable in logs and tokens (`org_id`), like client ids. */
 function generateOrganizationId(): string {
@@ -25,7 +40,7 @@ function generateOrganizationId(): string {
 export class OrganizationService {
   constructor(
     private readonly store: OrganizationStore,
-    private readonly clients: ClientService,
+    private readonly clients: OrganizationMembers,
     private readonly inTransaction: Transactional,
     private readonly changes: ChangeFeed,
     private readonly audit: AuditTrail,

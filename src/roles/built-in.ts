@@ -1,8 +1,5 @@
+import { ADMIN_SCOPE, INTROSPECT_SCOPE, ORG_ADMIN_SCOPE } from '../x/scopes.js';
 import type { Role } from './types.js';
-
-export const ADMIN_SCOPE = 'admin';
-export const ORG_ADMIN_SCOPE = 'org-admin';
-export const INTROSPECT_SCOPE = 'introspect';
 
 export const ADMIN_ROLE = 'admin';
 export const ORG_ADMIN_ROLE = 'org-admin';

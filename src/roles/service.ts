@@ -2,7 +2,6 @@ import type { Knex } from 'knex';
 import type { Actor } from '../x/actor.js';
 import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/event.js';
-import type { ClientStore } from '../clients/store.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Transactional } from '../db/transaction.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../x/errors.js';
@@ -15,11 +14,16 @@ import type { Role } from './types.js';
 
 const BUILT_IN = new Map(BUILT_IN_ROLES.map((role) => [role.name, role]));
 
+/** Whether some client holds a role (clients/ implements it), read in the caller's transaction. */
+export interface RoleAssignments {
+  existsWithRole(role: string, trx: Knex.Transaction): Promise<boolean>;
+}
+
 /** The rules for roles: built-ins are fixed, custom roles are the platform admins' to shape. */
 export class RoleService {
   constructor(
     private readonly store: RoleStore,
-    private readonly clients: ClientStore,
+    private readonly clients: RoleAssignments,
     private readonly inTransaction: Transactional,
     private readonly changes: ChangeFeed,
     private readonly audit: AuditTrail,

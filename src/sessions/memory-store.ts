@@ -1,5 +1,6 @@
 import { FixedWindowCounters } from '../limits/fixed-window.js';
-import { nowSeconds, sessionOrderKey, type CreateLimits, type CreateOutcome, type Session, type SessionPage, type SessionStore } from './types.js';
+import { nowSeconds, sessionOrderKey } from './order-key.js';
+import type { CreateLimits, CreateOutcome, Session, SessionPage, SessionStore } from './types.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
 

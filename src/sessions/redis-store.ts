@@ -1,15 +1,7 @@
 import { Redis } from 'ioredis';
-import {
-  expiryPrefix,
-  nowSeconds,
-  sessionOrderKey,
-  SessionStoreUnavailableError,
-  type CreateLimits,
-  type CreateOutcome,
-  type Session,
-  type SessionPage,
-  type SessionStore,
-} from './types.js';
+import { DependencyUnavailableError } from '../x/errors.js';
+import { expiryPrefix, nowSeconds, sessionOrderKey } from './order-key.js';
+import type { CreateLimits, CreateOutcome, Session, SessionPage, SessionStore } from './types.js';
 
 /**
  * Key layout. `{client_id}` is a Redis Cluster hash tag: a client's index and sessions share one slot,
@@ -187,7 +179,7 @@ export class RedisSessionStore implements SessionStore {
     try {
       return await operation();
     } catch (error) {
-      throw error instanceof SessionStoreUnavailableError ? error : new SessionStoreUnavailableError(error);
+      throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('the session store is unavailable; retry shortly', { cause: error });
     }
   }
 }

@@ -1,4 +1,3 @@
-import type { ClientRecord } from '../clients/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { OrganizationStore } from '../organizations/store.js';
 import { ADMIN_ROLE, ORG_ADMIN_ROLE } from '../roles/built-in.js';
@@ -49,7 +48,7 @@ export class ApiSwitch {
   }
 
   /** Null when the client may use the API now; otherwise the switch that is off. */
-  lockFor(client: Pick<ClientRecord, 'role' | 'organization_id'>): ApiLock | null {
+  lockFor(client: { readonly role: string; readonly organization_id: string | null }): ApiLock | null {
     const { platformEnabled, disabledOrganizations } = this.switches.current();
     const platformAdmin = client.role === ADMIN_ROLE && client.organization_id === null;
     if (!platformEnabled && !platformAdmin) return 'platform';

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { clientIp, parseProxyTrust, type ProxyTrust } from '../../src/http/client-ip.js';
+import { parseProxyTrust, type ProxyTrust } from '../../src/config/proxy-trust.js';
+import { clientIp } from '../../src/http/client-ip.js';
 
 function request(peer: string, forwardedFor?: string): IncomingMessage {
   return { socket: { remoteAddress: peer }, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } } as unknown as IncomingMessage;

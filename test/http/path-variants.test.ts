@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { request as httpRequest, Agent, createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NO_PROXY } from '../../src/http/client-ip.js';
+import { NO_PROXY } from '../../src/config/proxy-trust.js';
 import { generateSigningKey } from '../../src/keys/generate.js';
 import { KeyRing } from '../../src/keys/key-ring.js';
 import { OAUTH_PATHS } from '../../src/x/oauth-paths.js';

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { MemorySessionStore } from '../../src/sessions/memory-store.js';
 import { connectRedis, RedisSessionStore } from '../../src/sessions/redis-store.js';
-import { nowSeconds, type CreateLimits, type Session, type SessionStore } from '../../src/sessions/types.js';
+import { nowSeconds } from '../../src/sessions/order-key.js';
+import type { CreateLimits, Session, SessionStore } from '../../src/sessions/types.js';
 import { pollUntil } from '../support/poll.js';
 import { REDIS_URL } from '../support/services.js';
 

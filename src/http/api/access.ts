@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import { ForbiddenError } from '../../x/errors.js';
-import { ADMIN_SCOPE, ORG_ADMIN_SCOPE } from '../../roles/built-in.js';
+import { ADMIN_SCOPE, ORG_ADMIN_SCOPE } from '../../x/scopes.js';
 import { principalOf } from './authenticate.js';
 import type { Principal } from './principal.js';
 

@@ -1,6 +1,5 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import { UnauthenticatedError } from '../../x/errors.js';
-import type { AccessTokenValidator } from '../../tokens/validator.js';
 import type { Principal } from './principal.js';
 
 function bearerToken(authorization: string | undefined): string {
@@ -9,10 +8,21 @@ function bearerToken(authorization: string | undefined): string {
   return match[1]!;
 }
 
+/** The claims of a live access token that the admin API reads. */
+export interface BearerClaims {
+  readonly client_id: string;
+  readonly org_id?: string;
+  readonly role: string;
+  readonly scope: string;
+}
+
+/** The claims of a token that is valid right now, or null: revoked, expired, its client deactivated. */
+export type BearerTokenValidator = (token: string) => Promise<BearerClaims | null>;
+
 /** Accepts only live tokens from this server: a revoked token or a deactivated client is refused at once. */
-export function authenticateBearer(validator: AccessTokenValidator): Middleware {
+export function authenticateBearer(validate: BearerTokenValidator): Middleware {
   return async (ctx, next) => {
-    const claims = await validator.validate(bearerToken(ctx.get('authorization') || undefined));
+    const claims = await validate(bearerToken(ctx.get('authorization') || undefined));
     if (!claims) throw new UnauthenticatedError('the access token is invalid, expired or revoked');
     ctx.state.principal = {
       clientId: claims.client_id,

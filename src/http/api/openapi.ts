@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import { OAUTH_PATHS } from '../../x/oauth-paths.js';
-import { ADMIN_SCOPE, ORG_ADMIN_SCOPE } from '../../roles/built-in.js';
+import { ADMIN_SCOPE, ORG_ADMIN_SCOPE } from '../../x/scopes.js';
 import type { Access } from './access.js';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from './problem.js';
 import { errorStatusesOf, type NamedSchema, type RouteSpec } from './route-spec.js';

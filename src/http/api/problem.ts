@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { isDatabaseUnavailable } from '../../db/errors.js';
 import { DependencyUnavailableError, DomainError, RetryLaterError, ValidationError } from '../../x/errors.js';
 import type { Logger } from '../../observability/logger.js';
-import { SessionStoreUnavailableError } from '../../sessions/types.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -45,7 +44,6 @@ function isKoaHttpError(error: unknown): error is { status: number; message: str
 
 function toDomainError(error: unknown): DomainError | undefined {
   if (error instanceof DomainError) return error;
-  if (error instanceof SessionStoreUnavailableError) return new DependencyUnavailableError('the session store is unavailable; retry shortly');
   if (isDatabaseUnavailable(error)) return new DependencyUnavailableError('the database is unavailable; retry shortly');
   if (isKoaHttpError(error)) return new RoutingError(error.status, error.message);
   return undefined;
