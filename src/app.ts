@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { API_PREFIX, buildAdminApi } from './admin/app.js';
-import { PROBLEM_CONTENT_TYPE } from './http/api/problem.js';
+import { PROBLEM_TYPES_PATH, sendProblem } from './http/api/problem.js';
+import { DependencyUnavailableError, MethodNotAllowedError, NotFoundError } from './x/errors.js';
 import type { MountedRoute } from './http/api/route-spec.js';
 import { openAuditTrail } from './audit/open.js';
 import type { PostgresAuditTrail } from './audit/postgres-trail.js';
@@ -21,7 +22,6 @@ import { migrateToLatest } from './db/migrate.js';
 import { createDocsHandler, DOCS_PATH } from './admin/swagger-ui.js';
 import { buildDomainServices } from './domain-services.js';
 import { SECURITY_HEADERS } from './http/security-headers.js';
-import { sendText } from './http/send.js';
 import { openKeyManager } from './keys/open.js';
 import { keyRoutes } from './keys/routes.js';
 import { KeyScheduler } from './keys/scheduler.js';
@@ -33,7 +33,7 @@ import type { FailureLimiter } from './limits/types.js';
 import { OAUTH_PATHS } from './x/oauth-paths.js';
 import type { OAuthEndpoint } from './oauth/endpoint.js';
 import { AuthenticationFailures } from './oauth/authentication-failures.js';
-import { MethodNotAllowedError } from './oauth/errors.js';
+import { PostOnlyError } from './oauth/errors.js';
 import { AccessTokenValidator } from './oauth/access-token-validator.js';
 import { createIntrospectionEndpoint } from './oauth/introspection-endpoint.js';
 import { buildProvider, PROVIDER_PATHS, ProviderSwitch } from './oauth/provider.js';
@@ -121,8 +121,9 @@ async function connectSharedState(config: Config): Promise<SharedState> {
   redis.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     redis.once('ready', resolve);
-    redis.once('end', () => reject(new Error(`REDIS_URL: cannot connect to ${new URL(config.redisUrl!).host}`)));
-    setTimeout(() => reject(new Error(`REDIS_URL: no answer from ${new URL(config.redisUrl!).host} within 10 s`)), 10_000).unref();
+    const host = new URL(config.redisUrl!).host;
+    redis.once('end', () => reject(new DependencyUnavailableError('redis', `cannot connect to ${host}`)));
+    setTimeout(() => reject(new DependencyUnavailableError('redis', `no answer from ${host} within 10 s`)), 10_000).unref();
   });
   return { sessions: new RedisSessionStore(redis), failures: new RedisFailureLimiter(redis, failureLimits, config.issuer), changes: (logger) => new RedisChangeFeed(redis, logger) };
 }
@@ -139,11 +140,6 @@ const PROVIDER_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']
 function pathOf(url: string | undefined): string {
   const end = url?.indexOf('?') ?? -1;
   return end === -1 ? url ?? '/' : url!.slice(0, end);
-}
-
-/** An RFC 9457 problem for requests no handler takes, shaped like the admin API's. */
-function sendProblem(res: ServerResponse, status: number, title: string, detail: string, headers: Record<string, string> = {}): void {
-  sendText(res, status, PROBLEM_CONTENT_TYPE, JSON.stringify({ type: 'about:blank', title, status, detail }), headers);
 }
 
 /** Builds one serving instance on an already prepared deployment. */
@@ -230,13 +226,14 @@ export async function createApplication(config: Config, logger: Logger, db: Data
   keyScheduler.start();
   retention.start();
 
+  const problemTypeBase = `${config.issuer}${API_PREFIX}${PROBLEM_TYPES_PATH}`;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const path = pathOf(req.url);
     const oauthEndpoint = oauthEndpoints.get(path);
     if (oauthEndpoint) {
       // Confidential clients do not run in browsers: no CORS here, so a preflight is refused too.
       if (req.method === 'POST') void oauthEndpoint(req, res);
-      else sendOAuthError(res, new MethodNotAllowedError(), { Allow: 'POST' });
+      else sendOAuthError(res, new PostOnlyError());
       return;
     }
     if (path.startsWith(`${API_PREFIX}/`) || path === API_PREFIX) {
@@ -258,7 +255,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
     }
     if (PROVIDER_PATHS.has(path)) {
       if (!PROVIDER_METHODS.has(req.method ?? '')) {
-        sendProblem(res, 405, 'Method not allowed', 'this document accepts GET, HEAD and OPTIONS only', { Allow: [...PROVIDER_METHODS].join(', ') });
+        sendProblem(res, new MethodNotAllowedError('this document accepts GET, HEAD and OPTIONS only', [...PROVIDER_METHODS]), path, problemTypeBase);
         return;
       }
       // oidc-provider sees exactly the allowlisted path: no query string, no other spelling.
@@ -267,7 +264,7 @@ export async function createApplication(config: Config, logger: Logger, db: Data
       providers.handle(req, res);
       return;
     }
-    sendProblem(res, 404, 'Not found', 'no such endpoint');
+    sendProblem(res, new NotFoundError('no such endpoint'), path, problemTypeBase);
   };
 
   return {

@@ -1,15 +1,13 @@
 import cluster from 'node:cluster';
 import { createApplication, prepareDeployment } from './app.js';
-import { InitialAdminCredentialsError, type ShowOnTerminal } from './deployment/initial-admin.js';
+import type { ShowOnTerminal } from './deployment/initial-admin.js';
 import { loadConfig, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
-import { DataDirInUseError } from './db/data-dir-lock.js';
-import { DataDirPermissionError } from './db/data-dir-permissions.js';
 import { openDatabase } from './db/database.js';
-import { KeyEncryptionKeyError } from './keys/errors.js';
 import { serveClusterMetrics } from './observability/cluster-metrics.js';
 import { abandonUnwrittenLines, createLogger, type Logger } from './observability/logger.js';
 import { listen } from './server.js';
+import { type Dependency, DependencyUnavailableError, StartupError } from './x/errors.js';
 
 /**
  * SIGTERM must end the process within 10 s even if a connection refuses to drain. Workers give up a
@@ -26,11 +24,19 @@ function fail(message: string): never {
 }
 
 /** Startup errors that explain themselves to the operator: their message alone, no stack. */
-const REFUSALS_TO_START = [KeyEncryptionKeyError, DataDirInUseError, DataDirPermissionError, InitialAdminCredentialsError];
+/** The setting to look at when a dependency does not answer at startup. */
+const DEPENDENCY_VARIABLES: Readonly<Record<Dependency, string>> = {
+  database: 'DATABASE_URL',
+  redis: 'REDIS_URL',
+  session_store: 'REDIS_URL',
+  rate_limit_store: 'REDIS_URL',
+};
 
-function isRefusalToStart(error: unknown): error is Error {
-  if (REFUSALS_TO_START.some((type) => error instanceof type)) return true;
-  return error instanceof Error && /^(REDIS_URL|DATABASE_URL):/.test(error.message);
+/** What to tell the operator when startup fails for a known reason, or null for a bug (logged with its stack). */
+function refusalToStart(error: unknown): string | null {
+  if (error instanceof StartupError) return error.message;
+  if (error instanceof DependencyUnavailableError) return `${DEPENDENCY_VARIABLES[error.dependency]}: ${error.message}`;
+  return null;
 }
 
 function describeMode(config: Config, logger: Logger): void {
@@ -172,7 +178,8 @@ async function main(): Promise<void> {
     if (cluster.isPrimary && config.workers > 1) await runPrimary(config, logger);
     else await serve(config, logger, cluster.isPrimary);
   } catch (error) {
-    if (isRefusalToStart(error)) process.stderr.write(`tollgate: ${error.message}\n`);
+    const refusal = refusalToStart(error);
+    if (refusal) process.stderr.write(`tollgate: ${refusal}\n`);
     else logger.fatal({ err: error }, 'startup failed');
     exitOnStartupFailure();
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { NotFoundError } from '../x/errors.js';
+import { MethodNotAllowedError, NotFoundError } from '../x/errors.js';
 import type { ProxyTrust } from '../config/proxy-trust.js';
 import { clientIp } from '../http/client-ip.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
@@ -13,7 +13,7 @@ import { adminCors } from '../http/api/cors.js';
 import { jsonBody } from '../http/api/json-body.js';
 import { metaRoutes } from './meta-routes.js';
 import { buildOpenApiDocument } from '../http/api/openapi.js';
-import { problemMiddleware } from '../http/api/problem.js';
+import { PROBLEM_TYPES_PATH, problemMiddleware } from '../http/api/problem.js';
 import { mountedRoutes, mountRoutes, type MountedRoute, type RouteSpec } from '../http/api/route-spec.js';
 
 export const API_PREFIX = '/api/v1';
@@ -44,6 +44,7 @@ function requestIdOf(header: string): string {
 /** The admin API: JSON in, JSON or problem+json out; each route declares who may call it. */
 export function buildAdminApi(deps: AdminDependencies): AdminApi {
   const app = new Koa();
+  const problemTypeBase = `${deps.issuer}${API_PREFIX}${PROBLEM_TYPES_PATH}`;
   // Errors thrown before a response starts become problem+json; this only sees a streamed body failing midway.
   app.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') deps.logger.warn({ err: error }, 'admin API response aborted');
@@ -57,19 +58,20 @@ export function buildAdminApi(deps: AdminDependencies): AdminApi {
     await next();
   });
   app.use(adminCors(deps.corsOrigins));
-  app.use(problemMiddleware(deps.logger));
+  app.use(problemMiddleware(deps.logger, problemTypeBase));
   app.use(jsonBody());
 
   const routes: RouteSpec[] = [
     ...deps.routes,
-    ...metaRoutes({ version: SERVER_VERSION, apiVersion: ADMIN_API_VERSION, openApiDocument: () => document }),
+    ...metaRoutes({ version: SERVER_VERSION, apiVersion: ADMIN_API_VERSION, openApiDocument: () => document, problemTypeBase }),
   ];
   // Built at startup, so a route whose schemas cannot be described stops the server, not a request.
   const document = buildOpenApiDocument(routes, { issuer: deps.issuer, basePath: API_PREFIX, apiVersion: ADMIN_API_VERSION });
   const router = new Router({ prefix: API_PREFIX });
   mountRoutes(router, routes, authenticateBearer((token) => deps.validator.validate(token)));
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  const refuseMethod = () => new MethodNotAllowedError(`this endpoint does not take that method`, []);
+  app.use(router.allowedMethods({ throw: true, methodNotAllowed: refuseMethod, notImplemented: refuseMethod }));
   app.use(async (ctx) => {
     throw new NotFoundError(`no such endpoint: ${ctx.method} ${ctx.path}`);
   });

@@ -1,4 +1,5 @@
 import type { CliContext } from './context.js';
+import { TollgateError } from '../x/errors.js';
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -32,12 +33,13 @@ export interface CliCommand {
 }
 
 /** Thrown for a malformed command line: exit code 2 and the command's usage. */
-export class UsageError extends Error {
+export class UsageError extends TollgateError {
+  readonly code = 'usage';
+
   constructor(
     message: string,
     readonly command?: CliCommand,
   ) {
     super(message);
-    this.name = 'UsageError';
   }
 }

@@ -66,8 +66,9 @@ export class ClientLookup {
     try {
       return await this.fetch(clientId);
     } catch (error) {
-      if (entry && age < this.options.ttlMs + this.options.staleIfErrorMs) return entry.client;
-      throw new DependencyUnavailableError('the client database is unavailable');
+      const stillServable = entry !== undefined && age < this.options.ttlMs + this.options.staleIfErrorMs;
+      if (error instanceof DependencyUnavailableError && stillServable) return entry.client;
+      throw error;
     }
   }
 

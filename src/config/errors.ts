@@ -1,9 +1,11 @@
-export class ConfigError extends Error {
-  readonly variable: string;
+import { StartupError } from '../x/errors.js';
 
-  constructor(variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-    this.variable = variable;
+/** A setting that cannot be used; the message starts with the variable's name. */
+export class ConfigError extends StartupError {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super('invalid_configuration', `${variable}: ${message}`);
   }
 }

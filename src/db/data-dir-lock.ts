@@ -1,6 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { StartupError } from '../x/errors.js';
 
 export const DATA_DIR_LOCK_FILE = 'tollgate.lock';
 
@@ -10,14 +11,14 @@ interface Holder {
 }
 
 /** Another process (a running server, a CLI command) has the embedded database open. */
-export class DataDirInUseError extends Error {
+export class DataDirInUseError extends StartupError {
   constructor(dataDir: string, holder: Holder | null) {
     super(
+      'data_dir_in_use',
       `DATA_DIR ${dataDir} is in use by ${holder ? `process ${holder.pid} on ${holder.host}` : 'another process'}: ` +
         'the embedded database allows one process at a time. Stop that process first (for the CLI: stop the server), ' +
         `or set DATABASE_URL to share a Postgres server. If that process no longer runs, delete ${join(dataDir, DATA_DIR_LOCK_FILE)}.`,
     );
-    this.name = 'DataDirInUseError';
   }
 }
 

@@ -2,7 +2,7 @@ import { PGlite, types, type Results } from '@electric-sql/pglite';
 import PGliteDialect from 'knex-pglite';
 import PostgresDialect from 'knex/lib/dialects/postgres/index.js';
 import { openPrivatePGlite } from './data-dir-permissions.js';
-import { DatabaseResultError } from './errors.js';
+import { classifyDatabaseError, DatabaseResultError } from './errors.js';
 
 type CompiledQuery = PostgresDialect.CompiledQuery;
 
@@ -41,8 +41,30 @@ function countOf(query: CompiledQuery, count: unknown): number {
   throw new DatabaseResultError(`${String(count)} as the row count of a query (knex method ${query.method})`);
 }
 
+/** Rejects with the classified error (see classifyDatabaseError): the one place driver errors are read. */
+async function classifyingErrors<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw classifyDatabaseError(error);
+  }
+}
+
+/** A knex Postgres client whose every query and connection attempt fails with classified errors. */
+function classifyingErrorsOf(Dialect: typeof PostgresDialect): typeof PostgresDialect {
+  return class extends Dialect {
+    override query(connection: unknown, query: unknown): Promise<unknown> {
+      return classifyingErrors(super.query(connection, query));
+    }
+
+    override acquireConnection(): Promise<unknown> {
+      return classifyingErrors(super.acquireConnection());
+    }
+  };
+}
+
 /** Postgres through pg (DATABASE_URL). */
-export class PostgresClient extends PostgresDialect {
+export class PostgresClient extends classifyingErrorsOf(PostgresDialect) {
   override processResponse(query: CompiledQuery, runner: unknown): unknown {
     return uniformResult(query, query.response as PgResponse | PgResponse[], super.processResponse(query, runner));
   }
@@ -64,7 +86,7 @@ const PG_PARSERS = { [types.INT8]: (text: string) => text };
  * Embedded Postgres (PGlite) through knex-pglite, which derives from knex's Postgres dialect: the
  * connection handling is knex-pglite's, the answers are pg's.
  */
-export class EmbeddedPostgresClient extends (PGliteDialect as unknown as typeof PostgresDialect) {
+export class EmbeddedPostgresClient extends classifyingErrorsOf(PGliteDialect as unknown as typeof PostgresDialect) {
   declare pglite: PGlite;
 
   /** knex-pglite's, with pg's parsers. */

@@ -21,6 +21,10 @@ declare module 'knex/lib/dialects/postgres/index.js' {
     /** Loads the driver when the client is created. */
     _driver(): unknown;
     processResponse(query: PostgresDialect.CompiledQuery, runner: unknown): unknown;
+    /** Runs one compiled query on a connection taken from the pool; every query and transaction goes through it. */
+    query(connection: unknown, query: unknown): Promise<unknown>;
+    /** Takes a connection from the pool (or fails after acquireConnectionTimeout). */
+    acquireConnection(): Promise<unknown>;
   }
 
   export = PostgresDialect;

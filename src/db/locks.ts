@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { isEmbedded, type Database } from './database.js';
+import { classifyDatabaseError } from './errors.js';
 
 /** Arbitrary constants shared by every Tollgate instance, one per startup step that must run once. */
 export const LOCKS = { migrations: 7_290_417, bootstrap: 7_290_419 } as const;
@@ -12,7 +13,9 @@ export const LOCKS = { migrations: 7_290_417, bootstrap: 7_290_419 } as const;
 export async function withStartupLock<T>(db: Database, databaseUrl: string | undefined, lockId: number, work: () => Promise<T>): Promise<T> {
   if (isEmbedded(db) || !databaseUrl) return work();
   const lockConnection = new pg.Client({ connectionString: databaseUrl });
-  await lockConnection.connect();
+  await lockConnection.connect().catch((error: unknown) => {
+    throw classifyDatabaseError(error);
+  });
   try {
     await lockConnection.query('select pg_advisory_lock($1)', [lockId]);
     return await work();

@@ -9,6 +9,7 @@ import type { SettingsStore } from '../settings/store.js';
 import { renderEnvFile } from '../clients/env-file.js';
 import { generateClientId, generateClientSecret } from '../clients/secret.js';
 import type { ClientService } from '../clients/service.js';
+import { StartupError } from '../x/errors.js';
 
 /** Where, in KEYS_DIR, the generated initial admin's credentials are written. */
 export const INITIAL_ADMIN_CREDENTIALS_FILE = 'initial-admin.env';
@@ -17,10 +18,9 @@ export const INITIAL_ADMIN_CREDENTIALS_FILE = 'initial-admin.env';
 export type ShowOnTerminal = (text: string) => void;
 
 /** The generated credentials could not be kept anywhere: creating the admin would lose its secret. */
-export class InitialAdminCredentialsError extends Error {
+export class InitialAdminCredentialsError extends StartupError {
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'InitialAdminCredentialsError';
+    super('initial_admin_credentials', message, options);
   }
 }
 

@@ -1,7 +1,8 @@
+import { StartupError } from '../x/errors.js';
+
 /** The stored signing keys cannot be used: starting anyway would orphan every token they signed. */
-export class KeyEncryptionKeyError extends Error {
+export class KeyEncryptionKeyError extends StartupError {
   constructor(message: string) {
-    super(message);
-    this.name = 'KeyEncryptionKeyError';
+    super('key_encryption_key', message);
   }
 }

@@ -84,7 +84,7 @@ export class RedisFailureLimiter implements FailureLimiter {
     try {
       return await operation();
     } catch (error) {
-      throw new DependencyUnavailableError('the rate limit store is unavailable', { cause: error });
+      throw new DependencyUnavailableError('rate_limit_store', 'the rate limit store is unavailable; retry shortly', { cause: error });
     }
   }
 }

@@ -8,7 +8,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { AuthenticationFailures } from './authentication-failures.js';
 import { RateLimitedError, type OAuthError } from './errors.js';
 import type { FailureCheck } from './failure-check.js';
-import { sendOAuthEmpty, sendOAuthError, sendOAuthJson, toOAuthError } from './respond.js';
+import { OAUTH_ANSWERS, sendOAuthEmpty, sendOAuthError, sendOAuthJson, toOAuthError } from './respond.js';
 
 /** One request to an OAuth endpoint. */
 export interface OAuthCall {
@@ -74,7 +74,7 @@ function recordDenial(context: OAuthEndpointContext, deniedEvent: string, call: 
     client_id: call.clientId,
     organization_id: call.organizationId,
     ip: call.ip,
-    details: { reason: error.reason, error: error.error, ...(error instanceof RateLimitedError ? { limit: error.limit } : {}) },
+    details: { reason: error.reason, error: OAUTH_ANSWERS[error.code].error, ...(error instanceof RateLimitedError ? { limit: error.limit } : {}) },
   });
 }
 

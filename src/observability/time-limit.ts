@@ -1,8 +1,11 @@
+import { TollgateError } from '../x/errors.js';
+
 /** Thrown when a dependency check or a collection does not finish in time. */
-class TimeLimitExceededError extends Error {
+class TimeLimitExceededError extends TollgateError {
+  readonly code = 'time_limit_exceeded';
+
   constructor(what: string, ms: number) {
     super(`${what} did not answer within ${ms} ms`);
-    this.name = 'TimeLimitExceededError';
   }
 }
 

@@ -179,7 +179,7 @@ export class RedisSessionStore implements SessionStore {
     try {
       return await operation();
     } catch (error) {
-      throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('the session store is unavailable; retry shortly', { cause: error });
+      throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('session_store', 'the session store is unavailable; retry shortly', { cause: error });
     }
   }
 }

@@ -4,6 +4,7 @@ import type { KeyManager } from '../keys/key-manager.js';
 import type { CreateLimits, SessionStore } from '../sessions/types.js';
 import { signCompact } from './jws.js';
 import { ACCESS_TOKEN_HEADER, type AccessTokenClaims, type IssuedToken } from './types.js';
+import { TollgateError } from '../x/errors.js';
 
 export interface TokenIssuerOptions {
   readonly issuer: string;
@@ -20,18 +21,20 @@ export interface TokenGrant {
 }
 
 /** The client already holds the configured maximum of live tokens. */
-export class SessionLimitReachedError extends Error {
+export class SessionLimitReachedError extends TollgateError {
+  readonly code = 'session_limit_reached';
+
   constructor(readonly limit: number) {
     super(`client holds the maximum of ${limit} live tokens`);
-    this.name = 'SessionLimitReachedError';
   }
 }
 
 /** The client obtained its maximum of tokens for the current rate-limit window. */
-export class IssuanceRateExceededError extends Error {
+export class IssuanceRateExceededError extends TollgateError {
+  readonly code = 'issuance_rate_exceeded';
+
   constructor(readonly retryAfterMs: number) {
     super('client exceeded its token issuance rate');
-    this.name = 'IssuanceRateExceededError';
   }
 }
 

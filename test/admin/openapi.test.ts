@@ -68,7 +68,7 @@ describe('GET /api/v1/openapi.json', () => {
     expect(scheme!.flows.clientCredentials.tokenUrl).toBe(`${server.config.issuer}/token`);
     expect(Object.keys(scheme!.flows.clientCredentials.scopes)).toEqual(['admin', 'org-admin']);
     for (const { path, operation } of operations()) {
-      const isPublic = path === '/info' || path === '/openapi.json';
+      const isPublic = ['/info', '/openapi.json', '/problems', '/problems/{code}'].includes(path);
       expect({ path, secured: operation.security.length > 0 }).toEqual({ path, secured: !isPublic });
       if (!isPublic) for (const status of ['401', '403']) expect(operation.responses[status]?.$ref).toBe(`#/components/responses/Problem${status}`);
     }

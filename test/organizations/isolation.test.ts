@@ -165,7 +165,7 @@ describe('what an org-admin may not do (403)', () => {
     for (const fields of attempts) {
       const { status, body } = await api(server.url, token, 'POST', '/clients', fields);
       expect({ fields, status }).toEqual({ fields, status: 403 });
-      expect(body.type).toBe('about:blank');
+      expect({ type: body.type, code: body.code }).toEqual({ type: `${server.url}/api/v1/problems/forbidden`, code: 'forbidden' });
     }
     const { body } = await api<{ items: { name: string }[] }>(server.url, admin, 'GET', '/clients?limit=200');
     expect(body.items.filter((item) => item.name === 'x')).toEqual([]);
