@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
-import { createApplication, prepareDeployment } from './app.js';
+import { createApplication } from './app.js';
+import { prepareDeployment } from './deployment/prepare.js';
 import type { ShowOnTerminal } from './deployment/initial-admin.js';
 import { loadConfig, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';

@@ -68,7 +68,7 @@ export class AuditRetention {
     return total;
   }
 
-  async stop(): Promise<void> {
+  async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;

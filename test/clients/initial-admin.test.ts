@@ -1,5 +1,5 @@
 import knexFactory from 'knex';
-import { prepareDeployment } from '../../src/app.js';
+import { prepareDeployment } from '../../src/deployment/prepare.js';
 import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/observability/logger.js';

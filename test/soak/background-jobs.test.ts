@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
-import { prepareDeployment } from '../../src/app.js';
+import { prepareDeployment } from '../../src/deployment/prepare.js';
 import { AuditStore } from '../../src/audit/store.js';
 import type { AuditEvent } from '../../src/audit/event.js';
 import { loadConfig, type Environment } from '../../src/config/config.js';
