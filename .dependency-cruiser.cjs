@@ -35,7 +35,11 @@ const upward = LAYERS.slice(0, -1).map(([name, path], index) => ({
   comment: `${name} may not import a layer above it`,
   severity: 'error',
   from: { path },
-  to: { path: LAYERS.slice(index + 1).map(([, above]) => `(${above})`).join('|') },
+  to: {
+    path: LAYERS.slice(index + 1)
+      .map(([, above]) => `(${above})`)
+      .join('|'),
+  },
 }));
 
 module.exports = {

@@ -7,10 +7,19 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import { Provider } from 'oidc-provider';
 
-const { PORT = '4100', ALG = 'RS256', CLIENT_ID = 'bench', CLIENT_SECRET = 'bench-secret', AUDIENCE = 'http://localhost/api' } = process.env;
+const {
+  PORT = '4100',
+  ALG = 'RS256',
+  CLIENT_ID = 'bench',
+  CLIENT_SECRET = 'bench-secret',
+  AUDIENCE = 'http://localhost/api',
+} = process.env;
 
 function privateJwk(alg: string) {
-  const pair = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { ...pair.privateKey.export({ format: 'jwk' }), alg, use: 'sig' };
 }
 
@@ -37,7 +46,13 @@ const provider = new Provider(issuer, {
       enabled: true,
       defaultResource: () => AUDIENCE,
       useGrantedResource: () => true,
-      getResourceServerInfo: () => ({ scope: 'read write', audience: AUDIENCE, accessTokenTTL: 86_400, accessTokenFormat: 'jwt', jwt: { sign: { alg: ALG as 'RS256' | 'ES256' } } }),
+      getResourceServerInfo: () => ({
+        scope: 'read write',
+        audience: AUDIENCE,
+        accessTokenTTL: 86_400,
+        accessTokenFormat: 'jwt',
+        jwt: { sign: { alg: ALG as 'RS256' | 'ES256' } },
+      }),
     },
   },
 });

@@ -7,15 +7,15 @@
  * Needs PostgreSQL and Redis as in the README (TEST_POSTGRES_URL / TEST_REDIS_URL override them).
  * BENCH_SECONDS (default 5) and BENCH_ROUNDS (default 3) set the length of a run.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import { createTestDatabase, REDIS_URL } from '../test/support/services.js';
 import { freePort } from '../test/support/server.js';
+import { createTestDatabase, REDIS_URL } from '../test/support/services.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -63,9 +63,17 @@ async function waitFor(url: string, child: ChildProcess): Promise<void> {
 
 async function startBaseline(alg: string): Promise<Target> {
   const port = await freePort();
-  const child = fork('dist/bench/baseline.js', { env: { ...process.env, PORT: String(port), ALG: alg, CLIENT_ID: 'bench', CLIENT_SECRET: 'bench-secret' }, stdio: 'ignore' });
+  const child = fork('dist/bench/baseline.js', {
+    env: { ...process.env, PORT: String(port), ALG: alg, CLIENT_ID: 'bench', CLIENT_SECRET: 'bench-secret' },
+    stdio: 'ignore',
+  });
   await waitFor(`http://127.0.0.1:${port}/jwks`, child);
-  return { name: 'oidc-provider', tokenUrl: `http://127.0.0.1:${port}/token`, authorization: basic('bench', 'bench-secret'), stop: () => stopChild(child) };
+  return {
+    name: 'oidc-provider',
+    tokenUrl: `http://127.0.0.1:${port}/token`,
+    authorization: basic('bench', 'bench-secret'),
+    stop: () => stopChild(child),
+  };
 }
 
 interface TollgateTarget extends Target {
@@ -97,7 +105,11 @@ async function startTollgate(alg: string): Promise<TollgateTarget> {
     stdio: 'ignore',
   });
   await waitFor(`${base}/jwks`, child);
-  const tokenResponse = await fetch(`${base}/token`, { method: 'POST', headers: { authorization: basic(ADMIN_ID, ADMIN_SECRET), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+  const tokenResponse = await fetch(`${base}/token`, {
+    method: 'POST',
+    headers: { authorization: basic(ADMIN_ID, ADMIN_SECRET), 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
   const { access_token: adminToken } = (await tokenResponse.json()) as { access_token: string };
   const benchClients: string[] = [];
   const createClient = async (role: string) => {
@@ -120,7 +132,11 @@ async function startTollgate(alg: string): Promise<TollgateTarget> {
     authorization: basic(client.client_id, client.client_secret),
     async stop() {
       // The benchmark's tokens would otherwise sit in Redis for their 24 hours.
-      for (const id of benchClients) await fetch(`${base}/api/v1/clients/${id}/sessions`, { method: 'DELETE', headers: { authorization: `Bearer ${adminToken}` } });
+      for (const id of benchClients)
+        await fetch(`${base}/api/v1/clients/${id}/sessions`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${adminToken}` },
+        });
       await stopChild(child);
       await database.drop();
       rmSync(keysDir, { recursive: true, force: true });
@@ -155,7 +171,11 @@ async function benchIntrospection(tollgate: TollgateTarget): Promise<string[]> {
   while (tokens.length < INTROSPECTED_TOKENS) {
     const batch = await Promise.all(
       Array.from({ length: 50 }, async () => {
-        const response = await fetch(tollgate.tokenUrl, { method: 'POST', headers: { authorization: tollgate.authorization, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+        const response = await fetch(tollgate.tokenUrl, {
+          method: 'POST',
+          headers: { authorization: tollgate.authorization, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials',
+        });
         return ((await response.json()) as { access_token: string }).access_token;
       }),
     );
@@ -170,10 +190,16 @@ async function benchIntrospection(tollgate: TollgateTarget): Promise<string[]> {
       method: 'POST',
       connections: CONNECTIONS,
       duration: SECONDS,
-      headers: { authorization: basic(resourceServer.client_id, resourceServer.client_secret), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: basic(resourceServer.client_id, resourceServer.client_secret),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       requests: [
         {
-          setupRequest: (request) => ({ ...request, body: `token=${tokens[(next += 1) % tokens.length]}` }),
+          setupRequest: (request) => {
+            next += 1;
+            return { ...request, body: `token=${tokens[next % tokens.length]}` };
+          },
           onResponse: (_status, body) => {
             answered += 1;
             if (body.startsWith('{"active":true')) active += 1;
@@ -185,7 +211,13 @@ async function benchIntrospection(tollgate: TollgateTarget): Promise<string[]> {
   const rounds = [];
   for (let round = 0; round < ROUNDS; round += 1) {
     const result = await run();
-    rounds.push({ perSecond: result['2xx'] / SECONDS, p50: result.latency.p50, p99: result.latency.p99, ok: result['2xx'], failed: result.non2xx + result.errors + result.timeouts });
+    rounds.push({
+      perSecond: result['2xx'] / SECONDS,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      ok: result['2xx'],
+      failed: result.non2xx + result.errors + result.timeouts,
+    });
   }
   const s = summarise(rounds);
   return [
@@ -242,8 +274,12 @@ async function benchAlgorithm(alg: string, redis: Redis): Promise<string[]> {
 
 async function main(): Promise<void> {
   const redis = new Redis(REDIS_URL);
-  console.log(`token endpoint, ${CONNECTIONS} keep-alive connections, ${ROUNDS} alternating rounds of ${SECONDS} s (medians)`);
-  console.log(`${'alg'.padEnd(6)} ${'server'.padEnd(14)} ${'tokens/s'.padStart(8)} ${'p50 ms'.padStart(6)} ${'p99 ms'.padStart(6)} ${'errors'.padStart(7)}  ratio`);
+  console.log(
+    `token endpoint, ${CONNECTIONS} keep-alive connections, ${ROUNDS} alternating rounds of ${SECONDS} s (medians)`,
+  );
+  console.log(
+    `${'alg'.padEnd(6)} ${'server'.padEnd(14)} ${'tokens/s'.padStart(8)} ${'p50 ms'.padStart(6)} ${'p99 ms'.padStart(6)} ${'errors'.padStart(7)}  ratio`,
+  );
   for (const alg of ['RS256', 'ES256']) for (const line of await benchAlgorithm(alg, redis)) console.log(line);
   redis.disconnect();
 }

@@ -24,6 +24,8 @@ export default defineConfig({
   },
   // `npm run console:dev`: the console with live reload against a Tollgate started with `npm start`.
   server: {
-    proxy: Object.fromEntries(['/api', '/token', '/.well-known'].map((path) => [path, process.env.TOLLGATE_URL ?? 'http://localhost:3000'])),
+    proxy: Object.fromEntries(
+      ['/api', '/token', '/.well-known'].map((path) => [path, process.env.TOLLGATE_URL ?? 'http://localhost:3000']),
+    ),
   },
 });

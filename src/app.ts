@@ -11,10 +11,10 @@ import { ClientLookup } from './clients/lookup.js';
 import { clientRoutes } from './clients/routes.js';
 import type { Config } from './config/config.js';
 import { CONSOLE_PATH, createConsoleHandler } from './console/serve.js';
-import { pingDatabase, type Database } from './db/database.js';
+import { type Database, pingDatabase } from './db/database.js';
 import { PROBLEM_TYPES_PATH, sendProblem } from './http/api/problem.js';
 import type { MountedRoute } from './http/api/route-spec.js';
-import { pathOf, routeTable, type HttpRoute } from './http/route-table.js';
+import { type HttpRoute, pathOf, routeTable } from './http/route-table.js';
 import { SECURITY_HEADERS } from './http/security-headers.js';
 import type { KeyManager } from './keys/key-manager.js';
 import { keyRoutes } from './keys/routes.js';
@@ -110,18 +110,37 @@ async function assemble(registry: Registry): Promise<Application> {
   const roles = new RoleCatalog(services.roleStore, changes, logger, policyTtl);
   const apiSwitch = new ApiSwitch(services.settingsStore, services.organizationStore, changes, logger, policyTtl);
   await Promise.all([roles.initialize(), apiSwitch.initialize()]);
-  const clientLookup = new ClientLookup(services.clientStore, { ttlMs: config.clientCacheTtlMs, staleIfErrorMs: CLIENT_STALE_IF_ERROR_MS }, changes);
+  const clientLookup = new ClientLookup(
+    services.clientStore,
+    { ttlMs: config.clientCacheTtlMs, staleIfErrorMs: CLIENT_STALE_IF_ERROR_MS },
+    changes,
+  );
   const tokenOptions = { issuer: config.issuer, audience: config.tokenAudience };
   const issuer = new TokenIssuer(keys, sessions, {
     ...tokenOptions,
-    limits: { maxPerClient: config.maxSessionsPerClient, perWindow: config.rateLimits.tokensPerClient, windowMs: config.rateLimits.tokenWindowMs },
+    limits: {
+      maxPerClient: config.maxSessionsPerClient,
+      perWindow: config.rateLimits.tokensPerClient,
+      windowMs: config.rateLimits.tokenWindowMs,
+    },
   });
-  const validator = new AccessTokenValidator(new AccessTokenVerifier(keys, tokenOptions), sessions, clientLookup, apiSwitch, roles);
+  const validator = new AccessTokenValidator(
+    new AccessTokenVerifier(keys, tokenOptions),
+    sessions,
+    clientLookup,
+    apiSwitch,
+    roles,
+  );
   const sessionService = new SessionService(sessions, services.clients, audit);
 
   // Background work, in the order it stops: nothing new is started (rotation, sweeps), then what is
   // batched in memory is written, before the registry closes the audit trail and the connections.
-  const keyScheduler = new KeyScheduler(keys, changes, { ...timing, pollIntervalMs: Math.min(timing.pollIntervalMs, jobTimings.keyPollIntervalMs ?? Infinity) }, logger);
+  const keyScheduler = new KeyScheduler(
+    keys,
+    changes,
+    { ...timing, pollIntervalMs: Math.min(timing.pollIntervalMs, jobTimings.keyPollIntervalMs ?? Infinity) },
+    logger,
+  );
   const revokedKeySessions = await registry.revokedKeySessions();
   const retention = new AuditRetention(new AuditStore(db), config.auditRetentionDays, logger, {
     firstRunDelayMs: jobTimings.auditRetentionFirstRunMs ?? RETENTION_TIMING.firstRunDelayMs,
@@ -140,7 +159,15 @@ async function assemble(registry: Registry): Promise<Application> {
   const authenticationFailures = new AuthenticationFailures(failures, audit, metrics);
   const background: BackgroundWork[] = [keyScheduler, revokedKeySessions, retention, lastUsed, authenticationFailures];
 
-  const endpointContext = { audit, failures: authenticationFailures, metrics, proxyTrust: config.proxyTrust, logger, clients: clientLookup, apiSwitch };
+  const endpointContext = {
+    audit,
+    failures: authenticationFailures,
+    metrics,
+    proxyTrust: config.proxyTrust,
+    logger,
+    clients: clientLookup,
+    apiSwitch,
+  };
   const oauthEndpoints: [string, OAuthEndpoint][] = [
     [OAUTH_PATHS.token, createTokenEndpoint({ ...endpointContext, roles, issuer, lastUsed })],
     [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, roles, validator })],
@@ -173,43 +200,68 @@ async function assemble(registry: Registry): Promise<Application> {
     keys.current(),
   );
   keys.onChange((ring) => providers.replace(ring));
-  const readiness = new ReadinessProbe({ postgres: () => pingDatabase(db), ...(sessions.kind === 'redis' ? { redis: () => sessions.ping() } : {}) });
-  const operations = operationsHandlers({ readiness, metrics: metrics.registry, renderMetrics: clusterAwareMetrics(metrics.registry), logger });
+  const readiness = new ReadinessProbe({
+    postgres: () => pingDatabase(db),
+    ...(sessions.kind === 'redis' ? { redis: () => sessions.ping() } : {}),
+  });
+  const operations = operationsHandlers({
+    readiness,
+    metrics: metrics.registry,
+    renderMetrics: clusterAwareMetrics(metrics.registry),
+    logger,
+  });
 
   const problemTypeBase = `${config.issuer}${API_PREFIX}${PROBLEM_TYPES_PATH}`;
   const refuseWithProblem = (req: IncomingMessage, res: ServerResponse, allowed: readonly string[]) =>
-    sendProblem(res, new MethodNotAllowedError(`this resource accepts ${allowed.join(', ')} only`, allowed), pathOf(req.url), problemTypeBase);
+    sendProblem(
+      res,
+      new MethodNotAllowedError(`this resource accepts ${allowed.join(', ')} only`, allowed),
+      pathOf(req.url),
+      problemTypeBase,
+    );
   const admin = adminApi.app.callback();
   const routes: HttpRoute[] = [
     // Confidential clients do not run in browsers: no CORS here, so a preflight is refused too.
-    ...oauthEndpoints.map(([path, endpoint]): HttpRoute => ({
-      path,
-      methods: ['POST'],
-      handle: (req, res) => void endpoint(req, res),
-      refuseMethod: (_req, res) => sendOAuthError(res, new PostOnlyError()),
-    })),
+    ...oauthEndpoints.map(
+      ([path, endpoint]): HttpRoute => ({
+        path,
+        methods: ['POST'],
+        handle: (req, res) => void endpoint(req, res),
+        refuseMethod: (_req, res) => sendOAuthError(res, new PostOnlyError()),
+      }),
+    ),
     { path: API_PREFIX, prefix: true, handle: (req, res) => void admin(req, res) },
-    { path: DOCS_PATH, prefix: true, handle: createDocsHandler({ openApiPath: `${API_PREFIX}/openapi.json`, issuer: config.issuer }) },
+    {
+      path: DOCS_PATH,
+      prefix: true,
+      handle: createDocsHandler({ openApiPath: `${API_PREFIX}/openapi.json`, issuer: config.issuer }),
+    },
     { path: CONSOLE_PATH, prefix: true, handle: createConsoleHandler() },
-    ...[...operations].map(([path, operation]): HttpRoute => ({
-      path,
-      methods: OPERATIONS_METHODS,
-      handle: (req, res) => void operation(req, res),
-      refuseMethod: refuseWithProblem,
-    })),
+    ...[...operations].map(
+      ([path, operation]): HttpRoute => ({
+        path,
+        methods: OPERATIONS_METHODS,
+        handle: (req, res) => void operation(req, res),
+        refuseMethod: refuseWithProblem,
+      }),
+    ),
     // oidc-provider sees exactly these paths, without a query string: it serves nothing else.
-    ...[...PROVIDER_PATHS].map((path): HttpRoute => ({
-      path,
-      methods: PROVIDER_METHODS,
-      headers: SECURITY_HEADERS,
-      handle: (req, res) => {
-        req.url = path;
-        providers.handle(req, res);
-      },
-      refuseMethod: refuseWithProblem,
-    })),
+    ...[...PROVIDER_PATHS].map(
+      (path): HttpRoute => ({
+        path,
+        methods: PROVIDER_METHODS,
+        headers: SECURITY_HEADERS,
+        handle: (req, res) => {
+          req.url = path;
+          providers.handle(req, res);
+        },
+        refuseMethod: refuseWithProblem,
+      }),
+    ),
   ];
-  const handler = routeTable(routes, (req, res) => sendProblem(res, new NotFoundError('no such endpoint'), pathOf(req.url), problemTypeBase));
+  const handler = routeTable(routes, (req, res) =>
+    sendProblem(res, new NotFoundError('no such endpoint'), pathOf(req.url), problemTypeBase),
+  );
   // The scheduled jobs start last, once every part they use is built.
   keyScheduler.start();
   retention.start();

@@ -1,10 +1,10 @@
 import cluster from 'node:cluster';
 import { createApplication } from './app.js';
-import { prepareDeployment } from './deployment/prepare.js';
-import type { ShowOnTerminal } from './deployment/initial-admin.js';
-import { loadConfig, type Config } from './config/config.js';
+import { type Config, loadConfig } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { openDatabase } from './db/database.js';
+import type { ShowOnTerminal } from './deployment/initial-admin.js';
+import { prepareDeployment } from './deployment/prepare.js';
 import { serveClusterMetrics } from './observability/cluster-metrics.js';
 import { abandonUnwrittenLines, createLogger, type Logger } from './observability/logger.js';
 import { listen } from './server.js';
@@ -43,7 +43,10 @@ function refusalToStart(error: unknown): string | null {
 function describeMode(config: Config, logger: Logger): void {
   if (config.singleNode) {
     logger.warn(
-      { database: config.databaseUrl ? 'postgres' : `embedded (PGlite) in ${config.dataDir}`, sessions: config.redisUrl ? 'redis' : 'in-process' },
+      {
+        database: config.databaseUrl ? 'postgres' : `embedded (PGlite) in ${config.dataDir}`,
+        sessions: config.redisUrl ? 'redis' : 'in-process',
+      },
       'SINGLE-NODE MODE: embedded database and/or in-process session store; run exactly one instance. Set DATABASE_URL and REDIS_URL to scale out.',
     );
   } else {
@@ -154,10 +157,11 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   onShutdown(logger, PRIMARY_SHUTDOWN_DEADLINE_MS, async () => {
     stopping = true;
     const exits = Object.values(cluster.workers ?? {}).map(
-      (worker) => new Promise<number | null>((resolve) => {
-        worker!.once('exit', (code) => resolve(code));
-        worker!.process.kill('SIGTERM');
-      }),
+      (worker) =>
+        new Promise<number | null>((resolve) => {
+          worker!.once('exit', (code) => resolve(code));
+          worker!.process.kill('SIGTERM');
+        }),
     );
     const codes = await Promise.all(exits);
     if (codes.some((code) => code !== 0)) throw new Error(`workers exited with codes ${codes.join(', ')}`);

@@ -3,7 +3,7 @@ import type { PostgresAuditTrail } from './audit/postgres-trail.js';
 import { ClientService } from './clients/service.js';
 import { ClientStore } from './clients/store.js';
 import type { Config } from './config/config.js';
-import { openDatabase, type Database } from './db/database.js';
+import { type Database, openDatabase } from './db/database.js';
 import { transactional } from './db/transaction.js';
 import type { KeyManager } from './keys/key-manager.js';
 import { openKeyManager } from './keys/open.js';
@@ -21,7 +21,7 @@ import { RevokedKeySessionSweep } from './sessions/revoked-key-sweep.js';
 import type { SessionStore } from './sessions/types.js';
 import { SettingsService } from './settings/service.js';
 import { SettingsStore } from './settings/store.js';
-import { LocalChangeFeed, RedisChangeFeed, type ChangeFeed } from './sync/change-feed.js';
+import { type ChangeFeed, LocalChangeFeed, RedisChangeFeed } from './sync/change-feed.js';
 import { DependencyUnavailableError } from './x/errors.js';
 
 /**
@@ -127,7 +127,12 @@ export class Registry {
    */
   async keys(initialize = false): Promise<KeyManager> {
     const { changes } = await this.shared();
-    return openKeyManager(this.database(), this.config, { changes, audit: this.audit(), logger: this.logger }, initialize);
+    return openKeyManager(
+      this.database(),
+      this.config,
+      { changes, audit: this.audit(), logger: this.logger },
+      initialize,
+    );
   }
 
   /** Removes the sessions of a revoked key's tokens, in the session store the instances share. */
@@ -152,7 +157,11 @@ export class Registry {
     const limits = failureLimitsOf(this.config);
     const { redisUrl } = this.config;
     if (!redisUrl || this.redisPolicy === 'local') {
-      return { sessions: new MemorySessionStore(), failures: new MemoryFailureLimiter(limits), changes: new LocalChangeFeed() };
+      return {
+        sessions: new MemorySessionStore(),
+        failures: new MemoryFailureLimiter(limits),
+        changes: new LocalChangeFeed(),
+      };
     }
     const redis = connectRedis(redisUrl);
     redis.on('error', () => undefined);

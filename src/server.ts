@@ -14,7 +14,10 @@ export interface RunningServer {
 
 /** Listens on all interfaces, IPv4 and IPv6 (`::` with dual-stack). */
 export async function listen(app: Application, port: number): Promise<RunningServer> {
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000, headersTimeout: 20_000 }, app.handler);
+  const server = createServer(
+    { keepAliveTimeout: 65_000, requestTimeout: 30_000, headersTimeout: 20_000 },
+    app.handler,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host: '::', ipv6Only: false }, resolve);

@@ -1,8 +1,8 @@
-import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { useLoad } from './components/async';
-import { formatTime } from './components/format';
 import { Loading, ProblemBanner } from './components/feedback';
+import { formatTime } from './components/format';
 import { DirectoryContext, directoryOf, loadDirectory } from './directory';
 import { AuditPage } from './pages/audit';
 import { ClientPage } from './pages/client';
@@ -14,9 +14,9 @@ import { OrganizationsPage } from './pages/organizations';
 import { RolesPage } from './pages/roles';
 import { SettingsPage } from './pages/settings';
 import { SignInPage } from './pages/sign-in';
-import { revokeOwnSession, SessionContext, type Session, type SessionEnd } from './session';
+import { revokeOwnSession, type Session, SessionContext, type SessionEnd } from './session';
 
-export const BASE = '/console';
+const BASE = '/console';
 
 /** How often an idle console asks whether its token still works, so a revocation elsewhere signs it out. */
 const HEARTBEAT_MS = 60_000;
@@ -68,7 +68,10 @@ function Navigation({ platform }: { platform: boolean }) {
       <ul>
         {NAVIGATION.filter((item) => platform || !item.platformOnly).map((item) => (
           <li key={item.href}>
-            <a href={item.href} aria-current={path === item.href || path.startsWith(`${item.href}/`) ? 'page' : undefined}>
+            <a
+              href={item.href}
+              aria-current={path === item.href || path.startsWith(`${item.href}/`) ? 'page' : undefined}
+            >
               {item.label}
             </a>
           </li>
@@ -81,9 +84,15 @@ function Navigation({ platform }: { platform: boolean }) {
 function Shell({ session, signOut }: { session: Session; signOut: () => Promise<void> }) {
   const { admin } = session;
   const loaded = useLoad(() => loadDirectory(session), [session]);
-  const directory = useMemo(() => loaded.value && directoryOf(loaded.value, loaded.reload), [loaded.value, loaded.reload]);
+  const directory = useMemo(
+    () => loaded.value && directoryOf(loaded.value, loaded.reload),
+    [loaded.value, loaded.reload],
+  );
   const [signingOut, setSigningOut] = useState(false);
-  const who = admin.kind === 'platform' ? 'Platform administrator' : `Administrator of ${directory?.organizationName(admin.organizationId) ?? admin.organizationId}`;
+  const who =
+    admin.kind === 'platform'
+      ? 'Platform administrator'
+      : `Administrator of ${directory?.organizationName(admin.organizationId) ?? admin.organizationId}`;
   return (
     <SessionContext.Provider value={{ session, signOut }}>
       <div class="shell">
@@ -110,7 +119,11 @@ function Shell({ session, signOut }: { session: Session; signOut: () => Promise<
         <Navigation platform={admin.kind === 'platform'} />
         <main id="main" class="main" tabIndex={-1}>
           {!directory ? (
-            loaded.problem ? <ProblemBanner problem={loaded.problem} /> : <Loading what="the console" />
+            loaded.problem ? (
+              <ProblemBanner problem={loaded.problem} />
+            ) : (
+              <Loading what="the console" />
+            )
           ) : (
             <DirectoryContext.Provider value={directory}>
               <Router>
@@ -120,7 +133,12 @@ function Shell({ session, signOut }: { session: Session; signOut: () => Promise<
                 <Route path={`${BASE}/organizations`} component={OrganizationsPage} />
                 <Route path={`${BASE}/roles`} component={RolesPage} />
                 <Route path={`${BASE}/audit`} component={AuditPage} />
-                {...(admin.kind === 'platform' ? [<Route path={`${BASE}/keys`} component={KeysPage} />, <Route path={`${BASE}/settings`} component={SettingsPage} />] : [])}
+                {...(admin.kind === 'platform'
+                  ? [
+                      <Route path={`${BASE}/keys`} component={KeysPage} />,
+                      <Route path={`${BASE}/settings`} component={SettingsPage} />,
+                    ]
+                  : [])}
                 <Route path={BASE} component={Home} />
                 <Route path={`${BASE}/`} component={Home} />
                 <Route default component={NotFoundPage} />
@@ -168,7 +186,15 @@ export function App() {
   );
 }
 
-function SignedIn({ session, end, signOut }: { session: Session; end: (why: SessionEnd) => void; signOut: () => Promise<void> }) {
+function SignedIn({
+  session,
+  end,
+  signOut,
+}: {
+  session: Session;
+  end: (why: SessionEnd) => void;
+  signOut: () => Promise<void>;
+}) {
   useSessionLifecycle(session, end);
   return <Shell session={session} signOut={signOut} />;
 }

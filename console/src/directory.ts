@@ -16,17 +16,22 @@ export interface Directory {
 export async function loadDirectory(session: Session): Promise<Pick<Directory, 'organizations' | 'roles'>> {
   const { api, admin } = session;
   const [organizations, roles] = await Promise.all([
-    admin.kind === 'platform' ? api.allOrganizations() : api.getOrganization(admin.organizationId!).then((organization) => [organization]),
+    admin.kind === 'platform'
+      ? api.allOrganizations()
+      : api.getOrganization(admin.organizationId!).then((organization) => [organization]),
     api.listRoles(),
   ]);
   return { organizations, roles };
 }
 
-export function directoryOf(loaded: Pick<Directory, 'organizations' | 'roles'>, reload: () => Promise<void>): Directory {
+export function directoryOf(
+  loaded: Pick<Directory, 'organizations' | 'roles'>,
+  reload: () => Promise<void>,
+): Directory {
   const names = new Map(loaded.organizations.map((organization) => [organization.id, organization.name]));
   return {
     ...loaded,
-    organizationName: (id) => (id === null ? 'Platform' : names.get(id) ?? id),
+    organizationName: (id) => (id === null ? 'Platform' : (names.get(id) ?? id)),
     reload,
   };
 }

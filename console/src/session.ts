@@ -1,11 +1,11 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { AdminApi } from './api/admin';
+import { type IssuedToken, requestToken, revokeToken } from './api/oauth';
 import { ApiProblem } from './api/problem';
-import { requestToken, revokeToken, type IssuedToken } from './api/oauth';
 
 /** Who is signed in, from the token's claims; the API enforces the same, the console only hides what it would refuse. */
-export interface Administrator {
+interface Administrator {
   readonly clientId: string;
   /** Platform administrators see everything; organization administrators only their organization. */
   readonly kind: 'platform' | 'organization';
@@ -29,7 +29,8 @@ function administratorOf(token: IssuedToken): Administrator | null {
   const scopes = new Set(claims.scope.split(' '));
   const common = { clientId: claims.client_id, role: claims.role, jti: claims.jti, expiresAt: token.expiresAt };
   if (scopes.has('admin') && !claims.org_id) return { ...common, kind: 'platform', organizationId: null };
-  if (scopes.has('org-admin') && claims.org_id) return { ...common, kind: 'organization', organizationId: claims.org_id };
+  if (scopes.has('org-admin') && claims.org_id)
+    return { ...common, kind: 'organization', organizationId: claims.org_id };
   return null;
 }
 
@@ -38,13 +39,21 @@ function administratorOf(token: IssuedToken): Administrator | null {
  * The secret is used for this one request and not kept. Another way of signing in (single sign-on for
  * people) would only need to produce the same Session from its own token.
  */
-export async function signInWithClientCredentials(clientId: string, clientSecret: string, onEnd: (why: SessionEnd) => void): Promise<Session> {
+export async function signInWithClientCredentials(
+  clientId: string,
+  clientSecret: string,
+  onEnd: (why: SessionEnd) => void,
+): Promise<Session> {
   const token = await requestToken(clientId, clientSecret);
   const admin = administratorOf(token);
   if (!admin) {
     // Still holding the secret: give the token back at once rather than leave it live for a day.
     await revokeToken(clientId, clientSecret, token.accessToken).catch(() => undefined);
-    throw new ApiProblem(403, 'Not an administrator', `The client ${clientId} has the role "${token.claims.role}". Sign in with an admin or org-admin client.`);
+    throw new ApiProblem(
+      403,
+      'Not an administrator',
+      `The client ${clientId} has the role "${token.claims.role}". Sign in with an admin or org-admin client.`,
+    );
   }
   return { admin, api: new AdminApi(token.accessToken, () => onEnd('revoked')) };
 }

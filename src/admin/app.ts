@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { MethodNotAllowedError, NotFoundError } from '../x/errors.js';
 import type { ProxyTrust } from '../config/proxy-trust.js';
-import { clientIp } from '../http/client-ip.js';
-import { SECURITY_HEADERS } from '../http/security-headers.js';
-import type { Logger } from '../observability/logger.js';
-import type { AccessTokenValidator } from '../oauth/access-token-validator.js';
-import { ADMIN_API_VERSION, SERVER_VERSION } from '../x/version.js';
 import { authenticateBearer } from '../http/api/authenticate.js';
 import { adminCors } from '../http/api/cors.js';
 import { jsonBody } from '../http/api/json-body.js';
-import { metaRoutes } from './meta-routes.js';
 import { buildOpenApiDocument } from '../http/api/openapi.js';
 import { PROBLEM_TYPES_PATH, problemMiddleware } from '../http/api/problem.js';
-import { mountedRoutes, mountRoutes, type MountedRoute, type RouteSpec } from '../http/api/route-spec.js';
+import { type MountedRoute, mountedRoutes, mountRoutes, type RouteSpec } from '../http/api/route-spec.js';
+import { clientIp } from '../http/client-ip.js';
+import { SECURITY_HEADERS } from '../http/security-headers.js';
+import type { AccessTokenValidator } from '../oauth/access-token-validator.js';
+import type { Logger } from '../observability/logger.js';
+import { MethodNotAllowedError, NotFoundError } from '../x/errors.js';
+import { ADMIN_API_VERSION, SERVER_VERSION } from '../x/version.js';
+import { metaRoutes } from './meta-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -63,12 +63,25 @@ export function buildAdminApi(deps: AdminDependencies): AdminApi {
 
   const routes: RouteSpec[] = [
     ...deps.routes,
-    ...metaRoutes({ version: SERVER_VERSION, apiVersion: ADMIN_API_VERSION, openApiDocument: () => document, problemTypeBase }),
+    ...metaRoutes({
+      version: SERVER_VERSION,
+      apiVersion: ADMIN_API_VERSION,
+      openApiDocument: () => document,
+      problemTypeBase,
+    }),
   ];
   // Built at startup, so a route whose schemas cannot be described stops the server, not a request.
-  const document = buildOpenApiDocument(routes, { issuer: deps.issuer, basePath: API_PREFIX, apiVersion: ADMIN_API_VERSION });
+  const document = buildOpenApiDocument(routes, {
+    issuer: deps.issuer,
+    basePath: API_PREFIX,
+    apiVersion: ADMIN_API_VERSION,
+  });
   const router = new Router({ prefix: API_PREFIX });
-  mountRoutes(router, routes, authenticateBearer((token) => deps.validator.validate(token)));
+  mountRoutes(
+    router,
+    routes,
+    authenticateBearer((token) => deps.validator.validate(token)),
+  );
   app.use(router.routes());
   const refuseMethod = () => new MethodNotAllowedError(`this endpoint does not take that method`, []);
   app.use(router.allowedMethods({ throw: true, methodNotAllowed: refuseMethod, notImplemented: refuseMethod }));

@@ -3,12 +3,18 @@ import { PROBLEM_TYPES, PROBLEM_TYPES_PATH, type ProblemCode } from '../http/api
 import { named, type RouteSpec } from '../http/api/route-spec.js';
 import { NotFoundError } from '../x/errors.js';
 
-export const infoSchema = z.object({
+const infoSchema = z.object({
   version: z.string().describe("The server's release."),
-  api_version: z.string().describe('Semver of this admin API: the minor grows with additions, the major with breaking changes.'),
+  api_version: z
+    .string()
+    .describe('Semver of this admin API: the minor grows with additions, the major with breaking changes.'),
 });
 
-const openApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({ version: z.string() }), paths: z.record(z.string(), z.unknown()) });
+const openApiDocumentSchema = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({ version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
 
 export interface MetaOptions {
   readonly version: string;
@@ -33,10 +39,13 @@ function isProblemCode(code: string): code is ProblemCode {
   return Object.hasOwn(PROBLEM_TYPES, code);
 }
 
-
 /** What a caller needs before it has a token: which server and API this is, and how to call it. */
 export function metaRoutes(options: MetaOptions): RouteSpec[] {
-  const describe = (code: ProblemCode) => ({ type: `${options.problemTypeBase}/${code}`, code, ...PROBLEM_TYPES[code] });
+  const describe = (code: ProblemCode) => ({
+    type: `${options.problemTypeBase}/${code}`,
+    code,
+    ...PROBLEM_TYPES[code],
+  });
   return [
     {
       method: 'get',
@@ -46,7 +55,12 @@ export function metaRoutes(options: MetaOptions): RouteSpec[] {
       description: 'The `type` of a problem answer is the URI of its entry here.',
       tag: 'Meta',
       access: 'public',
-      responses: { 200: { description: 'Problem types', body: named('ProblemTypes', z.object({ items: z.array(problemTypeSchema) })) } },
+      responses: {
+        200: {
+          description: 'Problem types',
+          body: named('ProblemTypes', z.object({ items: z.array(problemTypeSchema) })),
+        },
+      },
       handler: async (ctx) => {
         ctx.body = { items: (Object.keys(PROBLEM_TYPES) as ProblemCode[]).map(describe) };
       },

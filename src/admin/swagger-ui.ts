@@ -82,10 +82,26 @@ export function createDocsHandler(options: DocsOptions): (req: IncomingMessage, 
   const assets = new Map<string, Asset>([
     [DOCS_PATH, { contentType: 'text/html; charset=utf-8', body: () => html, cacheControl: 'no-cache' }],
     [`${DOCS_PATH}/`, { contentType: 'text/html; charset=utf-8', body: () => html, cacheControl: 'no-cache' }],
-    [`${DOCS_PATH}/init.js`, { contentType: 'text/javascript; charset=utf-8', body: () => init, cacheControl: 'no-cache' }],
-    [`${DOCS_PATH}/swagger-ui.css`, { contentType: 'text/css; charset=utf-8', body: distFile('swagger-ui.css'), cacheControl: ASSET_MAX_AGE }],
-    [`${DOCS_PATH}/swagger-ui-bundle.js`, { contentType: 'text/javascript; charset=utf-8', body: distFile('swagger-ui-bundle.js'), cacheControl: ASSET_MAX_AGE }],
-    [`${DOCS_PATH}/favicon-32x32.png`, { contentType: 'image/png', body: distFile('favicon-32x32.png'), cacheControl: ASSET_MAX_AGE }],
+    [
+      `${DOCS_PATH}/init.js`,
+      { contentType: 'text/javascript; charset=utf-8', body: () => init, cacheControl: 'no-cache' },
+    ],
+    [
+      `${DOCS_PATH}/swagger-ui.css`,
+      { contentType: 'text/css; charset=utf-8', body: distFile('swagger-ui.css'), cacheControl: ASSET_MAX_AGE },
+    ],
+    [
+      `${DOCS_PATH}/swagger-ui-bundle.js`,
+      {
+        contentType: 'text/javascript; charset=utf-8',
+        body: distFile('swagger-ui-bundle.js'),
+        cacheControl: ASSET_MAX_AGE,
+      },
+    ],
+    [
+      `${DOCS_PATH}/favicon-32x32.png`,
+      { contentType: 'image/png', body: distFile('favicon-32x32.png'), cacheControl: ASSET_MAX_AGE },
+    ],
   ]);
   const headers = { ...SECURITY_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(options.issuer) };
 
@@ -97,11 +113,18 @@ export function createDocsHandler(options: DocsOptions): (req: IncomingMessage, 
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { ...headers, Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
+      res
+        .writeHead(405, { ...headers, Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' })
+        .end('method not allowed\n');
       return;
     }
     const body = asset.body();
-    res.writeHead(200, { ...headers, 'Content-Type': asset.contentType, 'Content-Length': body.length, 'Cache-Control': asset.cacheControl });
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': asset.contentType,
+      'Content-Length': body.length,
+      'Cache-Control': asset.cacheControl,
+    });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
 }

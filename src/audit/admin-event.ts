@@ -8,7 +8,12 @@ export interface AuditSubject {
 }
 
 /** One admin action as an audit event, with the actor's identity and request. */
-export function adminEvent(type: string, actor: Actor, subject: AuditSubject, details: Record<string, unknown> = {}): AuditEventInput {
+export function adminEvent(
+  type: string,
+  actor: Actor,
+  subject: AuditSubject,
+  details: Record<string, unknown> = {},
+): AuditEventInput {
   return {
     type,
     actor: actor.clientId,

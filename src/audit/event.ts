@@ -40,7 +40,7 @@ function redacted(text: string | null | undefined): string | null {
  * An RFC 9562 version 7 UUID: the millisecond time first, then randomness. Ids of new events sort at
  * the right edge of the primary-key index, which keeps inserting thousands a second cheap.
  */
-export function uuidV7(epochMs: number): string {
+function uuidV7(epochMs: number): string {
   const random = randomUUID();
   const time = epochMs.toString(16).padStart(12, '0');
   return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;

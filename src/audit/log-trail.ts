@@ -1,5 +1,11 @@
 import { createAuditLogger, type Logger } from '../observability/logger.js';
-import { stampAuditEvent, toAuditEventResource, type AuditEvent, type AuditEventInput, type AuditTrail } from './event.js';
+import {
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditTrail,
+  stampAuditEvent,
+  toAuditEventResource,
+} from './event.js';
 
 /** Writes each event as one JSON log line, so log shippers can forward it. */
 export class LogAuditTrail implements AuditTrail {

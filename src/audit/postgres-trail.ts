@@ -1,8 +1,8 @@
 import { inRounds } from '../db/rounds.js';
 import type { Logger } from '../observability/logger.js';
+import type { AuditEvent, AuditEventInput, AuditTrail } from './event.js';
 import type { LogAuditTrail } from './log-trail.js';
 import type { AuditStore } from './store.js';
-import type { AuditEvent, AuditEventInput, AuditTrail } from './event.js';
 
 export interface AuditQueueOptions {
   /** Events per INSERT statement. */
@@ -74,7 +74,10 @@ export class PostgresAuditTrail implements AuditTrail {
     const event = this.log.record(input);
     if (this.closed) {
       this.notStored += 1;
-      this.logger.error({ not_stored: 1, id: event.id }, 'audit event recorded after shutdown was logged but not stored');
+      this.logger.error(
+        { not_stored: 1, id: event.id },
+        'audit event recorded after shutdown was logged but not stored',
+      );
       return;
     }
     if (this.depth() >= this.options.maxQueued) {
@@ -105,12 +108,18 @@ export class PostgresAuditTrail implements AuditTrail {
     this.closed = true;
     clearInterval(this.timer);
     let timeout: NodeJS.Timeout | undefined;
-    await Promise.race([this.flush(), new Promise((resolve) => (timeout = setTimeout(resolve, this.options.closeTimeoutMs)))]);
+    await Promise.race([
+      this.flush(),
+      new Promise((resolve) => (timeout = setTimeout(resolve, this.options.closeTimeoutMs))),
+    ]);
     clearTimeout(timeout);
     const left = this.depth();
     if (left > 0) {
       this.notStored += left;
-      this.logger.error({ not_stored: left }, 'audit events could not be stored before shutdown; each one is in the log');
+      this.logger.error(
+        { not_stored: left },
+        'audit events could not be stored before shutdown; each one is in the log',
+      );
     }
     this.queue = [];
     this.current = null;
@@ -169,10 +178,16 @@ export class PostgresAuditTrail implements AuditTrail {
       if (batch.attempts >= this.options.maxAttempts) {
         this.notStored += batch.events.length;
         this.current = null;
-        this.logger.error({ err: error, not_stored: batch.events.length, attempts: batch.attempts, ...ids }, 'gave up storing audit events; each one is in the log');
+        this.logger.error(
+          { err: error, not_stored: batch.events.length, attempts: batch.attempts, ...ids },
+          'gave up storing audit events; each one is in the log',
+        );
       } else {
         batch.retryAt = Date.now() + this.options.flushIntervalMs * 2 ** (batch.attempts - 1);
-        this.logger.warn({ err: error, events: batch.events.length, attempt: batch.attempts, ...ids }, 'could not store audit events; will retry');
+        this.logger.warn(
+          { err: error, events: batch.events.length, attempt: batch.attempts, ...ids },
+          'could not store audit events; will retry',
+        );
       }
       return false;
     }
@@ -180,7 +195,10 @@ export class PostgresAuditTrail implements AuditTrail {
 
   private reportRefused(): void {
     if (this.refused === 0) return;
-    this.logger.error({ not_stored: this.refused, max_queued: this.options.maxQueued }, 'audit queue full: events were logged but not stored');
+    this.logger.error(
+      { not_stored: this.refused, max_queued: this.options.maxQueued },
+      'audit queue full: events were logged but not stored',
+    );
     this.refused = 0;
   }
 }

@@ -63,8 +63,10 @@ export class AuditRetention {
       total += deleted;
       return deleted === PRUNE_CHUNK_ROWS;
     });
-    if (total > 0) this.logger.info({ deleted: total, before: cutoff.toISOString() }, 'pruned audit events past their retention');
-    if (!finished) this.logger.warn({ deleted: total }, 'audit retention sweep reached its limit; the next sweep deletes the rest');
+    if (total > 0)
+      this.logger.info({ deleted: total, before: cutoff.toISOString() }, 'pruned audit events past their retention');
+    if (!finished)
+      this.logger.warn({ deleted: total }, 'audit retention sweep reached its limit; the next sweep deletes the rest');
     return total;
   }
 

@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import { principalOf } from '../http/api/authenticate.js';
 import { named, type RouteSpec } from '../http/api/route-spec.js';
+import type { AuditEventResource } from './event.js';
 import { auditEventPageSchema, auditEventSchema, auditQuerySchema } from './schemas.js';
 import type { AuditService } from './service.js';
-import type { AuditEventResource } from './event.js';
 
-export const NDJSON = 'application/x-ndjson';
+const NDJSON = 'application/x-ndjson';
 
 async function* ndjsonLines(chunks: AsyncIterable<AuditEventResource[]>): AsyncGenerator<string> {
   for await (const chunk of chunks) yield chunk.map((event) => `${JSON.stringify(event)}\n`).join('');
@@ -26,7 +26,11 @@ export function auditRoutes(audit: AuditService): RouteSpec[] {
       access: 'any-admin',
       query: auditQuerySchema,
       responses: {
-        200: { description: 'Matching events', body: named('AuditEventPage', auditEventPageSchema), alternatives: { [NDJSON]: auditEventSchema } },
+        200: {
+          description: 'Matching events',
+          body: named('AuditEventPage', auditEventPageSchema),
+          alternatives: { [NDJSON]: auditEventSchema },
+        },
       },
       handler: async (ctx) => {
         if (ctx.accepts('application/json', NDJSON) === NDJSON) {

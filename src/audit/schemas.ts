@@ -11,20 +11,35 @@ const instant = z.iso
  */
 export const auditQuerySchema = pageQuerySchema
   .extend({
-    type: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'expected an event type such as token.denied').optional().describe('Exact event type, e.g. token.denied.'),
+    type: z
+      .string()
+      .regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'expected an event type such as token.denied')
+      .optional()
+      .describe('Exact event type, e.g. token.denied.'),
     client_id: z.string().min(1).max(256).optional().describe('Events about this client.'),
-    organization_id: z.string().min(1).max(128).optional().describe("Events about this organization; org-admins always see only their own organization's."),
+    organization_id: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe("Events about this organization; org-admins always see only their own organization's."),
     since: instant.optional().describe('Events at or after this time (ISO 8601 with a time zone).'),
     until: instant.optional().describe('Events before this time; must be later than since.'),
   })
   .strict()
-  .refine((query) => !query.since || !query.until || query.since < query.until, { path: ['until'], message: 'must be later than since' });
+  .refine((query) => !query.since || !query.until || query.since < query.until, {
+    path: ['until'],
+    message: 'must be later than since',
+  });
 
 export const auditEventSchema = z.object({
   id: z.uuid(),
   at: z.iso.datetime(),
   type: z.string(),
-  actor: z.string().nullable().describe('The acting client, `cli`, `bootstrap`, `system`, or null when nobody authenticated.'),
+  actor: z
+    .string()
+    .nullable()
+    .describe('The acting client, `cli`, `bootstrap`, `system`, or null when nobody authenticated.'),
   client_id: z.string().nullable(),
   organization_id: z.string().nullable(),
   ip: z.string().nullable(),

@@ -1,10 +1,10 @@
 import { setImmediate as nextTurnOfEventLoop } from 'node:timers/promises';
-import { isOrganizationScoped, type Actor } from '../x/actor.js';
+import { type Actor, isOrganizationScoped } from '../x/actor.js';
 import { ValidationError } from '../x/errors.js';
 import { parseInput } from '../x/validation.js';
-import { auditQuerySchema, type AuditEventPage } from './schemas.js';
+import { type AuditEventResource, toAuditEventResource } from './event.js';
+import { type AuditEventPage, auditQuerySchema } from './schemas.js';
 import type { AuditEventFilter, AuditPosition, AuditStore } from './store.js';
-import { toAuditEventResource, type AuditEventResource } from './event.js';
 
 /** Rows per query when exporting: the stream holds one chunk in memory, never the whole result. */
 const EXPORT_CHUNK_ROWS = 1_000;
@@ -26,7 +26,10 @@ export class AuditService {
     const { filter, limit, after } = parsed;
     const events = await this.store.page(filter, after, limit + 1);
     const page = events.slice(0, limit);
-    return { items: page.map(toAuditEventResource), next_cursor: events.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+    return {
+      items: page.map(toAuditEventResource),
+      next_cursor: events.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+    };
   }
 
   /**

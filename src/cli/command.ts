@@ -1,5 +1,5 @@
-import type { CliContext } from './context.js';
 import { TollgateError } from '../x/errors.js';
+import type { CliContext } from './context.js';
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -13,7 +13,7 @@ export interface CommandInput {
 }
 
 /** What a command prints: `data` with --json, `text` for people. */
-export interface CommandOutput {
+interface CommandOutput {
   readonly data: unknown;
   readonly text: string;
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
-import { Registry, type DomainServices } from '../registry.js';
-import { CLI_ACTOR, type Actor } from '../x/actor.js';
+import { type DomainServices, Registry } from '../registry.js';
+import { type Actor, CLI_ACTOR } from '../x/actor.js';
 
 /**
  * What CLI commands use: the server's own parts from the registry, over a direct database connection,

@@ -1,9 +1,9 @@
 import { ConfigError } from '../config/errors.js';
-import { DependencyUnavailableError, TollgateError, ValidationError, type FieldIssue } from '../x/errors.js';
-import { UsageError, type CliCommand } from './command.js';
+import { DependencyUnavailableError, type FieldIssue, TollgateError, ValidationError } from '../x/errors.js';
+import { type CliCommand, UsageError } from './command.js';
 
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
 
 export interface CliFailure {
   readonly exitCode: number;
@@ -25,16 +25,20 @@ function asOption(issue: FieldIssue, command: CliCommand): FieldIssue {
 
 /** Turns whatever a command threw into a message for people: never a stack trace for a user's mistake. */
 export function describeFailure(error: unknown, command: CliCommand | undefined): CliFailure {
-  if (error instanceof UsageError) return { exitCode: EXIT_USAGE, message: error.message, usageOf: error.command ?? 'all' };
+  if (error instanceof UsageError)
+    return { exitCode: EXIT_USAGE, message: error.message, usageOf: error.command ?? 'all' };
   if (error instanceof ValidationError) {
     const issues = command ? error.issues.map((issue) => asOption(issue, command)) : error.issues;
-    const described = issues.map((issue) => (issue.field === '(body)' ? issue.message : `${issue.field}: ${issue.message}`));
+    const described = issues.map((issue) =>
+      issue.field === '(body)' ? issue.message : `${issue.field}: ${issue.message}`,
+    );
     return { exitCode: EXIT_FAILURE, message: `invalid input: ${described.join('; ')}`, issues };
   }
   if (error instanceof DependencyUnavailableError && error.dependency === 'database') {
     return { exitCode: EXIT_FAILURE, message: `cannot use the database: ${causeOf(error)}` };
   }
-  if (error instanceof ConfigError) return { exitCode: EXIT_FAILURE, message: `invalid configuration: ${error.message}` };
+  if (error instanceof ConfigError)
+    return { exitCode: EXIT_FAILURE, message: `invalid configuration: ${error.message}` };
   if (error instanceof TollgateError) return { exitCode: EXIT_FAILURE, message: error.message };
   const message = error instanceof Error ? error.message || error.name : String(error);
   return { exitCode: EXIT_FAILURE, message: `unexpected error: ${message}`, unexpected: true };

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
 import { createLogger, type Logger } from '../observability/logger.js';
-import { UsageError, type CliCommand, type CommandInput } from './command.js';
+import { type CliCommand, type CommandInput, UsageError } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { CliContext } from './context.js';
-import { describeFailure, type CliFailure } from './errors.js';
+import { type CliFailure, describeFailure } from './errors.js';
 
 const PROGRAM = 'npm run cli --';
 
@@ -13,10 +13,16 @@ const EXIT_GRACE_MS = 2_000;
 
 function usageOf(command: CliCommand): string {
   const args = command.args?.length ? ` ${command.args.join(' ')}` : '';
-  const flags = Object.entries(command.options ?? {}).map(([name, spec]) => [`--${name}${spec.type === 'string' ? ' <value>' : ''}`, spec.description] as const);
+  const flags = Object.entries(command.options ?? {}).map(
+    ([name, spec]) => [`--${name}${spec.type === 'string' ? ' <value>' : ''}`, spec.description] as const,
+  );
   const width = Math.max(0, ...flags.map(([flag]) => flag.length));
   const options = flags.map(([flag, description]) => `    ${flag.padEnd(width)}  ${description}`);
-  return [`usage: ${PROGRAM} ${command.name}${args}${options.length ? ' [options]' : ''} [--json]`, `  ${command.summary}`, ...options].join('\n');
+  return [
+    `usage: ${PROGRAM} ${command.name}${args}${options.length ? ' [options]' : ''} [--json]`,
+    `  ${command.summary}`,
+    ...options,
+  ].join('\n');
 }
 
 function overview(): string {
@@ -25,7 +31,7 @@ function overview(): string {
     `usage: ${PROGRAM} <command> [arguments] [--json]`,
     '',
     'Works on the database directly (DATABASE_URL, or the embedded one in DATA_DIR while no server uses it).',
-    '--json prints machine-readable output; `<command> --help` shows a command\'s options.',
+    "--json prints machine-readable output; `<command> --help` shows a command's options.",
     '',
     'commands:',
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
@@ -39,10 +45,30 @@ function parseCommandLine(argv: readonly string[]): { command: CliCommand; input
     const words = candidate.name.split(' ');
     return words.every((word, i) => argv[i] === word);
   });
-  if (!command) throw new UsageError(`unknown command: ${argv.filter((arg) => !arg.startsWith('-')).slice(0, 2).join(' ') || argv[0]}`);
-  let parsed;
+  if (!command)
+    throw new UsageError(
+      `unknown command: ${
+        argv
+          .filter((arg) => !arg.startsWith('-'))
+          .slice(0, 2)
+          .join(' ') || argv[0]
+      }`,
+    );
+  const parsed = parseCommandOptions(command, argv);
+  const help = parsed.values.help === true;
+  const expected = command.args?.length ?? 0;
+  if (!help && parsed.positionals.length !== expected) {
+    throw new UsageError(
+      expected ? `expected ${command.args!.join(' ')}` : `unexpected argument: ${parsed.positionals[0]}`,
+      command,
+    );
+  }
+  return { command, input: { positionals: parsed.positionals, options: parsed.values }, help };
+}
+
+function parseCommandOptions(command: CliCommand, argv: readonly string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: argv.slice(command.name.split(' ').length),
       options: { ...command.options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
@@ -52,12 +78,6 @@ function parseCommandLine(argv: readonly string[]): { command: CliCommand; input
     // node's message goes on about positionals starting with '-'; its first sentence is the point.
     throw new UsageError((error as Error).message.split('. ')[0]!, command);
   }
-  const help = parsed.values.help === true;
-  const expected = command.args?.length ?? 0;
-  if (!help && parsed.positionals.length !== expected) {
-    throw new UsageError(expected ? `expected ${command.args!.join(' ')}` : `unexpected argument: ${parsed.positionals[0]}`, command);
-  }
-  return { command, input: { positionals: parsed.positionals, options: parsed.values }, help };
 }
 
 function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
@@ -66,7 +86,10 @@ function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
 
 async function reportFailure(failure: CliFailure, json: boolean): Promise<void> {
   if (json) {
-    await write(process.stderr, JSON.stringify({ error: { message: failure.message, ...(failure.issues ? { issues: failure.issues } : {}) } }));
+    await write(
+      process.stderr,
+      JSON.stringify({ error: { message: failure.message, ...(failure.issues ? { issues: failure.issues } : {}) } }),
+    );
     return;
   }
   const usage = failure.usageOf === 'all' ? overview() : failure.usageOf ? usageOf(failure.usageOf) : '';
@@ -98,7 +121,9 @@ async function main(argv: readonly string[]): Promise<number> {
     await reportFailure(failure, json);
     return failure.exitCode;
   } finally {
-    await context?.close().catch((error: unknown) => logger?.warn({ err: error }, 'could not close the database cleanly'));
+    await context
+      ?.close()
+      .catch((error: unknown) => logger?.warn({ err: error }, 'could not close the database cleanly'));
   }
 }
 

@@ -1,7 +1,7 @@
-import { digestSecret, secretMatchesDigest } from './secret.js';
 import type { CachedClient, ClientLookup } from './lookup.js';
+import { digestSecret, secretMatchesDigest } from './secret.js';
 
-export type AuthenticationFailure = 'unknown_client' | 'invalid_secret' | 'inactive';
+type AuthenticationFailure = 'unknown_client' | 'invalid_secret' | 'inactive';
 
 export type AuthenticationResult =
   | { readonly ok: true; readonly client: CachedClient }
@@ -12,14 +12,23 @@ function secretIsValid(client: CachedClient, secret: string, now: Date): boolean
   const presented = digestSecret(secret);
   const { secret_digest, previous_secret_digest, previous_secret_expires_at } = client.record;
   if (secretMatchesDigest(presented, secret_digest)) return true;
-  return previous_secret_expires_at !== null && previous_secret_expires_at > now && secretMatchesDigest(presented, previous_secret_digest);
+  return (
+    previous_secret_expires_at !== null &&
+    previous_secret_expires_at > now &&
+    secretMatchesDigest(presented, previous_secret_digest)
+  );
 }
 
 /**
  * Checks client credentials. The secret is checked before the status, so a wrong secret learns nothing.
  * `beforeQuery`: see ClientLookup.find.
  */
-export async function authenticateClient(lookup: ClientLookup, clientId: string, secret: string, beforeQuery?: () => Promise<void>): Promise<AuthenticationResult> {
+export async function authenticateClient(
+  lookup: ClientLookup,
+  clientId: string,
+  secret: string,
+  beforeQuery?: () => Promise<void>,
+): Promise<AuthenticationResult> {
   const client = await lookup.find(clientId, beforeQuery);
   if (!client) return { ok: false, reason: 'unknown_client', client: null };
   if (!secretIsValid(client, secret, new Date())) return { ok: false, reason: 'invalid_secret', client };

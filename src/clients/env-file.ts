@@ -14,7 +14,9 @@ export const downloadQuerySchema = z.object({
     .describe('`env`: answer the credentials as a ready-to-use .env file (text/plain attachment) instead of JSON.'),
 });
 
-export const envFileSchema = z.string().describe('TOLLGATE_CLIENT_ID, TOLLGATE_CLIENT_SECRET, TOLLGATE_TOKEN_ENDPOINT and TOLLGATE_ISSUER lines.');
+export const envFileSchema = z
+  .string()
+  .describe('TOLLGATE_CLIENT_ID, TOLLGATE_CLIENT_SECRET, TOLLGATE_TOKEN_ENDPOINT and TOLLGATE_ISSUER lines.');
 
 /** `?download=env`: answer the credentials as a file instead of JSON. Checked before anything is written. */
 export function wantsEnvFile(query: unknown): boolean {

@@ -1,6 +1,6 @@
-import { DependencyUnavailableError } from '../x/errors.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
-import { compileAllowlist, type AllowlistMatcher } from '../x/ip-ranges.js';
+import { DependencyUnavailableError } from '../x/errors.js';
+import { type AllowlistMatcher, compileAllowlist } from '../x/ip-ranges.js';
 import { isWellFormedClientId } from './schemas.js';
 import type { ClientStore } from './store.js';
 import type { ClientRecord } from './types.js';
@@ -91,7 +91,9 @@ export class ClientLookup {
   }
 
   private remember(clientId: string, entry: Entry): void {
-    const [cache, limit, other] = entry.client ? [this.known, MAX_KNOWN, this.unknown] : [this.unknown, MAX_UNKNOWN, this.known];
+    const [cache, limit, other] = entry.client
+      ? [this.known, MAX_KNOWN, this.unknown]
+      : [this.unknown, MAX_UNKNOWN, this.known];
     other.delete(clientId);
     cache.delete(clientId);
     if (cache.size >= limit) cache.delete(cache.keys().next().value!);

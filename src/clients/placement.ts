@@ -1,6 +1,6 @@
-import { isOrganizationScoped, type Actor } from '../x/actor.js';
-import { ForbiddenError, ValidationError } from '../x/errors.js';
 import { ADMIN_ROLE, ADMINISTRATIVE_ROLES, ORG_ADMIN_ROLE } from '../roles/built-in.js';
+import { type Actor, isOrganizationScoped } from '../x/actor.js';
+import { ForbiddenError, ValidationError } from '../x/errors.js';
 
 export interface Placement {
   readonly role: string;
@@ -15,14 +15,19 @@ export interface Placement {
 export function assertPlacementAllowed(actor: Actor, target: Placement, current: Placement | null): void {
   if (isOrganizationScoped(actor)) {
     if (target.organizationId !== actor.organizationId) {
-      throw new ForbiddenError("an org-admin manages its own organization's clients only; it cannot place or move clients elsewhere");
+      throw new ForbiddenError(
+        "an org-admin manages its own organization's clients only; it cannot place or move clients elsewhere",
+      );
     }
     if (ADMINISTRATIVE_ROLES.has(target.role) && target.role !== current?.role) {
       throw new ForbiddenError('an org-admin cannot create admin or org-admin clients');
     }
   }
   if (target.role === ADMIN_ROLE && target.organizationId !== null) {
-    throw ValidationError.field('organization_id', 'admin clients are platform administrators and cannot belong to an organization');
+    throw ValidationError.field(
+      'organization_id',
+      'admin clients are platform administrators and cannot belong to an organization',
+    );
   }
   if (target.role === ORG_ADMIN_ROLE && target.organizationId === null) {
     throw ValidationError.field('organization_id', 'an org-admin client must belong to an organization');

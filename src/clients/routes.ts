@@ -2,7 +2,14 @@ import type { ParameterizedContext } from 'koa';
 import { principalOf } from '../http/api/authenticate.js';
 import { named, type ResponseSpec, type RouteSpec } from '../http/api/route-spec.js';
 import { parseInput } from '../x/validation.js';
-import { downloadQuerySchema, envFileName, envFileSchema, renderEnvFile, wantsEnvFile, type IssuedCredentials } from './env-file.js';
+import {
+  downloadQuerySchema,
+  envFileName,
+  envFileSchema,
+  type IssuedCredentials,
+  renderEnvFile,
+  wantsEnvFile,
+} from './env-file.js';
 import {
   clientListQuerySchema,
   clientPageSchema,
@@ -20,7 +27,12 @@ const CLIENT = named('Client', clientSchema);
 const TAG = 'Clients';
 
 /** The JSON body, or with `?download=env` the same credentials as a .env attachment. */
-function answerWithCredentials(ctx: ParameterizedContext, body: IssuedCredentials, envFile: boolean, issuer: string): void {
+function answerWithCredentials(
+  ctx: ParameterizedContext,
+  body: IssuedCredentials,
+  envFile: boolean,
+  issuer: string,
+): void {
   if (!envFile) {
     ctx.body = body;
     return;
@@ -43,7 +55,8 @@ export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[
       path: '/clients',
       operationId: 'createClient',
       summary: 'Create a client',
-      description: "The response is the only time the client_secret is shown. An org-admin's clients land in its organization; it cannot create admin or org-admin clients.",
+      description:
+        "The response is the only time the client_secret is shown. An org-admin's clients land in its organization; it cannot create admin or org-admin clients.",
       tag: TAG,
       access: 'any-admin',
       query: downloadQuerySchema,
@@ -88,7 +101,8 @@ export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[
       path: '/clients/{client_id}',
       operationId: 'updateClient',
       summary: 'Change a client',
-      description: 'Setting it inactive, or moving it to another organization (platform admins only), revokes its tokens.',
+      description:
+        'Setting it inactive, or moving it to another organization (platform admins only), revokes its tokens.',
       tag: TAG,
       access: 'any-admin',
       params: clientPathSchema,
@@ -127,7 +141,12 @@ export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[
       responses: { 200: credentialsResponse('The new secret', named('RotatedSecret', rotatedSecretSchema)) },
       handler: async (ctx) => {
         const envFile = wantsEnvFile(ctx.query);
-        answerWithCredentials(ctx, await clients.rotateSecret(ctx.params.client_id!, ctx.request.body, principalOf(ctx)), envFile, issuer);
+        answerWithCredentials(
+          ctx,
+          await clients.rotateSecret(ctx.params.client_id!, ctx.request.body, principalOf(ctx)),
+          envFile,
+          issuer,
+        );
       },
     },
   ];

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { pageQuerySchema } from '../http/api/pagination.js';
 import { organizationIdSchema } from '../organizations/schemas.js';
-import { atLeastOneField } from '../x/validation.js';
 import { normalizeAllowlistEntry } from '../x/ip-ranges.js';
+import { atLeastOneField } from '../x/validation.js';
 
-export const MAX_ALLOWLIST_ENTRIES = 100;
+const MAX_ALLOWLIST_ENTRIES = 100;
 
 const name = z.string().trim().min(1, 'must be 1-200 characters').max(200, 'must be 1-200 characters');
 const role = z.string().min(1).max(64).describe('A built-in or custom role: GET /roles lists them.');
@@ -12,16 +12,21 @@ const status = z.enum(['active', 'inactive']);
 const note = z.string().max(2000, 'must be at most 2000 characters');
 const organizationId = organizationIdSchema
   .nullable()
-  .describe("The client's organization; null for a platform client. An org-admin's clients always land in its own organization.");
+  .describe(
+    "The client's organization; null for a platform client. An org-admin's clients always land in its own organization.",
+  );
 
-const allowlistEntry = z.string().max(64).transform((entry, ctx) => {
-  const normalized = normalizeAllowlistEntry(entry);
-  if (normalized === null) {
-    ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IPv4/IPv6 address or CIDR` });
-    return z.NEVER;
-  }
-  return normalized;
-});
+const allowlistEntry = z
+  .string()
+  .max(64)
+  .transform((entry, ctx) => {
+    const normalized = normalizeAllowlistEntry(entry);
+    if (normalized === null) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IPv4/IPv6 address or CIDR` });
+      return z.NEVER;
+    }
+    return normalized;
+  });
 
 const ipAllowlist = z
   .array(allowlistEntry)
@@ -50,7 +55,7 @@ export const updateClientSchema = atLeastOneField(
 );
 
 /** The longest a previous secret may keep working after a rotation: 7 days. */
-export const MAX_GRACE_PERIOD_SECONDS = 604_800;
+const MAX_GRACE_PERIOD_SECONDS = 604_800;
 
 export const rotateSecretSchema = z.strictObject({
   grace_period_seconds: z
@@ -82,7 +87,13 @@ export const clientListQuerySchema = pageQuerySchema.extend({
   organization_id: organizationIdSchema.optional().describe("Only this organization's clients."),
   role: role.optional().describe('Only clients with this role.'),
   status: status.optional().describe('Only active or only inactive clients.'),
-  q: z.string().trim().min(1, 'must be 1-200 characters').max(200, 'must be 1-200 characters').optional().describe('Only clients whose name contains this text (any case) or whose client_id starts with it.'),
+  q: z
+    .string()
+    .trim()
+    .min(1, 'must be 1-200 characters')
+    .max(200, 'must be 1-200 characters')
+    .optional()
+    .describe('Only clients whose name contains this text (any case) or whose client_id starts with it.'),
 });
 
 export const clientSchema = z.object({
@@ -102,7 +113,10 @@ export const clientSchema = z.object({
 export const rotatedSecretSchema = z.object({
   client_id: z.string(),
   client_secret: z.string().describe('Shown only in this response: store it now.'),
-  previous_secret_expires_at: z.iso.datetime().nullable().describe('When the previous secret stops working; null when it stopped at once.'),
+  previous_secret_expires_at: z.iso
+    .datetime()
+    .nullable()
+    .describe('When the previous secret stops working; null when it stopped at once.'),
 });
 
 export const createdClientSchema = clientSchema.extend({

@@ -1,31 +1,31 @@
 import type { Knex } from 'knex';
-import type { Actor } from '../x/actor.js';
 import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/event.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { decodeSeqCursor, encodeSeqCursor } from '../db/seq-cursor.js';
 import type { Transactional } from '../db/transaction.js';
-import { ConflictError, NotFoundError, ValidationError } from '../x/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { RoleService } from '../roles/service.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
-import { parseInput } from '../x/validation.js';
+import type { Actor } from '../x/actor.js';
+import { ConflictError, NotFoundError, ValidationError } from '../x/errors.js';
 import { allowlistNarrows } from '../x/ip-ranges.js';
+import { parseInput } from '../x/validation.js';
 import { assertPlacementAllowed } from './placement.js';
 import {
-  clientIdSchema,
-  createClientSchema,
-  rotateSecretSchema,
-  updateClientSchema,
   type ClientListQuery,
   type ClientPage,
   type ClientResource,
   type CreatedClient,
+  clientIdSchema,
+  createClientSchema,
   type RotatedSecret,
+  rotateSecretSchema,
+  updateClientSchema,
 } from './schemas.js';
 import { digestSecret, generateClientId, generateClientSecret } from './secret.js';
 import type { ClientStore } from './store.js';
-import { toClientResource, type ClientRecord } from './types.js';
+import { type ClientRecord, toClientResource } from './types.js';
 import { assertClientVisibleTo } from './visibility.js';
 
 /** A client that is gone, with the organization it was in (for the audit trail). */
@@ -52,7 +52,11 @@ export class ClientService {
   ) {}
 
   /** Without `organization_id`, the client lands in the actor's organization (none for platform admins). */
-  async create(input: unknown, actor: Actor, credentials?: { clientId: string; clientSecret: string }): Promise<CreatedClient> {
+  async create(
+    input: unknown,
+    actor: Actor,
+    credentials?: { clientId: string; clientSecret: string },
+  ): Promise<CreatedClient> {
     const { organization_id, ...fields } = parseInput(createClientSchema, input);
     const organizationId = organization_id === undefined ? actor.organizationId : organization_id;
     assertPlacementAllowed(actor, { role: fields.role, organizationId }, null);
@@ -74,14 +78,23 @@ export class ClientService {
       );
     }).catch(explainWriteError(clientId, organizationId));
     this.audit.record(
-      adminEvent('client.created', actor, { clientId, organizationId }, { name: record.name, role: record.role, status: record.status }),
+      adminEvent(
+        'client.created',
+        actor,
+        { clientId, organizationId },
+        { name: record.name, role: record.role, status: record.status },
+      ),
     );
     return { ...toClientResource(record), client_secret: clientSecret };
   }
 
   async list(query: ClientListQuery, actor: Actor): Promise<ClientPage> {
     const organizationId = actor.organizationId ?? query.organization_id;
-    if (actor.organizationId !== null && query.organization_id !== undefined && query.organization_id !== actor.organizationId) {
+    if (
+      actor.organizationId !== null &&
+      query.organization_id !== undefined &&
+      query.organization_id !== actor.organizationId
+    ) {
       return { items: [], next_cursor: null };
     }
     const { records, nextSeq } = await this.store.page({
@@ -124,11 +137,16 @@ export class ClientService {
     await this.changes.publish({ type: 'client', clientId });
     const moved = updated.organization_id !== current.organization_id;
     this.audit.record(
-      adminEvent('client.updated', actor, { clientId, organizationId: updated.organization_id }, {
-        changed: Object.keys(patch),
-        ...patch,
-        ...(moved ? { previous_organization_id: current.organization_id } : {}),
-      }),
+      adminEvent(
+        'client.updated',
+        actor,
+        { clientId, organizationId: updated.organization_id },
+        {
+          changed: Object.keys(patch),
+          ...patch,
+          ...(moved ? { previous_organization_id: current.organization_id } : {}),
+        },
+      ),
     );
     if (cutsTokens) await this.revokeSessions(clientId);
     return toClientResource(updated);
@@ -157,7 +175,11 @@ export class ClientService {
   }
 
   /** After clients are deleted and committed: caches forget them, the trail records them, their tokens go. */
-  async finishDeletion(deleted: readonly DeletedClient[], actor: Actor, details: Record<string, unknown> = {}): Promise<void> {
+  async finishDeletion(
+    deleted: readonly DeletedClient[],
+    actor: Actor,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
     for (const { clientId, organizationId } of deleted) {
       await this.changes.publish({ type: 'client', clientId });
       this.audit.record(adminEvent('client.deleted', actor, { clientId, organizationId }, details));
@@ -175,12 +197,21 @@ export class ClientService {
     const record = await this.requireVisible(clientId, actor);
     const clientSecret = generateClientSecret();
     const previousExpiresAt = grace > 0 ? new Date(Date.now() + grace * 1000) : null;
-    const updated = await this.store.replaceSecret(clientId, digestSecret(clientSecret).toString('hex'), previousExpiresAt);
+    const updated = await this.store.replaceSecret(
+      clientId,
+      digestSecret(clientSecret).toString('hex'),
+      previousExpiresAt,
+    );
     if (!updated) throw new NotFoundError(`client ${clientId} does not exist`);
     await this.changes.publish({ type: 'client', clientId });
     const expiresAt = previousExpiresAt?.toISOString() ?? null;
     this.audit.record(
-      adminEvent('client.secret_rotated', actor, { clientId, organizationId: record.organization_id }, { grace_period_seconds: grace, previous_secret_expires_at: expiresAt }),
+      adminEvent(
+        'client.secret_rotated',
+        actor,
+        { clientId, organizationId: record.organization_id },
+        { grace_period_seconds: grace, previous_secret_expires_at: expiresAt },
+      ),
     );
     return { client_id: clientId, client_secret: clientSecret, previous_secret_expires_at: expiresAt };
   }
@@ -199,7 +230,10 @@ export class ClientService {
       const revoked = await this.sessions.revokeAll(clientId);
       this.logger.info({ client_id: clientId, revoked }, 'revoked client sessions');
     } catch (error) {
-      this.logger.warn({ err: error, client_id: clientId }, 'could not remove client sessions; its tokens are refused anyway');
+      this.logger.warn(
+        { err: error, client_id: clientId },
+        'could not remove client sessions; its tokens are refused anyway',
+      );
     }
   }
 }
@@ -207,7 +241,8 @@ export class ClientService {
 function explainWriteError(clientId: string, organizationId: string | null): (error: unknown) => never {
   return (error) => {
     if (isUniqueViolation(error)) throw new ConflictError(`client ${clientId} already exists`);
-    if (isForeignKeyViolation(error)) throw ValidationError.field('organization_id', `organization ${organizationId} does not exist`);
+    if (isForeignKeyViolation(error))
+      throw ValidationError.field('organization_id', `organization ${organizationId} does not exist`);
     throw error;
   };
 }

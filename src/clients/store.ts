@@ -25,8 +25,13 @@ function likeLiteral(text: string): string {
 export class ClientStore {
   constructor(private readonly db: Knex) {}
 
-  async insert(record: Omit<ClientRecord, 'created_at' | 'updated_at' | 'last_used_at' | 'tokens_valid_after'>, db: Knex = this.db): Promise<ClientRecord> {
-    const [row] = await db<Row>(TABLE).insert({ ...record, ip_allowlist: JSON.stringify(record.ip_allowlist) as never }).returning('*');
+  async insert(
+    record: Omit<ClientRecord, 'created_at' | 'updated_at' | 'last_used_at' | 'tokens_valid_after'>,
+    db: Knex = this.db,
+  ): Promise<ClientRecord> {
+    const [row] = await db<Row>(TABLE)
+      .insert({ ...record, ip_allowlist: JSON.stringify(record.ip_allowlist) as never })
+      .returning('*');
     return strip(row!);
   }
 
@@ -54,7 +59,11 @@ export class ClientStore {
     return { records: page.map(strip), nextSeq: rows.length > query.limit ? String(page[page.length - 1]!.seq) : null };
   }
 
-  async update(clientId: string, changes: Partial<ClientRecord>, db: Knex = this.db): Promise<ClientRecord | undefined> {
+  async update(
+    clientId: string,
+    changes: Partial<ClientRecord>,
+    db: Knex = this.db,
+  ): Promise<ClientRecord | undefined> {
     const values: Record<string, unknown> = { ...changes, updated_at: db.fn.now() };
     if (changes.ip_allowlist) values.ip_allowlist = JSON.stringify(changes.ip_allowlist);
     const [row] = await db<Row>(TABLE).where({ client_id: clientId }).update(values).returning('*');
@@ -65,7 +74,12 @@ export class ClientStore {
    * Replaces the secret digest in one statement. The right-hand sides see the row as it was, so with a
    * grace period the current digest becomes the previous one atomically, whatever runs concurrently.
    */
-  async replaceSecret(clientId: string, secretDigest: string, previousExpiresAt: Date | null, db: Knex = this.db): Promise<ClientRecord | undefined> {
+  async replaceSecret(
+    clientId: string,
+    secretDigest: string,
+    previousExpiresAt: Date | null,
+    db: Knex = this.db,
+  ): Promise<ClientRecord | undefined> {
     const [row] = await db<Row>(TABLE)
       .where({ client_id: clientId })
       .update({
@@ -84,7 +98,10 @@ export class ClientStore {
 
   /** Deletes every client of an organization; returns their ids. */
   async deleteByOrganization(organizationId: string, db: Knex): Promise<string[]> {
-    const rows: { client_id: string }[] = await db(TABLE).where({ organization_id: organizationId }).delete().returning('client_id');
+    const rows: { client_id: string }[] = await db(TABLE)
+      .where({ organization_id: organizationId })
+      .delete()
+      .returning('client_id');
     return rows.map((row) => row.client_id);
   }
 

@@ -1,4 +1,4 @@
-import { isOrganizationScoped, type Actor } from '../x/actor.js';
+import { type Actor, isOrganizationScoped } from '../x/actor.js';
 import { NotFoundError } from '../x/errors.js';
 import type { ClientRecord } from './types.js';
 
@@ -8,7 +8,11 @@ import type { ClientRecord } from './types.js';
  * so org-admins cannot even learn which client ids exist elsewhere. Every route that takes a client id
  * goes through this (via ClientService.requireVisible).
  */
-export function assertClientVisibleTo(actor: Actor, clientId: string, record: ClientRecord | undefined): asserts record is ClientRecord {
+export function assertClientVisibleTo(
+  actor: Actor,
+  clientId: string,
+  record: ClientRecord | undefined,
+): asserts record is ClientRecord {
   if (!record || (isOrganizationScoped(actor) && record.organization_id !== actor.organizationId)) {
     throw new NotFoundError(`client ${clientId} does not exist`);
   }

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
-import type { ProxyTrust } from './proxy-trust.js';
 import { ConfigError } from './errors.js';
-import { JOB_TIMINGS_VARIABLE, parseJobTimings, type JobTimings } from './job-timings.js';
-import { VARIABLES, type ParsedVariables, type SigningAlgorithm } from './variables.js';
+import { JOB_TIMINGS_VARIABLE, type JobTimings, parseJobTimings } from './job-timings.js';
+import type { ProxyTrust } from './proxy-trust.js';
+import { type ParsedVariables, type SigningAlgorithm, VARIABLES } from './variables.js';
 
 export interface Config {
   readonly port: number;
@@ -31,7 +31,7 @@ export interface Config {
   readonly jobTimings: JobTimings;
 }
 
-export interface RateLimits {
+interface RateLimits {
   /** Failed authentications per (client_id, IP) and per IP within `failureWindowMs`; 0 = no limit. */
   readonly failuresPerClientIp: number;
   readonly failuresPerIp: number;

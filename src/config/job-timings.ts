@@ -38,7 +38,10 @@ export function parseJobTimings(text: string | undefined): JobTimings {
   }
   const result = jobTimingsSchema.safeParse(value);
   if (!result.success) {
-    throw new ConfigError(JOB_TIMINGS_VARIABLE, result.error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; '));
+    throw new ConfigError(
+      JOB_TIMINGS_VARIABLE,
+      result.error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; '),
+    );
   }
   return result.data;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { NO_PROXY, parseProxyTrust } from './proxy-trust.js';
 import { parseDuration } from './duration.js';
+import { NO_PROXY, parseProxyTrust } from './proxy-trust.js';
 
 /**
  * Every environment variable Tollgate reads, with its default and meaning, in one place.
@@ -22,7 +22,10 @@ const duration = (min: number, max: number) =>
   z.string().transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === null || ms < min || ms > max) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration such as 90s, 12h or 30d between ${min} ms and ${max} ms` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a duration such as 90s, 12h or 30d between ${min} ms and ${max} ms`,
+      });
       return z.NEVER;
     }
     return ms;
@@ -58,7 +61,10 @@ export const VARIABLES = {
     name: 'DATABASE_URL',
     defaultText: 'unset: embedded Postgres (PGlite) under `DATA_DIR`',
     description: 'PostgreSQL connection string, e.g. `postgres://user@host:5432/tollgate`.',
-    schema: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+      .optional(),
   }),
   dataDir: variable({
     name: 'DATA_DIR',
@@ -71,7 +77,10 @@ export const VARIABLES = {
     name: 'REDIS_URL',
     defaultText: 'unset: in-process session store',
     description: 'Redis (7.0 or later) connection string, e.g. `redis://host:6379/0`.',
-    schema: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+    schema: z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+      .optional(),
   }),
   tokenAudience: variable({
     name: 'TOKEN_AUDIENCE',
@@ -84,12 +93,16 @@ export const VARIABLES = {
     defaultText: 'unset',
     description:
       'With `INITIAL_ADMIN_CLIENT_SECRET`: when no admin client exists yet, create one with these credentials. When both are unset and none exists, one is generated and its credentials written once to `initial-admin.env` in `KEYS_DIR` (mode 0600, never to the log), and shown on the terminal if there is one.',
-    schema: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'expected 1-128 characters of A-Z a-z 0-9 . _ ~ -').optional(),
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]{1,128}$/, 'expected 1-128 characters of A-Z a-z 0-9 . _ ~ -')
+      .optional(),
   }),
   initialAdminClientSecret: variable({
     name: 'INITIAL_ADMIN_CLIENT_SECRET',
     defaultText: 'unset',
-    description: 'See `INITIAL_ADMIN_CLIENT_ID`; at least 32 characters of `A-Z a-z 0-9 _ -`, so it works unchanged in HTTP Basic credentials (`curl -u`).',
+    description:
+      'See `INITIAL_ADMIN_CLIENT_ID`; at least 32 characters of `A-Z a-z 0-9 _ -`, so it works unchanged in HTTP Basic credentials (`curl -u`).',
     schema: z
       .string()
       .regex(/^[A-Za-z0-9_-]{32,512}$/, 'must be 32-512 characters of A-Z a-z 0-9 _ - (e.g. openssl rand -hex 32)')
@@ -113,13 +126,16 @@ export const VARIABLES = {
     name: 'TRUST_PROXY',
     defaultText: '`false`',
     description:
-      'Where the client IP comes from behind a load balancer. A comma-separated list of your proxies\' addresses or CIDRs (recommended): `X-Forwarded-For` is believed only from them, right to left. `true`: the right-most `X-Forwarded-For` entry from any peer (one proxy; only safe when the port is reachable through the proxy alone); a number N: N hops. `false`: the TCP peer.',
+      "Where the client IP comes from behind a load balancer. A comma-separated list of your proxies' addresses or CIDRs (recommended): `X-Forwarded-For` is believed only from them, right to left. `true`: the right-most `X-Forwarded-For` entry from any peer (one proxy; only safe when the port is reachable through the proxy alone); a number N: N hops. `false`: the TCP peer.",
     schema: z
       .string()
       .transform((value, ctx) => {
         const trust = parseProxyTrust(value.trim());
         if (trust === null) {
-          ctx.addIssue({ code: 'custom', message: 'expected true, false, a number of proxy hops, or a comma-separated list of IP addresses/CIDRs' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'expected true, false, a number of proxy hops, or a comma-separated list of IP addresses/CIDRs',
+          });
           return z.NEVER;
         }
         return trust;
@@ -157,7 +173,7 @@ export const VARIABLES = {
     name: 'RATE_LIMIT_AUTH_FAILURES_PER_IP',
     defaultText: '`100`',
     description:
-      'Failed client authentications allowed from one IP address, whatever the client_id, per `RATE_LIMIT_AUTH_FAILURE_WINDOW`; requests without valid credentials (none, a malformed client_id or header, a wrong content type) count too. Behind a load balancer set `TRUST_PROXY`, or every caller shares the balancer\'s address. `0` turns the limit off.',
+      "Failed client authentications allowed from one IP address, whatever the client_id, per `RATE_LIMIT_AUTH_FAILURE_WINDOW`; requests without valid credentials (none, a malformed client_id or header, a wrong content type) count too. Behind a load balancer set `TRUST_PROXY`, or every caller shares the balancer's address. `0` turns the limit off.",
     schema: integer(0, 1_000_000).default(100),
   }),
   authFailureWindowMs: variable({
@@ -187,10 +203,16 @@ export const VARIABLES = {
     schema: z
       .string()
       .transform((text, ctx) => {
-        const origins = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+        const origins = text
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean);
         for (const origin of origins) {
           if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
-            ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin such as https://console.example.com` });
+            ctx.addIssue({
+              code: 'custom',
+              message: `"${origin}" is not an origin such as https://console.example.com`,
+            });
             return z.NEVER;
           }
         }
@@ -226,5 +248,5 @@ export const VARIABLES = {
   }),
 } as const;
 
-export type Variables = typeof VARIABLES;
+type Variables = typeof VARIABLES;
 export type ParsedVariables = { [K in keyof Variables]: z.output<Variables[K]['schema']> };

@@ -80,7 +80,9 @@ function resolve(files: ReadonlyMap<string, ConsoleFile>, path: string): Console
  * GET /console and below: the administrators' web console, built from console/ by `npm run build`.
  * It holds no server logic: every action is a call to the documented admin API.
  */
-export function createConsoleHandler(directory: string = BUILT_CONSOLE): (req: IncomingMessage, res: ServerResponse) => void {
+export function createConsoleHandler(
+  directory: string = BUILT_CONSOLE,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const files = loadConsole(directory);
   const headers = {
     ...SECURITY_HEADERS,
@@ -88,14 +90,27 @@ export function createConsoleHandler(directory: string = BUILT_CONSOLE): (req: I
     'Cross-Origin-Opener-Policy': 'same-origin',
   };
   const text = (res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}) =>
-    res.writeHead(status, { ...headers, ...extra, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end(`${message}\n`);
+    res
+      .writeHead(status, {
+        ...headers,
+        ...extra,
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Cache-Control': 'no-store',
+      })
+      .end(`${message}\n`);
 
   return (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return void text(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return void text(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
     if (files.size === 0) return void text(res, 404, 'the console is not built: run npm run build');
     const file = resolve(files, (req.url ?? '/').split('?')[0]!);
     if (!file) return void text(res, 404, 'not found');
-    res.writeHead(200, { ...headers, 'Content-Type': file.contentType, 'Content-Length': file.body.length, 'Cache-Control': file.cacheControl });
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': file.contentType,
+      'Content-Length': file.body.length,
+      'Cache-Control': file.cacheControl,
+    });
     res.end(req.method === 'HEAD' ? undefined : file.body);
   };
 }

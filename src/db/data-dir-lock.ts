@@ -11,7 +11,7 @@ interface Holder {
 }
 
 /** Another process (a running server, a CLI command) has the embedded database open. */
-export class DataDirInUseError extends StartupError {
+class DataDirInUseError extends StartupError {
   constructor(dataDir: string, holder: Holder | null) {
     super(
       'data_dir_in_use',

@@ -1,6 +1,6 @@
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { chmodSync, lstatSync, mkdirSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { StartupError } from '../x/errors.js';
 
 /** Group and other permission bits: none may be set on anything in DATA_DIR. */
@@ -8,7 +8,7 @@ const GROUP_OTHER_BITS = 0o077;
 const PRIVATE_DIRECTORY_MODE = 0o700;
 
 /** DATA_DIR cannot hold the embedded database privately; the message names the directory and the fix. */
-export class DataDirPermissionError extends StartupError {
+class DataDirPermissionError extends StartupError {
   constructor(message: string) {
     super('data_dir_permissions', message);
   }

@@ -22,7 +22,11 @@ export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, lo
     return knexFactory({
       ...log,
       client: PostgresClient,
-      connection: { connectionString: config.databaseUrl, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS, statement_timeout: 10_000 },
+      connection: {
+        connectionString: config.databaseUrl,
+        connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS,
+        statement_timeout: 10_000,
+      },
       pool: { min: 0, max: 10 },
       acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
     });

@@ -1,6 +1,6 @@
-import { PGlite, types, type Results } from '@electric-sql/pglite';
-import PGliteDialect from 'knex-pglite';
+import { type PGlite, type Results, types } from '@electric-sql/pglite';
 import PostgresDialect from 'knex/lib/dialects/postgres/index.js';
+import PGliteDialect from 'knex-pglite';
 import { openPrivatePGlite } from './data-dir-permissions.js';
 import { classifyDatabaseError, DatabaseResultError } from './errors.js';
 
@@ -30,7 +30,10 @@ const WRITES = new Set(['insert', 'update', 'del']);
  */
 function uniformResult(query: CompiledQuery, response: PgResponse | PgResponse[], knexResult: unknown): unknown {
   if (query.output) return knexResult;
-  if (Array.isArray(response)) throw new DatabaseResultError(`${response.length} results to one ${query.method ?? 'schema'} query; send one statement per query`);
+  if (Array.isArray(response))
+    throw new DatabaseResultError(
+      `${response.length} results to one ${query.method ?? 'schema'} query; send one statement per query`,
+    );
   if (query.method === 'raw') return { rows: response.rows, rowCount: countOf(query, response.rowCount ?? 0) };
   if (WRITES.has(query.method ?? '') && !query.returning) return countOf(query, response.rowCount);
   return knexResult;
@@ -71,12 +74,23 @@ export class PostgresClient extends classifyingErrorsOf(PostgresDialect) {
 }
 
 /** The command tag pg would report; PGlite reports none, and knex's Postgres dialect decides by it. */
-const COMMANDS: Readonly<Record<string, string>> = { select: 'SELECT', first: 'SELECT', pluck: 'SELECT', insert: 'INSERT', update: 'UPDATE', del: 'DELETE' };
+const COMMANDS: Readonly<Record<string, string>> = {
+  select: 'SELECT',
+  first: 'SELECT',
+  pluck: 'SELECT',
+  insert: 'INSERT',
+  update: 'UPDATE',
+  del: 'DELETE',
+};
 
 /** PGlite's answer as pg gives it. pg counts the rows a statement returns when it returns any. */
 function asPgResponse(query: CompiledQuery, results: Results): PgResponse {
   const rows = results.rows as Record<string, unknown>[];
-  return { command: COMMANDS[query.method ?? ''] ?? '', rows, rowCount: results.fields.length > 0 ? rows.length : results.affectedRows };
+  return {
+    command: COMMANDS[query.method ?? ''] ?? '',
+    rows,
+    rowCount: results.fields.length > 0 ? rows.length : results.affectedRows,
+  };
 }
 
 /** pg leaves bigint (int8) values as strings, since they may exceed 2^53; PGlite would make numbers of them. */

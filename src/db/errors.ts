@@ -18,7 +18,16 @@ export function isForeignKeyViolation(error: unknown): boolean {
 }
 
 /** Network-level failures reaching Postgres (node and pg report them with these codes). */
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
 
 /**
  * Whether an error means "the database did not answer, or will not serve us" rather than "the query was
@@ -30,7 +39,11 @@ const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT
 function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
-  if (typeof code === 'string' && (CONNECTION_ERROR_CODES.has(code) || /^08|^57P0[123]$|^53300$|^3D000$|^28(000|P01)$/.test(code))) return true;
+  if (
+    typeof code === 'string' &&
+    (CONNECTION_ERROR_CODES.has(code) || /^08|^57P0[123]$|^53300$|^3D000$|^28(000|P01)$/.test(code))
+  )
+    return true;
   if (name === 'KnexTimeoutError') return true;
   return typeof message === 'string' && /^Connection terminated/.test(message);
 }
@@ -48,10 +61,16 @@ export function classifyDatabaseError(error: unknown): unknown {
   if (error instanceof TollgateError) return error;
   if (isDatabaseUnavailable(error)) {
     const reason = error instanceof Error ? error.message || error.name : String(error);
-    return new DependencyUnavailableError('database', `the database is unavailable (${reason}); retry shortly`, { cause: error });
+    return new DependencyUnavailableError('database', `the database is unavailable (${reason}); retry shortly`, {
+      cause: error,
+    });
   }
   if (hasSqlState(error, UNDEFINED_TABLE)) {
-    return new StartupError('database_schema_missing', 'the database has no Tollgate schema yet: run the `migrate` command first (or start the server once)', { cause: error });
+    return new StartupError(
+      'database_schema_missing',
+      'the database has no Tollgate schema yet: run the `migrate` command first (or start the server once)',
+      { cause: error },
+    );
   }
   return error;
 }

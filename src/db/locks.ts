@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { isEmbedded, type Database } from './database.js';
+import { type Database, isEmbedded } from './database.js';
 import { classifyDatabaseError } from './errors.js';
 
 /** Arbitrary constants shared by every Tollgate instance, one per startup step that must run once. */
@@ -10,7 +10,12 @@ export const LOCKS = { migrations: 7_290_417, bootstrap: 7_290_419 } as const;
  * together take turns; the server releases the lock even if this process dies. `work` may use the pool
  * freely. The embedded database is single-process and needs no lock.
  */
-export async function withStartupLock<T>(db: Database, databaseUrl: string | undefined, lockId: number, work: () => Promise<T>): Promise<T> {
+export async function withStartupLock<T>(
+  db: Database,
+  databaseUrl: string | undefined,
+  lockId: number,
+  work: () => Promise<T>,
+): Promise<T> {
   if (isEmbedded(db) || !databaseUrl) return work();
   const lockConnection = new pg.Client({ connectionString: databaseUrl });
   await lockConnection.connect().catch((error: unknown) => {

@@ -1,24 +1,24 @@
 import { resolve } from 'node:path';
-import { BOOTSTRAP_ACTOR } from '../x/actor.js';
-import type { Config } from '../config/config.js';
-import type { Logger } from '../observability/logger.js';
-import { OAUTH_PATHS } from '../x/oauth-paths.js';
-import { writePrivateFile } from '../x/private-files.js';
-import { ADMIN_ROLE } from '../roles/built-in.js';
-import type { SettingsStore } from '../settings/store.js';
 import { renderEnvFile } from '../clients/env-file.js';
 import { generateClientId, generateClientSecret } from '../clients/secret.js';
 import type { ClientService } from '../clients/service.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../observability/logger.js';
+import { ADMIN_ROLE } from '../roles/built-in.js';
+import type { SettingsStore } from '../settings/store.js';
+import { BOOTSTRAP_ACTOR } from '../x/actor.js';
 import { StartupError } from '../x/errors.js';
+import { OAUTH_PATHS } from '../x/oauth-paths.js';
+import { writePrivateFile } from '../x/private-files.js';
 
 /** Where, in KEYS_DIR, the generated initial admin's credentials are written. */
-export const INITIAL_ADMIN_CREDENTIALS_FILE = 'initial-admin.env';
+const INITIAL_ADMIN_CREDENTIALS_FILE = 'initial-admin.env';
 
 /** Shows text to the person at the terminal; only given when one is attached. */
 export type ShowOnTerminal = (text: string) => void;
 
 /** The generated credentials could not be kept anywhere: creating the admin would lose its secret. */
-export class InitialAdminCredentialsError extends StartupError {
+class InitialAdminCredentialsError extends StartupError {
   constructor(message: string, options?: ErrorOptions) {
     super('initial_admin_credentials', message, options);
   }
@@ -46,7 +46,12 @@ export async function ensureInitialAdmin(
   await settings.markInitialAdminCreated();
 }
 
-async function createInitialAdmin(clients: ClientService, config: InitialAdminConfig, logger: Logger, showOnTerminal: ShowOnTerminal | undefined): Promise<void> {
+async function createInitialAdmin(
+  clients: ClientService,
+  config: InitialAdminConfig,
+  logger: Logger,
+  showOnTerminal: ShowOnTerminal | undefined,
+): Promise<void> {
   const input = { name: 'Initial administrator', role: ADMIN_ROLE, note: 'Created at first start' };
   if (config.initialAdmin) {
     const created = await clients.create(input, BOOTSTRAP_ACTOR, config.initialAdmin);
@@ -56,8 +61,14 @@ async function createInitialAdmin(clients: ClientService, config: InitialAdminCo
   const credentials = { client_id: generateClientId(), client_secret: generateClientSecret() };
   // Written before the client exists: when it cannot be, no admin is created whose secret nobody has.
   const file = writeCredentialsFile(config.keysDir, renderEnvFile(credentials, config.issuer));
-  await clients.create(input, BOOTSTRAP_ACTOR, { clientId: credentials.client_id, clientSecret: credentials.client_secret });
-  logger.info({ client_id: credentials.client_id, credentials_file: file }, 'created the initial admin client; its generated secret is in credentials_file only');
+  await clients.create(input, BOOTSTRAP_ACTOR, {
+    clientId: credentials.client_id,
+    clientSecret: credentials.client_secret,
+  });
+  logger.info(
+    { client_id: credentials.client_id, credentials_file: file },
+    'created the initial admin client; its generated secret is in credentials_file only',
+  );
   showOnTerminal?.(
     [
       '',

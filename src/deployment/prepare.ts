@@ -12,7 +12,12 @@ import { ensureInitialAdmin, type ShowOnTerminal } from './initial-admin.js';
  * `showOnTerminal` is given only when a person watches the terminal (see ensureInitialAdmin). Uses `db`
  * and leaves it open for the caller.
  */
-export async function prepareDeployment(db: Database, config: Config, logger: Logger, showOnTerminal?: ShowOnTerminal): Promise<void> {
+export async function prepareDeployment(
+  db: Database,
+  config: Config,
+  logger: Logger,
+  showOnTerminal?: ShowOnTerminal,
+): Promise<void> {
   const applied = await migrateToLatest(db, config.databaseUrl);
   if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
   await withStartupLock(db, config.databaseUrl, LOCKS.bootstrap, async () => {

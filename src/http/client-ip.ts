@@ -8,7 +8,7 @@ function unmapIPv4(address: string): string {
 
 function forwardedFor(req: IncomingMessage): string[] {
   const header = req.headers['x-forwarded-for'];
-  return (Array.isArray(header) ? header.join(',') : header ?? '')
+  return (Array.isArray(header) ? header.join(',') : (header ?? ''))
     .split(',')
     .map((entry) => unmapIPv4(entry.trim()))
     .filter(Boolean);

@@ -13,7 +13,9 @@ export function sealPrivateKey(keyEncryptionKey: Buffer, kid: string, plaintext:
   const cipher = createCipheriv('aes-256-gcm', keyEncryptionKey, iv);
   cipher.setAAD(Buffer.from(kid, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return [VERSION, iv, cipher.getAuthTag(), ciphertext].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.');
+  return [VERSION, iv, cipher.getAuthTag(), ciphertext]
+    .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+    .join('.');
 }
 
 export function openPrivateKey(keyEncryptionKey: Buffer, kid: string, sealed: string): Buffer {
@@ -23,7 +25,9 @@ export function openPrivateKey(keyEncryptionKey: Buffer, kid: string, sealed: st
   }
   try {
     // The tag length is pinned: GCM would otherwise accept a truncated tag, weakening the integrity check.
-    const decipher = createDecipheriv('aes-256-gcm', keyEncryptionKey, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
+    const decipher = createDecipheriv('aes-256-gcm', keyEncryptionKey, Buffer.from(iv, 'base64url'), {
+      authTagLength: 16,
+    });
     decipher.setAAD(Buffer.from(kid, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);

@@ -1,16 +1,16 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import type { Knex } from 'knex';
-import { SYSTEM_ACTOR, type Actor } from '../x/actor.js';
 import type { AuditTrail } from '../audit/event.js';
 import type { SigningAlgorithm } from '../config/variables.js';
-import { NotFoundError, RetryLaterError } from '../x/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
+import { type Actor, SYSTEM_ACTOR } from '../x/actor.js';
+import { NotFoundError, RetryLaterError } from '../x/errors.js';
 import { openPrivateKey, sealPrivateKey } from './envelope.js';
 import { generateSigningKey } from './generate.js';
 import { KeyRing } from './key-ring.js';
 import type { KeyStore, StoredKeyRow } from './store.js';
-import { RETIRED_KEY_LIFETIME_MS, rotationDueAt, type KeyTimeline, type RotationTiming } from './timing.js';
+import { type KeyTimeline, RETIRED_KEY_LIFETIME_MS, type RotationTiming, rotationDueAt } from './timing.js';
 import type { KeyMetadata, KeyRevocation, KeyStatus, SigningKey } from './types.js';
 
 export interface KeyManagerOptions {
@@ -83,7 +83,10 @@ export class KeyManager {
       if (next && next.alg !== alg) {
         // It has never signed anything, so no token depends on it.
         await this.deps.store.delete(trx, next.kid);
-        this.deps.logger.info({ replaced: next.kid, from: next.alg, to: alg }, 'SIGNING_ALG changed: replaced the next signing key');
+        this.deps.logger.info(
+          { replaced: next.kid, from: next.alg, to: alg },
+          'SIGNING_ALG changed: replaced the next signing key',
+        );
       }
       if (!next || next.alg !== alg) await this.createKey(trx, 'next', alg, now);
     });
@@ -157,15 +160,26 @@ export class KeyManager {
       if (!revoked) throw new NotFoundError('no signing key has this kid (keys that expired or were revoked are gone)');
       if (revoked.status === 'active') {
         const { activated, nextKid, replacedNextKid } = await this.replaceAtOnce(trx, rows, now, 'delete');
-        return { revoked, active: activated, replacements: { active_kid: activated.kid, next_kid: nextKid, replaced_next_kid: replacedNextKid ?? null } };
+        return {
+          revoked,
+          active: activated,
+          replacements: { active_kid: activated.kid, next_kid: nextKid, replaced_next_kid: replacedNextKid ?? null },
+        };
       }
       await this.deps.store.delete(trx, kid);
-      const replacements = revoked.status === 'next' ? { next_kid: (await this.createKey(trx, 'next', revoked.alg, now)).kid } : {};
+      const replacements =
+        revoked.status === 'next' ? { next_kid: (await this.createKey(trx, 'next', revoked.alg, now)).kid } : {};
       return { revoked, active: rows.find((row) => row.status === 'active')!, replacements };
     });
     await this.refreshAndNotify();
     const details = { kid: revoked.kid, alg: revoked.alg, status: revoked.status, ...replacements };
-    this.deps.audit.record({ type: 'key.revoked', actor: actor.clientId, ip: actor.ip, request_id: actor.requestId, details });
+    this.deps.audit.record({
+      type: 'key.revoked',
+      actor: actor.clientId,
+      ip: actor.ip,
+      request_id: actor.requestId,
+      details,
+    });
     this.deps.logger.info(details, 'revoked a signing key: it is unpublished and the tokens it signed are refused');
     return { revoked: toMetadata(revoked), active: toMetadata(active) };
   }
@@ -193,11 +207,21 @@ export class KeyManager {
   /** Deletes retired keys whose tokens have all expired, which also takes them out of the JWKS. */
   private async removeExpired(): Promise<void> {
     const now = Date.now();
-    if (!this.current().keys.some((key) => key.status === 'retired' && key.expiresAt !== null && key.expiresAt.getTime() <= now)) return;
+    if (
+      !this.current().keys.some(
+        (key) => key.status === 'retired' && key.expiresAt !== null && key.expiresAt.getTime() <= now,
+      )
+    )
+      return;
     const kids = await this.deps.store.withLock((trx, lockedNow) => this.deps.store.deleteExpired(trx, lockedNow));
     if (!kids.length) return;
     await this.refreshAndNotify();
-    for (const kid of kids) this.deps.audit.record({ type: 'key.deleted', actor: SYSTEM_ACTOR.clientId, details: { kid, reason: 'expired' } });
+    for (const kid of kids)
+      this.deps.audit.record({
+        type: 'key.deleted',
+        actor: SYSTEM_ACTOR.clientId,
+        details: { kid, reason: 'expired' },
+      });
     this.deps.logger.info({ kids }, 'deleted retired signing keys whose tokens have expired');
   }
 
@@ -206,12 +230,21 @@ export class KeyManager {
     const next = rows.find((row) => row.status === 'next');
     if (!active || !next) throw new Error('the key store lacks an active or a next key; initialize() creates them');
     // In this order, so the unique index sees at most one active key at every statement.
-    await this.deps.store.update(trx, active.kid, { status: 'retired', retired_at: now, expires_at: new Date(now.getTime() + RETIRED_KEY_LIFETIME_MS) });
+    await this.deps.store.update(trx, active.kid, {
+      status: 'retired',
+      retired_at: now,
+      expires_at: new Date(now.getTime() + RETIRED_KEY_LIFETIME_MS),
+    });
     await this.deps.store.update(trx, next.kid, { status: 'active', activated_at: now });
     // The successor keeps the algorithm of the keys in use, so an instance still running with an old
     // SIGNING_ALG does not undo a change; SIGNING_ALG itself is applied by initialize().
     const successor = await this.createKey(trx, 'next', next.alg, now);
-    return { activated: { ...next, status: 'active', activated_at: now }, retiredKid: active.kid, nextKid: successor.kid, reason };
+    return {
+      activated: { ...next, status: 'active', activated_at: now },
+      retiredKid: active.kid,
+      nextKid: successor.kid,
+      reason,
+    };
   }
 
   /**
@@ -222,28 +255,56 @@ export class KeyManager {
    * keeps its algorithm; a pending SIGNING_ALG change stays with the next key. The former active key is
    * retired (its tokens keep verifying) or, when it is being revoked, deleted.
    */
-  private async replaceAtOnce(trx: Knex, rows: StoredKeyRow[], now: Date, formerActive: FormerActive): Promise<Rotation> {
+  private async replaceAtOnce(
+    trx: Knex,
+    rows: StoredKeyRow[],
+    now: Date,
+    formerActive: FormerActive,
+  ): Promise<Rotation> {
     const active = rows.find((row) => row.status === 'active');
     const next = rows.find((row) => row.status === 'next');
     if (!active) throw new Error('the key store lacks an active key; initialize() creates it');
     // The old active key goes first, so the unique index sees at most one active key at every statement.
     if (formerActive === 'retire') {
-      await this.deps.store.update(trx, active.kid, { status: 'retired', retired_at: now, expires_at: new Date(now.getTime() + RETIRED_KEY_LIFETIME_MS) });
+      await this.deps.store.update(trx, active.kid, {
+        status: 'retired',
+        retired_at: now,
+        expires_at: new Date(now.getTime() + RETIRED_KEY_LIFETIME_MS),
+      });
     } else {
       await this.deps.store.delete(trx, active.kid);
     }
     if (next) await this.deps.store.delete(trx, next.kid);
     const activated = await this.createKey(trx, 'active', active.alg, now);
     const successor = await this.createKey(trx, 'next', next?.alg ?? active.alg, now);
-    return { activated, retiredKid: active.kid, nextKid: successor.kid, ...(next ? { replacedNextKid: next.kid } : {}), reason: 'immediate' };
+    return {
+      activated,
+      retiredKid: active.kid,
+      nextKid: successor.kid,
+      ...(next ? { replacedNextKid: next.kid } : {}),
+      reason: 'immediate',
+    };
   }
 
   /** This instance signs with the new key before the caller hears of it; the others follow the notice. */
   private async announce(rotation: Rotation, actor: Actor): Promise<void> {
     const { activated, retiredKid, nextKid, replacedNextKid, reason } = rotation;
     await this.refreshAndNotify();
-    const details = { kid: activated.kid, alg: activated.alg, retired_kid: retiredKid, next_kid: nextKid, reason, ...(replacedNextKid ? { replaced_next_kid: replacedNextKid } : {}) };
-    this.deps.audit.record({ type: 'key.rotated', actor: actor.clientId, ip: actor.ip, request_id: actor.requestId, details });
+    const details = {
+      kid: activated.kid,
+      alg: activated.alg,
+      retired_kid: retiredKid,
+      next_kid: nextKid,
+      reason,
+      ...(replacedNextKid ? { replaced_next_kid: replacedNextKid } : {}),
+    };
+    this.deps.audit.record({
+      type: 'key.rotated',
+      actor: actor.clientId,
+      ip: actor.ip,
+      request_id: actor.requestId,
+      details,
+    });
     this.deps.logger.info(details, 'rotated the signing key');
   }
 
@@ -252,13 +313,21 @@ export class KeyManager {
    * happen and the next poll picks it up.
    */
   private async refreshAndNotify(): Promise<void> {
-    await this.refresh().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not reread the signing keys after a change'));
+    await this.refresh().catch((error: unknown) =>
+      this.deps.logger.warn({ err: error }, 'could not reread the signing keys after a change'),
+    );
     await this.deps.changes.publish({ type: 'keys' });
   }
 
   private async load(): Promise<KeyRing> {
     const rows = await this.deps.store.list();
-    const fingerprint = rows.map((row) => [row.kid, row.status, row.created_at.getTime(), row.activated_at?.getTime(), row.expires_at?.getTime()].join(':')).join(',');
+    const fingerprint = rows
+      .map((row) =>
+        [row.kid, row.status, row.created_at.getTime(), row.activated_at?.getTime(), row.expires_at?.getTime()].join(
+          ':',
+        ),
+      )
+      .join(',');
     if (this.ring && fingerprint === this.ringFingerprint) return this.ring;
     const ring = new KeyRing(rows.map((row) => this.decrypt(row)));
     this.ring = ring;

@@ -18,7 +18,12 @@ export interface KeyManagerContext {
  * Loads the key-encryption key and decrypts every stored signing key. With `initialize`, first creates
  * the keys a new installation needs. A wrong key-encryption key throws here, before anything listens.
  */
-export async function openKeyManager(db: Database, config: Config, context: KeyManagerContext, initialize: boolean): Promise<KeyManager> {
+export async function openKeyManager(
+  db: Database,
+  config: Config,
+  context: KeyManagerContext,
+  initialize: boolean,
+): Promise<KeyManager> {
   const store = new KeyStore(db);
   const keysExist = await store.exists();
   const keyEncryptionKey = loadKeyEncryptionKey(config, keysExist);

@@ -3,8 +3,8 @@ import { PROBLEM_CONTENT_TYPE, problemSchema } from '../http/api/problem.js';
 import { named, type RouteSpec } from '../http/api/route-spec.js';
 import type { Actor } from '../x/actor.js';
 import { parseInput } from '../x/validation.js';
-import { keyListSchema, keyMetadataSchema, keyPathSchema, keyRevocationSchema, rotateKeysSchema } from './schemas.js';
 import type { KeyManager } from './key-manager.js';
+import { keyListSchema, keyMetadataSchema, keyPathSchema, keyRevocationSchema, rotateKeysSchema } from './schemas.js';
 
 const TAG = 'Signing keys';
 
@@ -59,11 +59,16 @@ export function keyRoutes(keys: KeyManager, revokedKeySessions: RevokedKeySessio
       operationId: 'revokeKey',
       summary: 'Emergency: remove a key from the JWKS at once and cut every token it signed',
       description:
-        'For a suspected key compromise. The key leaves the JWKS and the key list on every instance at once (change feed), every token it signed introspects inactive and is refused by the admin API, and their sessions are removed in the background. Revoking the active key first puts a freshly created key in its place (as an immediate rotation), so the server keeps signing; revoking the next key publishes a fresh next key. Verifiers that cache the JWKS keep accepting the revoked key\'s tokens until their copy expires (Cache-Control max-age) unless they introspect. Audited as `key.revoked`.',
+        "For a suspected key compromise. The key leaves the JWKS and the key list on every instance at once (change feed), every token it signed introspects inactive and is refused by the admin API, and their sessions are removed in the background. Revoking the active key first puts a freshly created key in its place (as an immediate rotation), so the server keeps signing; revoking the next key publishes a fresh next key. Verifiers that cache the JWKS keep accepting the revoked key's tokens until their copy expires (Cache-Control max-age) unless they introspect. Audited as `key.revoked`.",
       tag: TAG,
       access: 'platform-admin',
       params: keyPathSchema,
-      responses: { 200: { description: 'The revoked key as it was, and the key that signs now', body: named('KeyRevocation', keyRevocationSchema) } },
+      responses: {
+        200: {
+          description: 'The revoked key as it was, and the key that signs now',
+          body: named('KeyRevocation', keyRevocationSchema),
+        },
+      },
       handler: async (ctx) => {
         const actor = principalOf(ctx);
         const revocation = await keys.revoke(ctx.params.kid!, actor);

@@ -26,7 +26,10 @@ export class KeyScheduler {
   start(): void {
     const retained = Math.ceil(RETIRED_KEY_LIFETIME_MS / this.timing.intervalMs);
     if (retained > MANY_PUBLISHED_KEYS) {
-      this.logger.warn({ retired_keys: retained }, 'KEY_ROTATION_INTERVAL is short: retired keys stay published for 24 h, so the JWKS will hold this many');
+      this.logger.warn(
+        { retired_keys: retained },
+        'KEY_ROTATION_INTERVAL is short: retired keys stay published for 24 h, so the JWKS will hold this many',
+      );
     }
     this.changes.subscribe((event) => {
       if (event.type === 'keys' && !this.closed) this.track(this.keys.refresh());
@@ -56,7 +59,8 @@ export class KeyScheduler {
   private track(work: Promise<unknown>): void {
     const tracked = work.then(
       () => undefined,
-      (error: unknown) => this.logger.warn({ err: error }, 'could not update the signing keys; retrying at the next poll'),
+      (error: unknown) =>
+        this.logger.warn({ err: error }, 'could not update the signing keys; retrying at the next poll'),
     );
     this.inFlight.add(tracked);
     void tracked.finally(() => this.inFlight.delete(tracked));

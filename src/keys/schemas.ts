@@ -5,7 +5,11 @@ import { SIGNING_ALGORITHMS } from '../config/variables.js';
 export const keyMetadataSchema = z.object({
   kid: z.string(),
   alg: z.enum(SIGNING_ALGORITHMS),
-  status: z.enum(['next', 'active', 'retired']).describe('next: published, not signing yet; active: signs new tokens; retired: verifies tokens it signed until they expire.'),
+  status: z
+    .enum(['next', 'active', 'retired'])
+    .describe(
+      'next: published, not signing yet; active: signs new tokens; retired: verifies tokens it signed until they expire.',
+    ),
   created_at: z.iso.datetime(),
   activated_at: z.iso.datetime().nullable(),
   retired_at: z.iso.datetime().nullable(),

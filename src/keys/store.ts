@@ -43,11 +43,21 @@ export class KeyStore {
     return Boolean(await this.db(TABLE).first('kid'));
   }
 
-  async insert(trx: Knex, row: Pick<StoredKeyRow, 'kid' | 'alg' | 'status' | 'public_jwk' | 'private_key_ciphertext' | 'created_at' | 'activated_at'>): Promise<void> {
+  async insert(
+    trx: Knex,
+    row: Pick<
+      StoredKeyRow,
+      'kid' | 'alg' | 'status' | 'public_jwk' | 'private_key_ciphertext' | 'created_at' | 'activated_at'
+    >,
+  ): Promise<void> {
     await trx(TABLE).insert({ ...row, public_jwk: JSON.stringify(row.public_jwk) });
   }
 
-  async update(trx: Knex, kid: string, changes: Partial<Pick<StoredKeyRow, 'status' | 'activated_at' | 'retired_at' | 'expires_at'>>): Promise<void> {
+  async update(
+    trx: Knex,
+    kid: string,
+    changes: Partial<Pick<StoredKeyRow, 'status' | 'activated_at' | 'retired_at' | 'expires_at'>>,
+  ): Promise<void> {
     await trx(TABLE).where({ kid }).update(changes);
   }
 
@@ -57,7 +67,10 @@ export class KeyStore {
 
   /** Deletes retired keys whose last token has expired; returns their kids. */
   async deleteExpired(trx: Knex, now: Date): Promise<string[]> {
-    const rows: { kid: string }[] = await trx(TABLE).where('status', 'retired').andWhere('expires_at', '<=', now).delete(['kid']);
+    const rows: { kid: string }[] = await trx(TABLE)
+      .where('status', 'retired')
+      .andWhere('expires_at', '<=', now)
+      .delete(['kid']);
     return rows.map((row) => row.kid);
   }
 }

@@ -1,4 +1,4 @@
-import type { KeyObject, JsonWebKey } from 'node:crypto';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
 import type { z } from 'zod';
 import type { SigningAlgorithm } from '../config/variables.js';
 import type { keyMetadataSchema, keyRevocationSchema } from './schemas.js';

@@ -17,13 +17,18 @@ export class FixedWindowCounters {
   /** The count in the key's current window and the milliseconds until that window ends. */
   peek(key: string, now = Date.now()): { count: number; remainingMs: number } {
     const window = this.windows.get(key);
-    return window && window.endsAt > now ? { count: window.count, remainingMs: window.endsAt - now } : { count: 0, remainingMs: 0 };
+    return window && window.endsAt > now
+      ? { count: window.count, remainingMs: window.endsAt - now }
+      : { count: 0, remainingMs: 0 };
   }
 
   increment(key: string, windowMs: number, now = Date.now()): number {
     this.dropExpired(now);
     const window = this.windows.get(key);
-    if (window && window.endsAt > now) return (window.count += 1);
+    if (window && window.endsAt > now) {
+      window.count += 1;
+      return window.count;
+    }
     this.windows.delete(key);
     if (this.windows.size >= MAX_WINDOWS) this.windows.delete(this.windows.keys().next().value!);
     this.windows.set(key, { count: 1, endsAt: now + windowMs });

@@ -1,6 +1,13 @@
 import { FixedWindowCounters } from './fixed-window.js';
 import { addressKeyPart, clientKeyPart } from './key-parts.js';
-import { failureCounters, type Block, type BlockStart, type FailureCounter, type FailureLimiter, type FailureLimits } from './types.js';
+import {
+  type Block,
+  type BlockStart,
+  type FailureCounter,
+  type FailureLimiter,
+  type FailureLimits,
+  failureCounters,
+} from './types.js';
 
 /** Single-node: the counters live in this process. */
 export class MemoryFailureLimiter implements FailureLimiter {
@@ -22,13 +29,17 @@ export class MemoryFailureLimiter implements FailureLimiter {
     const now = Date.now();
     const started: BlockStart[] = [];
     for (const { key, max, limit } of this.counted(ip, clientId)) {
-      if (this.counters.increment(key, this.limits.windowMs, now) === max) started.push({ limit, durationMs: this.counters.peek(key, now).remainingMs });
+      if (this.counters.increment(key, this.limits.windowMs, now) === max)
+        started.push({ limit, durationMs: this.counters.peek(key, now).remainingMs });
     }
     return started;
   }
 
   private counted(ip: string, clientId: string | null): FailureCounter[] {
     const address = addressKeyPart(ip);
-    return failureCounters(this.limits, { perIp: `ip ${address}`, perClientIp: clientId === null ? null : `pair ${address} ${clientKeyPart(clientId)}` });
+    return failureCounters(this.limits, {
+      perIp: `ip ${address}`,
+      perClientIp: clientId === null ? null : `pair ${address} ${clientKeyPart(clientId)}`,
+    });
   }
 }

@@ -1,7 +1,14 @@
 import type { Redis } from 'ioredis';
 import { DependencyUnavailableError } from '../x/errors.js';
 import { addressKeyPart, clientKeyPart, deploymentKeyPart } from './key-parts.js';
-import { failureCounters, type Block, type BlockStart, type FailureCounter, type FailureLimiter, type FailureLimits } from './types.js';
+import {
+  type Block,
+  type BlockStart,
+  type FailureCounter,
+  type FailureLimiter,
+  type FailureLimits,
+  failureCounters,
+} from './types.js';
 
 /**
  * KEYS: the counters (per-IP first). ARGV: the window in ms, then each counter's limit. A window starts
@@ -60,7 +67,9 @@ export class RedisFailureLimiter implements FailureLimiter {
     const counts = await this.call(() => this.redis.mget(counters.map(({ key }) => key)));
     const exceeded = counters.filter(({ max }, i) => Number(counts[i] ?? 0) >= max);
     if (exceeded.length === 0) return null;
-    const remaining = Math.max(...(await this.call(() => Promise.all(exceeded.map(({ key }) => this.redis.pttl(key))))));
+    const remaining = Math.max(
+      ...(await this.call(() => Promise.all(exceeded.map(({ key }) => this.redis.pttl(key))))),
+    );
     // A window that ended between the two commands blocks nothing.
     return remaining > 0 ? { retryAfterMs: remaining } : null;
   }
@@ -69,22 +78,30 @@ export class RedisFailureLimiter implements FailureLimiter {
     const counters = this.counters(ip, clientId);
     if (counters.length === 0) return [];
     const keys = counters.map(({ key }) => key);
-    const reply = await this.call(() => this.redis.recordFailure(keys.length, ...keys, this.limits.windowMs, ...counters.map(({ max }) => max)));
+    const reply = await this.call(() =>
+      this.redis.recordFailure(keys.length, ...keys, this.limits.windowMs, ...counters.map(({ max }) => max)),
+    );
     const started: BlockStart[] = [];
-    for (let i = 0; i < reply.length; i += 2) started.push({ limit: counters[reply[i]! - 1]!.limit, durationMs: Math.max(0, reply[i + 1]!) });
+    for (let i = 0; i < reply.length; i += 2)
+      started.push({ limit: counters[reply[i]! - 1]!.limit, durationMs: Math.max(0, reply[i + 1]!) });
     return started;
   }
 
   private counters(ip: string, clientId: string | null): FailureCounter[] {
     const tag = `tg:rl:${this.deployment}:{${addressKeyPart(ip)}}`;
-    return failureCounters(this.limits, { perIp: `${tag}:ip`, perClientIp: clientId === null ? null : `${tag}:client:${clientKeyPart(clientId)}` });
+    return failureCounters(this.limits, {
+      perIp: `${tag}:ip`,
+      perClientIp: clientId === null ? null : `${tag}:client:${clientKeyPart(clientId)}`,
+    });
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (error) {
-      throw new DependencyUnavailableError('rate_limit_store', 'the rate limit store is unavailable; retry shortly', { cause: error });
+      throw new DependencyUnavailableError('rate_limit_store', 'the rate limit store is unavailable; retry shortly', {
+        cause: error,
+      });
     }
   }
 }

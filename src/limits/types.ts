@@ -41,8 +41,12 @@ export interface FailureCounter {
 }
 
 /** The counters one failure touches, without those whose limit is off. */
-export function failureCounters(limits: FailureLimits, keys: { perIp: string; perClientIp: string | null }): FailureCounter[] {
+export function failureCounters(
+  limits: FailureLimits,
+  keys: { perIp: string; perClientIp: string | null },
+): FailureCounter[] {
   const counters: FailureCounter[] = [{ key: keys.perIp, max: limits.perIp, limit: 'per_ip' }];
-  if (keys.perClientIp !== null) counters.push({ key: keys.perClientIp, max: limits.perClientIp, limit: 'per_client_ip' });
+  if (keys.perClientIp !== null)
+    counters.push({ key: keys.perClientIp, max: limits.perClientIp, limit: 'per_client_ip' });
   return counters.filter((counter) => counter.max > 0);
 }

@@ -37,10 +37,14 @@ export class AccessTokenValidator {
    * client's token cutoff, API switched on.
    */
   async isAlive(claims: AccessTokenClaims): Promise<boolean> {
-    const [session, client] = await Promise.all([this.sessions.get(claims.client_id, claims.jti), this.clients.find(claims.client_id)]);
+    const [session, client] = await Promise.all([
+      this.sessions.get(claims.client_id, claims.jti),
+      this.clients.find(claims.client_id),
+    ]);
     if (session === null || client === null) return false;
     const { record } = client;
-    if (record.status !== 'active' || claims.role !== record.role || (claims.org_id ?? null) !== record.organization_id) return false;
+    if (record.status !== 'active' || claims.role !== record.role || (claims.org_id ?? null) !== record.organization_id)
+      return false;
     if (record.tokens_valid_after !== null && session.issued_at_ms < record.tokens_valid_after.getTime()) return false;
     if (this.apiSwitch.lockFor(record) !== null) return false;
     const role = this.roles.find(record.role);

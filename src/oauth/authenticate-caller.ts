@@ -2,7 +2,7 @@ import { authenticateClient } from '../clients/authenticate.js';
 import type { CachedClient, ClientLookup } from '../clients/lookup.js';
 import type { ApiSwitch } from '../settings/api-switch.js';
 import type { AuthenticationFailures } from './authentication-failures.js';
-import { extractClientCredentials, type ClientCredentials } from './client-credentials.js';
+import { type ClientCredentials, extractClientCredentials } from './client-credentials.js';
 import type { OAuthCall } from './endpoint.js';
 import { InvalidClientError, OAuthError, UnauthorizedClientError } from './errors.js';
 import type { FailureCheck } from './failure-check.js';
@@ -31,7 +31,10 @@ const API_DISABLED = {
  * a malformed client_id or Basic header, ...) names no client: it is a failure of its address, so junk
  * is limited like guessing, and a blocked address gets 429 whatever it sends.
  */
-async function readCredentials(call: OAuthCall, failures: AuthenticationFailures): Promise<{ params: Map<string, string>; credentials: ClientCredentials }> {
+async function readCredentials(
+  call: OAuthCall,
+  failures: AuthenticationFailures,
+): Promise<{ params: Map<string, string>; credentials: ClientCredentials }> {
   try {
     const params = await readForm(call.req);
     return { params, credentials: extractClientCredentials(call.req.headers, params) };
@@ -59,7 +62,9 @@ export async function authenticateCaller(call: OAuthCall, deps: CallerAuthentica
   const { params, credentials } = await readCredentials(call, deps.failures);
   const failureCheck = deps.failures.check(call.ip, credentials.clientId);
   call.failureCheck = failureCheck;
-  const authentication = await authenticateClient(deps.clients, credentials.clientId, credentials.clientSecret, () => failureCheck.assertNotBlocked());
+  const authentication = await authenticateClient(deps.clients, credentials.clientId, credentials.clientSecret, () =>
+    failureCheck.assertNotBlocked(),
+  );
   const record = authentication.client?.record ?? null;
   call.clientId = record?.client_id ?? null;
   call.organizationId = record?.organization_id ?? null;
@@ -68,7 +73,8 @@ export async function authenticateCaller(call: OAuthCall, deps: CallerAuthentica
     await deps.failures.record({ ip: call.ip, clientId: credentials.clientId, client: record });
     throw new InvalidClientError(authentication.reason);
   }
-  if (!authentication.client.allowsIp(call.ip)) throw new UnauthorizedClientError('ip_not_allowed', 'this client may not authenticate from this IP address');
+  if (!authentication.client.allowsIp(call.ip))
+    throw new UnauthorizedClientError('ip_not_allowed', 'this client may not authenticate from this IP address');
   const lock = deps.apiSwitch.lockFor(authentication.client.record);
   if (lock) throw new UnauthorizedClientError('api_disabled', API_DISABLED[lock]);
   return { params, client: authentication.client, failureCheck };

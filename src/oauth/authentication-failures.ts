@@ -56,11 +56,19 @@ export class AuthenticationFailures {
     this.metrics.authenticationBlocked(start.limit);
     const startedAt = new Date();
     const event = { actor: null, ip: caller.ip, ...blockSubject(caller, start) };
-    this.audit.record({ ...event, type: 'caller.blocked', details: { ...event.details, until: new Date(startedAt.getTime() + start.durationMs).toISOString() } });
+    this.audit.record({
+      ...event,
+      type: 'caller.blocked',
+      details: { ...event.details, until: new Date(startedAt.getTime() + start.durationMs).toISOString() },
+    });
     if (this.pendingEnds.size >= MAX_PENDING_BLOCK_ENDS) return;
     const timer = setTimeout(() => {
       this.pendingEnds.delete(timer);
-      this.audit.record({ ...event, type: 'caller.unblocked', details: { ...event.details, since: startedAt.toISOString() } });
+      this.audit.record({
+        ...event,
+        type: 'caller.unblocked',
+        details: { ...event.details, since: startedAt.toISOString() },
+      });
     }, start.durationMs);
     timer.unref();
     this.pendingEnds.add(timer);
@@ -76,6 +84,11 @@ export class AuthenticationFailures {
 function blockSubject(caller: FailedCaller, start: BlockStart) {
   const details: Record<string, string> = { limit: start.limit, address: addressKeyPart(caller.ip) };
   if (start.limit === 'per_ip' || caller.clientId === null) return { client_id: null, organization_id: null, details };
-  if (caller.client) return { client_id: caller.client.client_id, organization_id: caller.client.organization_id, details };
-  return { client_id: null, organization_id: null, details: { ...details, client_id_digest: clientKeyPart(caller.clientId) } };
+  if (caller.client)
+    return { client_id: caller.client.client_id, organization_id: caller.client.organization_id, details };
+  return {
+    client_id: null,
+    organization_id: null,
+    details: { ...details, client_id_digest: clientKeyPart(caller.clientId) },
+  };
 }

@@ -19,7 +19,11 @@ function decodeFormComponent(value: string): string {
 
 function fromBasicHeader(authorization: string): { clientId: string; clientSecret: string } {
   const [scheme, encoded] = authorization.split(' ');
-  if (scheme?.toLowerCase() !== 'basic' || !encoded) throw new InvalidClientError('unsupported_authentication', 'only Basic client authentication is accepted in the Authorization header');
+  if (scheme?.toLowerCase() !== 'basic' || !encoded)
+    throw new InvalidClientError(
+      'unsupported_authentication',
+      'only Basic client authentication is accepted in the Authorization header',
+    );
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const separator = decoded.indexOf(':');
   if (separator < 1) throw new InvalidRequestError('the Basic credentials are malformed');
@@ -36,10 +40,15 @@ function readClientCredentials(headers: IncomingHttpHeaders, params: ReadonlyMap
   if (headers.authorization) {
     if (bodySecret !== undefined) throw new InvalidRequestError('use one client authentication method, not both');
     const basic = fromBasicHeader(headers.authorization);
-    if (bodyId !== undefined && bodyId !== basic.clientId) throw new InvalidRequestError('client_id does not match the Authorization header');
+    if (bodyId !== undefined && bodyId !== basic.clientId)
+      throw new InvalidRequestError('client_id does not match the Authorization header');
     return { ...basic, method: 'client_secret_basic' };
   }
-  if (!bodyId || bodySecret === undefined) throw new InvalidClientError('no_client_authentication', 'client authentication is required (client_secret_basic or client_secret_post)');
+  if (!bodyId || bodySecret === undefined)
+    throw new InvalidClientError(
+      'no_client_authentication',
+      'client authentication is required (client_secret_basic or client_secret_post)',
+    );
   return { clientId: bodyId, clientSecret: bodySecret, method: 'client_secret_post' };
 }
 
@@ -48,7 +57,10 @@ function readClientCredentials(headers: IncomingHttpHeaders, params: ReadonlyMap
  * secret pasted into the wrong field, 16 KB of junk) is refused here, before it can reach a lookup,
  * a log line or the audit trail.
  */
-export function extractClientCredentials(headers: IncomingHttpHeaders, params: ReadonlyMap<string, string>): ClientCredentials {
+export function extractClientCredentials(
+  headers: IncomingHttpHeaders,
+  params: ReadonlyMap<string, string>,
+): ClientCredentials {
   const credentials = readClientCredentials(headers, params);
   if (!isWellFormedClientId(credentials.clientId)) throw new InvalidClientError('malformed_client_id');
   return credentials;

@@ -6,7 +6,7 @@ import { clientIp } from '../http/client-ip.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuthenticationFailures } from './authentication-failures.js';
-import { RateLimitedError, type OAuthError } from './errors.js';
+import { type OAuthError, RateLimitedError } from './errors.js';
 import type { FailureCheck } from './failure-check.js';
 import { OAUTH_ANSWERS, sendOAuthEmpty, sendOAuthError, sendOAuthJson, toOAuthError } from './respond.js';
 
@@ -74,7 +74,11 @@ function recordDenial(context: OAuthEndpointContext, deniedEvent: string, call: 
     client_id: call.clientId,
     organization_id: call.organizationId,
     ip: call.ip,
-    details: { reason: error.reason, error: OAUTH_ANSWERS[error.code].error, ...(error instanceof RateLimitedError ? { limit: error.limit } : {}) },
+    details: {
+      reason: error.reason,
+      error: OAUTH_ANSWERS[error.code].error,
+      ...(error instanceof RateLimitedError ? { limit: error.limit } : {}),
+    },
   });
 }
 
@@ -91,7 +95,13 @@ export function createOAuthEndpoint<A extends OAuthAnswer>(
 ): OAuthEndpoint {
   return async (req, res) => {
     const startedAt = performance.now();
-    const call: OAuthCall = { req, ip: clientIp(req, context.proxyTrust), clientId: null, organizationId: null, failureCheck: null };
+    const call: OAuthCall = {
+      req,
+      ip: clientIp(req, context.proxyTrust),
+      clientId: null,
+      organizationId: null,
+      failureCheck: null,
+    };
     try {
       const answer = await handle(call);
       await call.failureCheck?.assertNotBlocked();

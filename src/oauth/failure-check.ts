@@ -24,6 +24,11 @@ export class FailureCheck {
   async assertNotBlocked(): Promise<void> {
     const verdict = await this.verdict;
     if (!verdict.ok) throw verdict.error;
-    if (verdict.block) throw new RateLimitedError('failed_authentication', verdict.block.retryAfterMs, 'too many failed client authentications from this address; retry later');
+    if (verdict.block)
+      throw new RateLimitedError(
+        'failed_authentication',
+        verdict.block.retryAfterMs,
+        'too many failed client authentications from this address; retry later',
+      );
   }
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { readBody } from '../http/body.js';
 import { InvalidRequestError, RequestTooLargeError } from './errors.js';
 
-export const MAX_FORM_BYTES = 16 * 1024;
+const MAX_FORM_BYTES = 16 * 1024;
 
 /**
  * An application/x-www-form-urlencoded body as a map. Parameters sent twice are refused
@@ -14,7 +14,9 @@ export async function readForm(req: IncomingMessage): Promise<Map<string, string
     throw new InvalidRequestError('the body must be application/x-www-form-urlencoded');
   }
   const params = new Map<string, string>();
-  for (const [name, value] of new URLSearchParams(await readBody(req, MAX_FORM_BYTES, () => new RequestTooLargeError(MAX_FORM_BYTES)))) {
+  for (const [name, value] of new URLSearchParams(
+    await readBody(req, MAX_FORM_BYTES, () => new RequestTooLargeError(MAX_FORM_BYTES)),
+  )) {
     if (params.has(name)) throw new InvalidRequestError(`parameter ${name} must not be sent more than once`);
     params.set(name, value);
   }

@@ -1,7 +1,7 @@
 import type { ClientRecord } from '../clients/types.js';
-import { ADMIN_SCOPE, INTROSPECT_SCOPE } from '../x/scopes.js';
 import type { RoleCatalog } from '../roles/catalog.js';
 import type { AccessTokenClaims } from '../tokens/types.js';
+import { ADMIN_SCOPE, INTROSPECT_SCOPE } from '../x/scopes.js';
 import type { AccessTokenValidator } from './access-token-validator.js';
 import { authenticateCaller, type CallerAuthentication } from './authenticate-caller.js';
 import { createOAuthEndpoint, type OAuthCall, type OAuthEndpoint, type OAuthEndpointContext } from './endpoint.js';
@@ -12,7 +12,7 @@ export interface IntrospectionEndpointDependencies extends OAuthEndpointContext,
   readonly validator: AccessTokenValidator;
 }
 
-export type IntrospectionResponse =
+type IntrospectionResponse =
   | { active: false }
   | {
       active: true;
@@ -77,7 +77,7 @@ export function createIntrospectionEndpoint(deps: IntrospectionEndpointDependenc
   function mayIntrospect(caller: ClientRecord, claims: AccessTokenClaims): boolean {
     if (caller.organization_id !== null && claims.org_id !== caller.organization_id) return false;
     const role = deps.roles.find(caller.role);
-    return role !== undefined && role.scopes.some((scope) => INTROSPECT_ANY_TOKEN_SCOPES.includes(scope));
+    return !!role?.scopes.some((scope) => INTROSPECT_ANY_TOKEN_SCOPES.includes(scope));
   }
 
   return createOAuthEndpoint(deps, 'introspection.denied', introspect, {

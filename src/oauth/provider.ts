@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ExternalSigningKey, Provider, type Adapter } from 'oidc-provider';
+import { type Adapter, ExternalSigningKey, Provider } from 'oidc-provider';
 import type { ProxyTrust } from '../config/proxy-trust.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { SigningKey } from '../keys/types.js';
@@ -96,7 +96,11 @@ function discoveryOverrides(options: ProviderOptions, scopes: string[]): Record<
  * nothing else. Its router also matches other spellings (`/TOKEN`, `/token/`) and serves routes of its
  * own (a token endpoint, `/auth`, `/session/end/confirm`), none of which may answer here.
  */
-export const PROVIDER_PATHS: ReadonlySet<string> = new Set([OAUTH_PATHS.openidConfiguration, OAUTH_PATHS.authorizationServerMetadata, OAUTH_PATHS.jwks]);
+export const PROVIDER_PATHS: ReadonlySet<string> = new Set([
+  OAUTH_PATHS.openidConfiguration,
+  OAUTH_PATHS.authorizationServerMetadata,
+  OAUTH_PATHS.jwks,
+]);
 
 /**
  * oidc-provider serves discovery and the JWKS; the token, introspection and revocation endpoints are
@@ -154,7 +158,10 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 export class ProviderSwitch {
   private handler: RequestHandler;
 
-  constructor(private readonly build: (ring: KeyRing) => Provider, ring: KeyRing) {
+  constructor(
+    private readonly build: (ring: KeyRing) => Provider,
+    ring: KeyRing,
+  ) {
     this.handler = build(ring).callback() as RequestHandler;
   }
 

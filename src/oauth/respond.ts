@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import { sendJson } from '../http/send.js';
 import { NO_STORE_HEADERS, SECURITY_HEADERS } from '../http/security-headers.js';
+import { sendJson } from '../http/send.js';
 import type { Logger } from '../observability/logger.js';
 import { DependencyUnavailableError } from '../x/errors.js';
-import { type OAuthErrorCode, OAuthError, RateLimitedError, TemporarilyUnavailableError } from './errors.js';
+import { OAuthError, type OAuthErrorCode, RateLimitedError, TemporarilyUnavailableError } from './errors.js';
 
 /** An RFC 6749 §5.2 answer: the HTTP status and the registered `error` value. */
 export interface OAuthAnswer {
@@ -52,7 +52,12 @@ function headersOf(error: OAuthError): Record<string, string> {
 
 export function sendOAuthError(res: ServerResponse, error: OAuthError): void {
   const { status, error: name } = OAUTH_ANSWERS[error.code];
-  sendJson(res, status, { error: name, error_description: error.description }, { ...NO_STORE_HEADERS, ...headersOf(error) });
+  sendJson(
+    res,
+    status,
+    { error: name, error_description: error.description },
+    { ...NO_STORE_HEADERS, ...headersOf(error) },
+  );
 }
 
 export function sendOAuthJson(res: ServerResponse, body: unknown): void {

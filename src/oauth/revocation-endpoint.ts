@@ -27,11 +27,19 @@ export function createRevocationEndpoint(deps: RevocationEndpointDependencies): 
     const { record } = client;
     if (claims.client_id !== record.client_id) {
       if (!(await deps.validator.isAlive(claims))) return undefined;
-      throw new UnauthorizedClientError('not_token_owner', 'this token was issued to another client; only that client may revoke it');
+      throw new UnauthorizedClientError(
+        'not_token_owner',
+        'this token was issued to another client; only that client may revoke it',
+      );
     }
     // A blocked caller must not revoke anything, even with the right secret.
     await failureCheck.assertNotBlocked();
-    await deps.sessions.revokeToken(record, claims.jti, { clientId: record.client_id, organizationId: record.organization_id, ip: call.ip, requestId: null });
+    await deps.sessions.revokeToken(record, claims.jti, {
+      clientId: record.client_id,
+      organizationId: record.organization_id,
+      ip: call.ip,
+      requestId: null,
+    });
     return undefined;
   }
 

@@ -14,7 +14,7 @@ export interface TokenEndpointDependencies extends OAuthEndpointContext, CallerA
   readonly lastUsed: LastUsedRecorder;
 }
 
-export interface TokenResponse {
+interface TokenResponse {
   access_token: string;
   token_type: 'Bearer';
   expires_in: number;
@@ -28,7 +28,11 @@ export interface TokenResponse {
 export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpoint {
   /** A token that will not be handed out after all is withdrawn; should that fail, it expires unused. */
   async function withdraw(token: IssuedToken): Promise<void> {
-    await deps.issuer.discard(token).catch((error: unknown) => deps.logger.warn({ err: error, jti: token.claims.jti }, 'could not withdraw an unused token'));
+    await deps.issuer
+      .discard(token)
+      .catch((error: unknown) =>
+        deps.logger.warn({ err: error, jti: token.claims.jti }, 'could not withdraw an unused token'),
+      );
   }
 
   async function issueToken(call: OAuthCall): Promise<TokenResponse> {
@@ -40,13 +44,26 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
     const role = deps.roles.find(record.role);
     if (!role) throw new UnauthorizedClientError('unknown_role', `the client's role "${record.role}" no longer exists`);
     const scopes = grantScopes(role.scopes, params.get('scope'));
-    const grant = { clientId: record.client_id, role: role.name, scopes, organizationId: record.organization_id, ip: call.ip };
+    const grant = {
+      clientId: record.client_id,
+      role: role.name,
+      scopes,
+      organizationId: record.organization_id,
+      ip: call.ip,
+    };
     const token = await deps.issuer.issue(grant).catch((error: unknown) => {
       if (error instanceof SessionLimitReachedError) {
-        throw new UnauthorizedClientError('session_limit', `${error.message}; reuse tokens until they expire or revoke unused ones`);
+        throw new UnauthorizedClientError(
+          'session_limit',
+          `${error.message}; reuse tokens until they expire or revoke unused ones`,
+        );
       }
       if (error instanceof IssuanceRateExceededError) {
-        throw new RateLimitedError('token_issuance', error.retryAfterMs, `${error.message}; reuse the tokens it holds, they live 24 hours`);
+        throw new RateLimitedError(
+          'token_issuance',
+          error.retryAfterMs,
+          `${error.message}; reuse the tokens it holds, they live 24 hours`,
+        );
       }
       throw error;
     });
@@ -57,8 +74,20 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
       throw error;
     });
     deps.lastUsed.record(record);
-    deps.audit.record({ type: 'token.issued', actor: record.client_id, client_id: record.client_id, organization_id: record.organization_id, ip: call.ip, details: { jti: token.claims.jti, kid: token.kid, scope: token.claims.scope } });
-    return { access_token: token.accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: token.claims.scope };
+    deps.audit.record({
+      type: 'token.issued',
+      actor: record.client_id,
+      client_id: record.client_id,
+      organization_id: record.organization_id,
+      ip: call.ip,
+      details: { jti: token.claims.jti, kid: token.kid, scope: token.claims.scope },
+    });
+    return {
+      access_token: token.accessToken,
+      token_type: 'Bearer',
+      expires_in: ACCESS_TOKEN_TTL_SECONDS,
+      scope: token.claims.scope,
+    };
   }
 
   return createOAuthEndpoint(deps, 'token.denied', issueToken, {

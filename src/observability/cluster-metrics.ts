@@ -35,16 +35,23 @@ function isMessage(value: unknown, type: string): value is Message {
 /** Primary: serves workers' requests for the merged metrics of all workers. */
 export function serveClusterMetrics(logger: Logger): void {
   let nextCollection = 0;
-  const collections = new Map<number, { readonly answers: MetricsJson[]; expected: number; readonly done: () => void }>();
+  const collections = new Map<
+    number,
+    { readonly answers: MetricsJson[]; expected: number; readonly done: () => void }
+  >();
 
   async function collectAll(): Promise<string> {
     const id = nextCollection++;
     const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker?.isConnected());
     const answers: MetricsJson[] = [];
-    const complete = new Promise<void>((resolve) => collections.set(id, { answers, expected: workers.length, done: resolve }));
+    const complete = new Promise<void>((resolve) =>
+      collections.set(id, { answers, expected: workers.length, done: resolve }),
+    );
     for (const worker of workers) worker!.send({ type: COLLECT, id });
     if (workers.length === 0) collections.get(id)!.done();
-    await withTimeLimit(complete, COLLECT_TIME_LIMIT_MS, 'a worker').catch((error: unknown) => logger.warn({ err: error }, 'metrics of a worker are missing from this scrape'));
+    await withTimeLimit(complete, COLLECT_TIME_LIMIT_MS, 'a worker').catch((error: unknown) =>
+      logger.warn({ err: error }, 'metrics of a worker are missing from this scrape'),
+    );
     collections.delete(id);
     return AggregatorRegistry.aggregate(answers).metrics();
   }
@@ -54,7 +61,8 @@ export function serveClusterMetrics(logger: Logger): void {
       const collection = collections.get(message.id);
       if (!collection) return;
       if (message.metrics) collection.answers.push(message.metrics);
-      if ((collection.expected -= 1) === 0) collection.done();
+      collection.expected -= 1;
+      if (collection.expected === 0) collection.done();
     } else if (isMessage(message, REQUEST)) {
       collectAll().then(
         (text) => worker.send({ type: RESPONSE, id: message.id, text }),

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -21,7 +21,9 @@ const REDACTED_PATHS = [
  * Audit lines are built from already redacted events (src/audit/redact.ts), so they get exact paths
  * instead of the wildcard set: wildcard redaction cost the token endpoint about 2% of its CPU.
  */
-const AUDIT_REDACTED_PATHS = ['client_secret', 'access_token', 'token', 'authorization', 'password', 'private_key'].map((key) => `audit.details.${key}`);
+const AUDIT_REDACTED_PATHS = ['client_secret', 'access_token', 'token', 'authorization', 'password', 'private_key'].map(
+  (key) => `audit.details.${key}`,
+);
 
 export function createAuditLogger(logger: Logger): Logger {
   return logger.child({}, { redact: { paths: AUDIT_REDACTED_PATHS, censor: '[redacted]' } });
@@ -47,7 +49,13 @@ const destinations = new WeakMap<Logger, Destination>();
  * keeping stdout for its output.
  */
 export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
-  const destination = pino.destination({ dest: fd, sync: false, minLength: 8_192, maxLength: MAX_BUFFERED_BYTES, periodicFlush: FLUSH_INTERVAL_MS });
+  const destination = pino.destination({
+    dest: fd,
+    sync: false,
+    minLength: 8_192,
+    maxLength: MAX_BUFFERED_BYTES,
+    periodicFlush: FLUSH_INTERVAL_MS,
+  });
   const logger = pino(
     {
       level,

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { FailureLimit } from '../limits/types.js';
 
 /** The audit queue as the gauges report it (the audit trail's own stats). */
-export interface AuditQueueStats {
+interface AuditQueueStats {
   /** Events waiting to be written. */
   readonly queued: number;
   readonly stored: number;

@@ -3,7 +3,7 @@ import { withTimeLimit } from './time-limit.js';
 /** A probe must answer before the orchestrator's own timeout, whatever state a dependency is in. */
 const CHECK_TIME_LIMIT_MS = 1_000;
 
-export type DependencyState = 'up' | 'down';
+type DependencyState = 'up' | 'down';
 
 export interface ReadinessReport {
   readonly ready: boolean;
@@ -31,8 +31,12 @@ export class ReadinessProbe {
 
   private async checkAll(): Promise<ReadinessReport> {
     const names = Object.keys(this.checks);
-    const outcomes = await Promise.allSettled(names.map((name) => withTimeLimit(this.checks[name]!(), CHECK_TIME_LIMIT_MS, name)));
-    const checks = Object.fromEntries(names.map((name, i) => [name, outcomes[i]!.status === 'fulfilled' ? 'up' : 'down'] as const));
+    const outcomes = await Promise.allSettled(
+      names.map((name) => withTimeLimit(this.checks[name]!(), CHECK_TIME_LIMIT_MS, name)),
+    );
+    const checks = Object.fromEntries(
+      names.map((name, i) => [name, outcomes[i]!.status === 'fulfilled' ? 'up' : 'down'] as const),
+    );
     return { ready: outcomes.every((outcome) => outcome.status === 'fulfilled'), checks };
   }
 }

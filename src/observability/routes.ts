@@ -5,7 +5,7 @@ import type { Logger } from './logger.js';
 import type { ReadinessProbe } from './readiness.js';
 
 /** Public contract: the operations paths. */
-export const OPERATIONS_PATHS = {
+const OPERATIONS_PATHS = {
   health: '/healthz',
   readiness: '/readyz',
   metrics: '/metrics',
@@ -45,7 +45,10 @@ export function operationsHandlers(deps: OperationsDependencies): ReadonlyMap<st
           sendText(res, 200, deps.metrics.contentType, await deps.renderMetrics(), NOT_CACHED);
         } catch (error) {
           deps.logger.warn({ err: error }, 'could not render the metrics');
-          sendText(res, 503, 'text/plain; charset=utf-8', 'metrics unavailable; retry shortly\n', { ...NOT_CACHED, 'Retry-After': '1' });
+          sendText(res, 503, 'text/plain; charset=utf-8', 'metrics unavailable; retry shortly\n', {
+            ...NOT_CACHED,
+            'Retry-After': '1',
+          });
         }
       },
     ],

@@ -1,7 +1,13 @@
 import { principalOf } from '../http/api/authenticate.js';
 import { pageQuerySchema, parsePageQuery } from '../http/api/pagination.js';
 import { named, type RouteSpec } from '../http/api/route-spec.js';
-import { createOrganizationSchema, organizationPageSchema, organizationPathSchema, organizationSchema, updateOrganizationSchema } from './schemas.js';
+import {
+  createOrganizationSchema,
+  organizationPageSchema,
+  organizationPathSchema,
+  organizationSchema,
+  updateOrganizationSchema,
+} from './schemas.js';
 import type { OrganizationService } from './service.js';
 
 const ORGANIZATION = named('Organization', organizationSchema);
@@ -33,7 +39,9 @@ export function organizationRoutes(organizations: OrganizationService): RouteSpe
       tag: TAG,
       access: 'platform-admin',
       query: pageQuerySchema,
-      responses: { 200: { description: 'One page of organizations', body: named('OrganizationPage', organizationPageSchema) } },
+      responses: {
+        200: { description: 'One page of organizations', body: named('OrganizationPage', organizationPageSchema) },
+      },
       handler: async (ctx) => {
         const { limit, cursor } = parsePageQuery(ctx.query);
         ctx.body = await organizations.list(limit, cursor);
@@ -44,7 +52,7 @@ export function organizationRoutes(organizations: OrganizationService): RouteSpe
       path: '/organizations/{id}',
       operationId: 'getOrganization',
       summary: 'Get an organization',
-      description: "An org-admin can read its own organization; any other answers 404.",
+      description: 'An org-admin can read its own organization; any other answers 404.',
       tag: TAG,
       access: 'any-admin',
       params: organizationPathSchema,
@@ -57,7 +65,7 @@ export function organizationRoutes(organizations: OrganizationService): RouteSpe
       method: 'patch',
       path: '/organizations/{id}',
       operationId: 'updateOrganization',
-      summary: "Rename an organization or switch its API on or off",
+      summary: 'Rename an organization or switch its API on or off',
       description:
         "While `api_enabled` is false the organization's clients get no tokens (OAuth error `unauthorized_client`) and their tokens introspect as inactive; its org-admins keep access so they can switch it back on. An org-admin may change `api_enabled` of its own organization only.",
       tag: TAG,

@@ -4,7 +4,11 @@ import { atLeastOneField } from '../x/validation.js';
 export const organizationIdSchema = z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'not a valid organization id');
 
 const name = z.string().trim().min(1, 'must be 1-200 characters').max(200, 'must be 1-200 characters');
-const apiEnabled = z.boolean().describe("While false, the organization's clients get no tokens and their tokens are inactive; its org-admins keep access.");
+const apiEnabled = z
+  .boolean()
+  .describe(
+    "While false, the organization's clients get no tokens and their tokens are inactive; its org-admins keep access.",
+  );
 
 export const createOrganizationSchema = z.strictObject({
   name,

@@ -1,20 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { isOrganizationScoped, type Actor } from '../x/actor.js';
+import type { Knex } from 'knex';
 import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/event.js';
-import type { Knex } from 'knex';
 import { isUniqueViolation } from '../db/errors.js';
 import { decodeSeqCursor, encodeSeqCursor } from '../db/seq-cursor.js';
 import type { Transactional } from '../db/transaction.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../x/errors.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
+import { type Actor, isOrganizationScoped } from '../x/actor.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../x/errors.js';
 import { parseInput } from '../x/validation.js';
-import { createOrganizationSchema, organizationIdSchema, updateOrganizationSchema, type OrganizationPage, type OrganizationResource } from './schemas.js';
+import {
+  createOrganizationSchema,
+  type OrganizationPage,
+  type OrganizationResource,
+  organizationIdSchema,
+  updateOrganizationSchema,
+} from './schemas.js';
 import type { OrganizationStore } from './store.js';
-import { toOrganizationResource, type OrganizationRecord } from './types.js';
+import { type OrganizationRecord, toOrganizationResource } from './types.js';
 
 /** A client deleted with its organization. */
-export interface DeletedMember {
+interface DeletedMember {
   readonly clientId: string;
   readonly organizationId: string | null;
 }
@@ -49,10 +55,19 @@ export class OrganizationService {
   async create(input: unknown, actor: Actor): Promise<OrganizationResource> {
     const fields = parseInput(createOrganizationSchema, input);
     const record = await this.store.insert({ id: generateOrganizationId(), ...fields }).catch((error: unknown) => {
-      throw isUniqueViolation(error) ? new ConflictError(`an organization named "${fields.name}" already exists`) : error;
+      throw isUniqueViolation(error)
+        ? new ConflictError(`an organization named "${fields.name}" already exists`)
+        : error;
     });
     await this.changes.publish({ type: 'organization', organizationId: record.id });
-    this.audit.record(adminEvent('organization.created', actor, { organizationId: record.id }, { name: record.name, api_enabled: record.api_enabled }));
+    this.audit.record(
+      adminEvent(
+        'organization.created',
+        actor,
+        { organizationId: record.id },
+        { name: record.name, api_enabled: record.api_enabled },
+      ),
+    );
     return toOrganizationResource(record);
   }
 
@@ -68,13 +83,18 @@ export class OrganizationService {
   async update(id: string, input: unknown, actor: Actor): Promise<OrganizationResource> {
     const patch = parseInput(updateOrganizationSchema, input);
     await this.requireVisible(id, actor);
-    if (isOrganizationScoped(actor) && patch.name !== undefined) throw new ForbiddenError("an org-admin may switch its organization's API on or off, not rename it");
+    if (isOrganizationScoped(actor) && patch.name !== undefined)
+      throw new ForbiddenError("an org-admin may switch its organization's API on or off, not rename it");
     const updated = await this.store.update(id, patch).catch((error: unknown) => {
-      throw isUniqueViolation(error) ? new ConflictError(`an organization named "${patch.name}" already exists`) : error;
+      throw isUniqueViolation(error)
+        ? new ConflictError(`an organization named "${patch.name}" already exists`)
+        : error;
     });
     if (!updated) throw new NotFoundError(`organization ${id} does not exist`);
     await this.changes.publish({ type: 'organization', organizationId: id });
-    this.audit.record(adminEvent('organization.updated', actor, { organizationId: id }, { changed: Object.keys(patch), ...patch }));
+    this.audit.record(
+      adminEvent('organization.updated', actor, { organizationId: id }, { changed: Object.keys(patch), ...patch }),
+    );
     return toOrganizationResource(updated);
   }
 
@@ -89,7 +109,9 @@ export class OrganizationService {
       return clients;
     });
     await this.changes.publish({ type: 'organization', organizationId: id });
-    this.audit.record(adminEvent('organization.deleted', actor, { organizationId: id }, { deleted_clients: deleted.length }));
+    this.audit.record(
+      adminEvent('organization.deleted', actor, { organizationId: id }, { deleted_clients: deleted.length }),
+    );
     await this.clients.finishDeletion(deleted, actor, { reason: 'organization_deleted' });
   }
 

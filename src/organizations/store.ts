@@ -20,7 +20,10 @@ export class OrganizationStore {
   }
 
   /** Oldest first, so a growing list pages stably. Returns one extra row's seq as the next cursor. */
-  async page(limit: number, afterSeq: string | null): Promise<{ records: OrganizationRecord[]; nextSeq: string | null }> {
+  async page(
+    limit: number,
+    afterSeq: string | null,
+  ): Promise<{ records: OrganizationRecord[]; nextSeq: string | null }> {
     const rows = await this.db<Row>(TABLE)
       .modify((q) => {
         if (afterSeq) q.where('seq', '>', afterSeq);
@@ -31,7 +34,10 @@ export class OrganizationStore {
     return { records: page.map(strip), nextSeq: rows.length > limit ? String(page[page.length - 1]!.seq) : null };
   }
 
-  async update(id: string, changes: Partial<Pick<OrganizationRecord, 'name' | 'api_enabled'>>): Promise<OrganizationRecord | undefined> {
+  async update(
+    id: string,
+    changes: Partial<Pick<OrganizationRecord, 'name' | 'api_enabled'>>,
+  ): Promise<OrganizationRecord | undefined> {
     const [row] = await this.db<Row>(TABLE)
       .where({ id })
       .update({ ...changes, updated_at: this.db.fn.now() })

@@ -10,5 +10,10 @@ export interface OrganizationRecord {
 }
 
 export function toOrganizationResource(record: OrganizationRecord): OrganizationResource {
-  return { id: record.id, name: record.name, api_enabled: record.api_enabled, created_at: record.created_at.toISOString() };
+  return {
+    id: record.id,
+    name: record.name,
+    api_enabled: record.api_enabled,
+    created_at: record.created_at.toISOString(),
+  };
 }

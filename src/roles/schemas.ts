@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { atLeastOneField } from '../x/validation.js';
 import { ADMINISTRATIVE_SCOPES } from './built-in.js';
 
-export const MAX_ROLE_SCOPES = 50;
+const MAX_ROLE_SCOPES = 50;
 
 const scope = z
   .string()
@@ -14,11 +14,18 @@ const scopes = z
   .min(1, 'at least one scope')
   .max(MAX_ROLE_SCOPES, `at most ${MAX_ROLE_SCOPES} scopes`)
   .transform((names) => [...new Set(names)])
-  .describe(`Scope names of a-z 0-9 : . _ -; "${[...ADMINISTRATIVE_SCOPES].join('" and "')}" are reserved for the built-in admin roles.`);
+  .describe(
+    `Scope names of a-z 0-9 : . _ -; "${[...ADMINISTRATIVE_SCOPES].join('" and "')}" are reserved for the built-in admin roles.`,
+  );
 
 const description = z.string().max(500, 'must be at most 500 characters');
 
-export const roleNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'role names are 1-64 characters of a-z 0-9 . _ -, starting with a letter or digit');
+export const roleNameSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,63}$/,
+    'role names are 1-64 characters of a-z 0-9 . _ -, starting with a letter or digit',
+  );
 
 export const createRoleSchema = z.strictObject({
   name: roleNameSchema,

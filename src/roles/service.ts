@@ -1,14 +1,14 @@
 import type { Knex } from 'knex';
-import type { Actor } from '../x/actor.js';
 import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/event.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Transactional } from '../db/transaction.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../x/errors.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
+import type { Actor } from '../x/actor.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../x/errors.js';
 import { parseInput } from '../x/validation.js';
 import { BUILT_IN_ROLES } from './built-in.js';
-import { createRoleSchema, roleNameSchema, updateRoleSchema, type RoleList, type RoleResource } from './schemas.js';
+import { createRoleSchema, type RoleList, type RoleResource, roleNameSchema, updateRoleSchema } from './schemas.js';
 import type { RoleStore } from './store.js';
 import type { Role } from './types.js';
 
@@ -60,7 +60,8 @@ export class RoleService {
     this.assertCustom(name);
     await this.inTransaction(async (trx) => {
       await this.requireForChange(name, trx);
-      if (await this.clients.existsWithRole(name, trx)) throw new ConflictError(`role "${name}" is assigned to clients; give them another role first`);
+      if (await this.clients.existsWithRole(name, trx))
+        throw new ConflictError(`role "${name}" is assigned to clients; give them another role first`);
       await this.store.delete(name, trx);
     });
     await this.changed('role.deleted', actor, name);
@@ -71,13 +72,16 @@ export class RoleService {
    * deleted meanwhile. Built-in roles need no lock: they never go away.
    */
   async lockForAssignment(name: string, trx: Knex.Transaction): Promise<Role> {
-    const role = BUILT_IN.get(name) ?? (roleNameSchema.safeParse(name).success ? await this.store.findForAssignment(name, trx) : undefined);
+    const role =
+      BUILT_IN.get(name) ??
+      (roleNameSchema.safeParse(name).success ? await this.store.findForAssignment(name, trx) : undefined);
     if (!role) throw ValidationError.field('role', `unknown role "${name}"`);
     return role;
   }
 
   private assertCustom(name: string): void {
-    if (BUILT_IN.has(name)) throw new ForbiddenError(`"${name}" is a built-in role; built-in roles cannot be changed or deleted`);
+    if (BUILT_IN.has(name))
+      throw new ForbiddenError(`"${name}" is a built-in role; built-in roles cannot be changed or deleted`);
   }
 
   private async requireForChange(name: string, trx: Knex.Transaction): Promise<void> {
@@ -86,7 +90,12 @@ export class RoleService {
   }
 
   /** Every instance's catalog reloads; this one before the request answers, so the change reads back at once. */
-  private async changed(type: string, actor: Actor, role: string, details: Record<string, unknown> = {}): Promise<void> {
+  private async changed(
+    type: string,
+    actor: Actor,
+    role: string,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
     await this.changes.publish({ type: 'roles' });
     this.audit.record(adminEvent(type, actor, {}, { role, ...details }));
   }

@@ -41,7 +41,11 @@ export class RoleStore {
     return row && toRole(row);
   }
 
-  async update(name: string, changes: Partial<Pick<Role, 'scopes' | 'description'>>, trx: Knex.Transaction): Promise<Role> {
+  async update(
+    name: string,
+    changes: Partial<Pick<Role, 'scopes' | 'description'>>,
+    trx: Knex.Transaction,
+  ): Promise<Role> {
     const values: Record<string, unknown> = { updated_at: trx.fn.now() };
     if (changes.scopes) values.scopes = JSON.stringify(changes.scopes);
     if (changes.description !== undefined) values.description = changes.description;

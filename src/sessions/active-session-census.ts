@@ -1,11 +1,11 @@
 import type { ClientStore } from '../clients/store.js';
 import { inRounds } from '../db/rounds.js';
-import type { SessionStore } from './types.js';
 import type { Logger } from '../observability/logger.js';
 import { withTimeLimit } from '../observability/time-limit.js';
+import type { SessionStore } from './types.js';
 
 /** A scrape every few seconds, on every worker, must not turn into a recount every few seconds. */
-export const CENSUS_MAX_AGE_MS = 15_000;
+const CENSUS_MAX_AGE_MS = 15_000;
 /** A scrape during an outage answers with the last count instead of waiting for the recount. */
 const SCRAPE_WAIT_MS = 1_000;
 const CLIENTS_PER_BATCH = 1_000;

@@ -119,7 +119,12 @@ export class RedisSessionStore implements SessionStore {
 
   async discard(session: Pick<Session, 'client_id' | 'jti' | 'exp'>): Promise<void> {
     await this.call(() =>
-      this.redis.discardSession(indexKey(session.client_id), sessionKey(session.client_id, session.jti), issuedKey(session.client_id), sessionOrderKey(session)),
+      this.redis.discardSession(
+        indexKey(session.client_id),
+        sessionKey(session.client_id, session.jti),
+        issuedKey(session.client_id),
+        sessionOrderKey(session),
+      ),
     );
   }
 
@@ -129,9 +134,20 @@ export class RedisSessionStore implements SessionStore {
 
   list(clientId: string, limit: number, cursor: string | null): Promise<SessionPage> {
     return this.call(async () => {
-      const members = await this.redis.zrange(indexKey(clientId), cursor ? `(${cursor}` : '+', `[${expiryPrefix(nowSeconds())}`, 'BYLEX', 'REV', 'LIMIT', 0, limit + 1);
+      const members = await this.redis.zrange(
+        indexKey(clientId),
+        cursor ? `(${cursor}` : '+',
+        `[${expiryPrefix(nowSeconds())}`,
+        'BYLEX',
+        'REV',
+        'LIMIT',
+        0,
+        limit + 1,
+      );
       const page = members.slice(0, limit);
-      const values = page.length ? await this.redis.mget(page.map((member) => sessionKey(clientId, jtiOf(member)))) : [];
+      const values = page.length
+        ? await this.redis.mget(page.map((member) => sessionKey(clientId, jtiOf(member))))
+        : [];
       return {
         items: values.map(parseSession).filter((session): session is Session => session !== null),
         nextCursor: members.length > limit ? page[page.length - 1]! : null,
@@ -147,7 +163,9 @@ export class RedisSessionStore implements SessionStore {
     return this.call(async () => {
       const session = await this.get(clientId, jti);
       if (!session) return false;
-      return (await this.redis.revokeSession(indexKey(clientId), sessionKey(clientId, jti), sessionOrderKey(session))) === 1;
+      return (
+        (await this.redis.revokeSession(indexKey(clientId), sessionKey(clientId, jti), sessionOrderKey(session))) === 1
+      );
     });
   }
 
@@ -179,7 +197,11 @@ export class RedisSessionStore implements SessionStore {
     try {
       return await operation();
     } catch (error) {
-      throw error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('session_store', 'the session store is unavailable; retry shortly', { cause: error });
+      throw error instanceof DependencyUnavailableError
+        ? error
+        : new DependencyUnavailableError('session_store', 'the session store is unavailable; retry shortly', {
+            cause: error,
+          });
     }
   }
 }

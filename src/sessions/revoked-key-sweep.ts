@@ -1,9 +1,9 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Actor } from '../x/actor.js';
 import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/event.js';
 import type { ClientStore } from '../clients/store.js';
 import type { Logger } from '../observability/logger.js';
+import type { Actor } from '../x/actor.js';
 import type { SessionStore } from './types.js';
 
 const CLIENTS_PER_BATCH = 500;
@@ -35,7 +35,11 @@ export class RevokedKeySessionSweep {
     if (this.closed) return;
     const sweep = this.run(kid, actor).then(
       () => undefined,
-      (error: unknown) => this.logger.warn({ err: error, kid }, 'could not remove every session signed by a revoked key; its tokens are refused anyway'),
+      (error: unknown) =>
+        this.logger.warn(
+          { err: error, kid },
+          'could not remove every session signed by a revoked key; its tokens are refused anyway',
+        ),
     );
     this.running.add(sweep);
     void sweep.finally(() => this.running.delete(sweep));

@@ -1,7 +1,7 @@
+import { clientPathSchema } from '../clients/schemas.js';
 import { principalOf } from '../http/api/authenticate.js';
 import { pageQuerySchema, parsePageQuery } from '../http/api/pagination.js';
 import { named, type RouteSpec } from '../http/api/route-spec.js';
-import { clientPathSchema } from '../clients/schemas.js';
 import { sessionPageSchema, sessionPathSchema } from './schemas.js';
 import type { SessionService } from './service.js';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { clientIdSchema } from '../clients/schemas.js';
 
 /** A live access token as the admin API shows it: never the token itself. */
-export const sessionSchema = z.object({
+const sessionSchema = z.object({
   jti: z.string(),
   issued_at: z.iso.datetime(),
   expires_at: z.iso.datetime(),

@@ -1,8 +1,8 @@
-import type { Actor } from '../x/actor.js';
 import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/event.js';
 import type { ClientService } from '../clients/service.js';
 import type { ClientRecord } from '../clients/types.js';
+import type { Actor } from '../x/actor.js';
 import { NotFoundError, ValidationError } from '../x/errors.js';
 import type { SessionResource, SessionResourcePage } from './schemas.js';
 import type { Session, SessionStore } from './types.js';
@@ -65,7 +65,14 @@ export class SessionService {
   }
 
   private record(actor: Actor, client: TokenOwner, details: Record<string, unknown>): void {
-    this.audit.record(adminEvent('sessions.revoked', actor, { clientId: client.client_id, organizationId: client.organization_id }, details));
+    this.audit.record(
+      adminEvent(
+        'sessions.revoked',
+        actor,
+        { clientId: client.client_id, organizationId: client.organization_id },
+        details,
+      ),
+    );
   }
 }
 

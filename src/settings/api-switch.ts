@@ -30,7 +30,13 @@ export interface ApiSwitchOptions {
 export class ApiSwitch {
   private readonly switches: RefreshingSnapshot<Switches>;
 
-  constructor(settings: SettingsStore, organizations: OrganizationStore, changes: ChangeFeed, logger: Logger, options: ApiSwitchOptions) {
+  constructor(
+    settings: SettingsStore,
+    organizations: OrganizationStore,
+    changes: ChangeFeed,
+    logger: Logger,
+    options: ApiSwitchOptions,
+  ) {
     this.switches = new RefreshingSnapshot({
       name: 'API switches',
       load: async () => {
@@ -40,7 +46,9 @@ export class ApiSwitch {
       ttlMs: options.ttlMs,
       logger,
     });
-    changes.subscribe((event) => (event.type === 'settings' || event.type === 'organization' ? this.switches.refresh() : undefined));
+    changes.subscribe((event) =>
+      event.type === 'settings' || event.type === 'organization' ? this.switches.refresh() : undefined,
+    );
   }
 
   initialize(): Promise<void> {
@@ -52,7 +60,12 @@ export class ApiSwitch {
     const { platformEnabled, disabledOrganizations } = this.switches.current();
     const platformAdmin = client.role === ADMIN_ROLE && client.organization_id === null;
     if (!platformEnabled && !platformAdmin) return 'platform';
-    if (client.organization_id !== null && client.role !== ORG_ADMIN_ROLE && disabledOrganizations.has(client.organization_id)) return 'organization';
+    if (
+      client.organization_id !== null &&
+      client.role !== ORG_ADMIN_ROLE &&
+      disabledOrganizations.has(client.organization_id)
+    )
+      return 'organization';
     return null;
   }
 }

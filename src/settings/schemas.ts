@@ -6,7 +6,9 @@ export const updateSettingsSchema = atLeastOneField(
     api_enabled: z
       .boolean()
       .optional()
-      .describe('While false, the token endpoint refuses every client except platform admin clients, and their tokens are inactive.'),
+      .describe(
+        'While false, the token endpoint refuses every client except platform admin clients, and their tokens are inactive.',
+      ),
   }),
 );
 

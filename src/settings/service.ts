@@ -1,9 +1,9 @@
-import type { Actor } from '../x/actor.js';
 import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/event.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
+import type { Actor } from '../x/actor.js';
 import { parseInput } from '../x/validation.js';
-import { updateSettingsSchema, type SettingsResource } from './schemas.js';
+import { type SettingsResource, updateSettingsSchema } from './schemas.js';
 import type { SettingsRecord, SettingsStore } from './store.js';
 
 /** Platform-wide settings; the routes let platform admins only. */

@@ -68,7 +68,10 @@ export class RedisChangeFeed implements ChangeFeed {
     try {
       await this.publisher.publish(CHANNEL, JSON.stringify({ ...event, origin: this.origin }));
     } catch (error) {
-      this.logger.warn({ err: error, event }, 'could not publish a change; other instances catch up when their caches expire');
+      this.logger.warn(
+        { err: error, event },
+        'could not publish a change; other instances catch up when their caches expire',
+      );
     }
   }
 

@@ -40,10 +40,14 @@ export class RefreshingSnapshot<T> {
    * that arrives meanwhile).
    */
   refresh(): Promise<void> {
-    if (!this.running) return (this.running = this.load());
+    if (!this.running) {
+      this.running = this.load();
+      return this.running;
+    }
     this.queued ??= this.running.then(() => {
       this.queued = undefined;
-      return (this.running = this.load());
+      this.running = this.load();
+      return this.running;
     });
     return this.queued;
   }

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../config/config.js';
 import type { KeyManager } from '../keys/key-manager.js';
 import type { CreateLimits, SessionStore } from '../sessions/types.js';
+import { TollgateError } from '../x/errors.js';
 import { signCompact } from './jws.js';
 import { ACCESS_TOKEN_HEADER, type AccessTokenClaims, type IssuedToken } from './types.js';
-import { TollgateError } from '../x/errors.js';
 
 export interface TokenIssuerOptions {
   readonly issuer: string;
@@ -67,7 +67,16 @@ export class TokenIssuer {
     const [accessToken, stored] = await Promise.all([
       signCompact(ACCESS_TOKEN_HEADER, claims, key),
       this.sessions.create(
-        { jti: claims.jti, client_id: grant.clientId, scope: claims.scope, issued_at_ms: issuedAtMs, exp: claims.exp, ip: grant.ip, kid: key.kid, org_id: grant.organizationId },
+        {
+          jti: claims.jti,
+          client_id: grant.clientId,
+          scope: claims.scope,
+          issued_at_ms: issuedAtMs,
+          exp: claims.exp,
+          ip: grant.ip,
+          kid: key.kid,
+          org_id: grant.organizationId,
+        },
         this.options.limits,
       ),
     ]);

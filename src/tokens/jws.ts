@@ -1,4 +1,11 @@
-import { sign, verify, constants, type KeyObject, type SignKeyObjectInput, type VerifyKeyObjectInput } from 'node:crypto';
+import {
+  constants,
+  type KeyObject,
+  type SignKeyObjectInput,
+  sign,
+  type VerifyKeyObjectInput,
+  verify,
+} from 'node:crypto';
 import type { SigningAlgorithm } from '../config/variables.js';
 
 /**
@@ -42,9 +49,15 @@ const headerSegments = new WeakMap<JwsKey, WeakMap<object, string>>();
 
 function headerSegment(header: Readonly<Record<string, unknown>>, key: JwsKey): string {
   let byHeader = headerSegments.get(key);
-  if (!byHeader) headerSegments.set(key, (byHeader = new WeakMap()));
+  if (!byHeader) {
+    byHeader = new WeakMap();
+    headerSegments.set(key, byHeader);
+  }
   let segment = byHeader.get(header);
-  if (!segment) byHeader.set(header, (segment = encodeSegment({ ...header, alg: key.alg, kid: key.kid })));
+  if (!segment) {
+    segment = encodeSegment({ ...header, alg: key.alg, kid: key.kid });
+    byHeader.set(header, segment);
+  }
   return segment;
 }
 
@@ -82,13 +95,18 @@ function decodeSegment(segment: string): Record<string, unknown> | null {
 }
 
 /** Splits a compact JWS without trusting it; null for anything that is not one. */
-export function decodeCompact(token: string): (DecodedJws & { signingInput: string; signature: Buffer }) | null {
+function decodeCompact(token: string): (DecodedJws & { signingInput: string; signature: Buffer }) | null {
   if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) return null;
   const [headerSegment, payloadSegment, signatureSegment] = token.split('.') as [string, string, string];
   const header = decodeSegment(headerSegment);
   const payload = decodeSegment(payloadSegment);
   if (!header || !payload) return null;
-  return { header, payload, signingInput: `${headerSegment}.${payloadSegment}`, signature: Buffer.from(signatureSegment, 'base64url') };
+  return {
+    header,
+    payload,
+    signingInput: `${headerSegment}.${payloadSegment}`,
+    signature: Buffer.from(signatureSegment, 'base64url'),
+  };
 }
 
 export interface VerificationKey {

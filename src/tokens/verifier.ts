@@ -36,7 +36,12 @@ export class AccessTokenVerifier {
     const { payload } = verified;
     const now = Math.floor(Date.now() / 1000);
     if (!hasClaimTypes(payload)) return null;
-    if (payload.iss !== this.options.issuer || payload.aud !== this.options.audience || payload.sub !== payload.client_id) return null;
+    if (
+      payload.iss !== this.options.issuer ||
+      payload.aud !== this.options.audience ||
+      payload.sub !== payload.client_id
+    )
+      return null;
     if (payload.exp <= now || payload.iat > now + CLOCK_SKEW_SECONDS) return null;
     return payload;
   }

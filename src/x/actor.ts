@@ -13,7 +13,10 @@ export interface Actor {
 
 export const CLI_ACTOR: Actor = { clientId: 'cli', organizationId: null, ip: null, requestId: null };
 export const BOOTSTRAP_ACTOR: Actor = { clientId: 'bootstrap', organizationId: null, ip: null, requestId: null };
-/** Scheduled work the server does by itself, such as automatic key rotation. */
+/**
+ * Scheduled work the server does by itself, such as automatic key rotation.
+ * @public (keys/key-manager.ts uses it; knip 6.44 does not see that file's imports)
+ */
 export const SYSTEM_ACTOR: Actor = { clientId: 'system', organizationId: null, ip: null, requestId: null };
 
 /** True for an organization's administrator, whose reach ends at its organization. */

@@ -37,7 +37,13 @@ export type StartupErrorCode =
   | 'database_result_invalid';
 
 /** Every code of an error that is not an OAuth error (those are oauth/errors.ts's OAuthErrorCode). */
-export type ErrorCode = DomainErrorCode | StartupErrorCode | 'usage' | 'time_limit_exceeded' | 'session_limit_reached' | 'issuance_rate_exceeded';
+export type ErrorCode =
+  | DomainErrorCode
+  | StartupErrorCode
+  | 'usage'
+  | 'time_limit_exceeded'
+  | 'session_limit_reached'
+  | 'issuance_rate_exceeded';
 
 export abstract class DomainError extends TollgateError<DomainErrorCode> {}
 

@@ -10,7 +10,9 @@ type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
   if (!text.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(text)) throw new Error(`not an IPv4 address: ${text}`);
   const address = ipaddr.parse(text);
-  return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() ? (address as ipaddr.IPv6).toIPv4Address() : address;
+  return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
+    ? (address as ipaddr.IPv6).toIPv4Address()
+    : address;
 }
 
 function parseEntry(entry: string): Range {
@@ -35,9 +37,10 @@ export function normalizeAllowlistEntry(entry: string): string | null {
     const [address, prefix] = parseEntry(entry.trim());
     const full = address.kind() === 'ipv4' ? 32 : 128;
     if (prefix === full && !entry.includes('/')) return address.toString();
-    const network = address.kind() === 'ipv4'
-      ? ipaddr.IPv4.networkAddressFromCIDR(`${address.toString()}/${prefix}`)
-      : ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${prefix}`);
+    const network =
+      address.kind() === 'ipv4'
+        ? ipaddr.IPv4.networkAddressFromCIDR(`${address.toString()}/${prefix}`)
+        : ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${prefix}`);
     return `${network.toString()}/${prefix}`;
   } catch {
     return null;
@@ -95,7 +98,8 @@ function halvesOf([network, prefix]: Range): [Range, Range] {
 function covers(ranges: readonly Range[], range: Range): boolean {
   const [network, prefix] = range;
   const sameFamily = ranges.filter(([other]) => other.kind() === network.kind());
-  if (sameFamily.some(([other, otherPrefix]) => otherPrefix <= prefix && network.match(other, otherPrefix))) return true;
+  if (sameFamily.some(([other, otherPrefix]) => otherPrefix <= prefix && network.match(other, otherPrefix)))
+    return true;
   const inside = sameFamily.filter(([other, otherPrefix]) => otherPrefix > prefix && other.match(network, prefix));
   if (inside.length === 0) return false;
   const [lower, upper] = halvesOf(range);
@@ -108,7 +112,8 @@ function covers(ranges: readonly Range[], range: Range): boolean {
  * the client's outstanding tokens; a wider or equal list need not. Both lists are valid allowlists.
  */
 export function allowlistNarrows(before: readonly string[], after: readonly string[]): boolean {
-  const admitted = (entries: readonly string[]) => (entries.length === 0 ? EVERYTHING : entries.map((entry) => networkOf(parseEntry(entry))));
+  const admitted = (entries: readonly string[]) =>
+    entries.length === 0 ? EVERYTHING : entries.map((entry) => networkOf(parseEntry(entry)));
   const afterRanges = admitted(after);
   return !admitted(before).every((range) => covers(afterRanges, range));
 }

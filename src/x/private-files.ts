@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
  * creates `keys/` 0755 for its README), stripped of every permission of group and others. The secret
  * files written into it are 0600 on their own; this also keeps others from listing or replacing them.
  */
-export function ensurePrivateDirectory(dir: string): void {
+function ensurePrivateDirectory(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { mode } = statSync(dir);
   if (mode & 0o077) chmodSync(dir, mode & 0o700);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ValidationError, type FieldIssue } from './errors.js';
+import { type FieldIssue, ValidationError } from './errors.js';
 
 /**
  * How deep input may nest. No request schema nests more than two levels; a far deeper body is junk
@@ -28,7 +28,10 @@ function sharedRuleViolation(input: unknown): FieldIssue | undefined {
       if (value.includes('\u0000')) return { field: fieldOf(path), message: 'must not contain NUL characters' };
     } else if (value !== null && typeof value === 'object') {
       if (path.length === MAX_INPUT_DEPTH) {
-        return { field: fieldOf(Array.isArray(input) ? [] : path.slice(0, 1)), message: `must not nest deeper than ${MAX_INPUT_DEPTH} levels` };
+        return {
+          field: fieldOf(Array.isArray(input) ? [] : path.slice(0, 1)),
+          message: `must not nest deeper than ${MAX_INPUT_DEPTH} levels`,
+        };
       }
       for (const [key, inner] of Object.entries(value)) queue.push({ value: inner, path: [...path, key] });
     }
@@ -42,7 +45,8 @@ function unknownFieldsIssue(path: readonly PropertyKey[], keys: readonly string[
     .slice(0, MAX_LISTED_UNKNOWN_FIELDS)
     .map((key) => fieldOf([...path, key]))
     .join(', ');
-  const field = keys.length > MAX_LISTED_UNKNOWN_FIELDS ? `${listed} and ${keys.length - MAX_LISTED_UNKNOWN_FIELDS} more` : listed;
+  const field =
+    keys.length > MAX_LISTED_UNKNOWN_FIELDS ? `${listed} and ${keys.length - MAX_LISTED_UNKNOWN_FIELDS} more` : listed;
   return { field, message: keys.length === 1 ? 'unknown field' : 'unknown fields' };
 }
 
@@ -62,5 +66,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
 
 /** A PATCH body must change something; documented as `minProperties: 1` so the OpenAPI document says so too. */
 export function atLeastOneField<S extends z.ZodObject>(schema: S): S {
-  return schema.refine((patch) => Object.keys(patch).length > 0, { message: 'at least one field is required' }).meta({ minProperties: 1 });
+  return schema
+    .refine((patch) => Object.keys(patch).length > 0, { message: 'at least one field is required' })
+    .meta({ minProperties: 1 });
 }

@@ -1,7 +1,7 @@
 import knexFactory from 'knex';
 import { adminToken, api, createClient, requestToken } from '../support/oauth.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 import { ADMIN_CLIENT_ID, startTestServer, type TestServer } from '../support/server.js';
+import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 
 let database: TestDatabase;
 let server: TestServer;
@@ -38,7 +38,8 @@ describe('admin API authentication', () => {
 
   it('answers 403 to a valid token without the admin scope', async () => {
     const analyst = await createClient(server.url, admin, { name: 'analyst', role: 'analyst' });
-    const token = (await requestToken(server.url, analyst.client_id, analyst.client_secret)).body.access_token as string;
+    const token = (await requestToken(server.url, analyst.client_id, analyst.client_secret)).body
+      .access_token as string;
     const { status, body } = await api(server.url, token, 'GET', '/clients');
     expect(status).toBe(403);
     expect(body.detail).toMatch(/admin/);
@@ -55,7 +56,12 @@ describe('admin API authentication', () => {
 
 describe('clients', () => {
   it('creates a client and shows its secret exactly once', async () => {
-    const created = await createClient(server.url, admin, { name: 'SOAR playbooks', role: 'analyst', ip_allowlist: ['10.0.0.0/8'], note: 'prod' });
+    const created = await createClient(server.url, admin, {
+      name: 'SOAR playbooks',
+      role: 'analyst',
+      ip_allowlist: ['10.0.0.0/8'],
+      note: 'prod',
+    });
     expect(created).toMatchObject({
       name: 'SOAR playbooks',
       role: 'analyst',
@@ -78,7 +84,8 @@ describe('clients', () => {
 
   it('pages through every client with a cursor, newest first', async () => {
     const made = [];
-    for (let i = 0; i < 5; i += 1) made.push((await createClient(server.url, admin, { name: `page ${i}`, role: 'read-only' })).client_id);
+    for (let i = 0; i < 5; i += 1)
+      made.push((await createClient(server.url, admin, { name: `page ${i}`, role: 'read-only' })).client_id);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -102,20 +109,21 @@ describe('clients', () => {
   it('filters the list by role, status and a search on name or client_id, across pages', async () => {
     const tag = `Filter-${Date.now()}`;
     const readers = [];
-    for (let i = 0; i < 3; i += 1) readers.push(await createClient(server.url, admin, { name: `${tag} reader ${i}`, role: 'read-only' }));
-    const stopped = await createClient(server.url, admin, { name: `${tag} stopped`, role: 'read-only', status: 'inactive' });
+    for (let i = 0; i < 3; i += 1)
+      readers.push(await createClient(server.url, admin, { name: `${tag} reader ${i}`, role: 'read-only' }));
+    const stopped = await createClient(server.url, admin, {
+      name: `${tag} stopped`,
+      role: 'read-only',
+      status: 'inactive',
+    });
     const analyst = await createClient(server.url, admin, { name: `${tag.toLowerCase()} analyst`, role: 'analyst' });
     await createClient(server.url, admin, { name: `100% literal_`, role: 'analyst' });
     const ids = async (query: string): Promise<string[]> => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { status: number; body: { items: { client_id: string }[]; next_cursor: string | null } } = await api(
-          server.url,
-          admin,
-          'GET',
-          `/clients?limit=2&${query}${cursor ? `&cursor=${cursor}` : ''}`,
-        );
+        const page: { status: number; body: { items: { client_id: string }[]; next_cursor: string | null } } =
+          await api(server.url, admin, 'GET', `/clients?limit=2&${query}${cursor ? `&cursor=${cursor}` : ''}`);
         expect(page.status).toBe(200);
         seen.push(...page.body.items.map((item) => item.client_id));
         cursor = page.body.next_cursor;
@@ -152,31 +160,64 @@ describe('clients', () => {
       [{ name: 'nul\u0000byte', role: 'analyst' }, 'name'],
     ];
     for (const [body, field] of cases) {
-      const { status, body: problem } = await api<{ errors: { field: string }[]; status: number }>(server.url, admin, 'POST', '/clients', body);
+      const { status, body: problem } = await api<{ errors: { field: string }[]; status: number }>(
+        server.url,
+        admin,
+        'POST',
+        '/clients',
+        body,
+      );
       expect(status).toBe(400);
       expect(problem.errors.map((issue) => issue.field)).toContain(field);
     }
-    const malformed = await fetch(`${server.url}/api/v1/clients`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{"name":' });
+    const malformed = await fetch(`${server.url}/api/v1/clients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: '{"name":',
+    });
     expect(malformed.status).toBe(400);
-    const wrongType = await fetch(`${server.url}/api/v1/clients`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/plain' }, body: 'name=x' });
+    const wrongType = await fetch(`${server.url}/api/v1/clients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/plain' },
+      body: 'name=x',
+    });
     expect(wrongType.status).toBe(415);
     expect(await clientCount()).toBe(before);
   });
 
   it('updates fields with PATCH and validates them the same way', async () => {
     const client = await createClient(server.url, admin, { name: 'patch me', role: 'read-only' });
-    const updated = await api(server.url, admin, 'PATCH', `/clients/${client.client_id}`, { name: 'patched', role: 'analyst', ip_allowlist: ['2001:db8::/32'], note: 'n' });
+    const updated = await api(server.url, admin, 'PATCH', `/clients/${client.client_id}`, {
+      name: 'patched',
+      role: 'analyst',
+      ip_allowlist: ['2001:db8::/32'],
+      note: 'n',
+    });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ name: 'patched', role: 'analyst', ip_allowlist: ['2001:db8::/32'], note: 'n' });
+    expect(updated.body).toMatchObject({
+      name: 'patched',
+      role: 'analyst',
+      ip_allowlist: ['2001:db8::/32'],
+      note: 'n',
+    });
     expect((await api(server.url, admin, 'PATCH', `/clients/${client.client_id}`, {})).status).toBe(400);
-    const bad = await api<{ errors: { field: string }[] }>(server.url, admin, 'PATCH', `/clients/${client.client_id}`, { name: 'fine', status: 'gone' });
+    const bad = await api<{ errors: { field: string }[] }>(server.url, admin, 'PATCH', `/clients/${client.client_id}`, {
+      name: 'fine',
+      status: 'gone',
+    });
     expect(bad.status).toBe(400);
     expect((await api(server.url, admin, 'GET', `/clients/${client.client_id}`)).body.name).toBe('patched');
   });
 
   it('answers 404 for unknown clients on every route and 204 on delete', async () => {
     for (const method of ['GET', 'PATCH', 'DELETE']) {
-      const { status, body } = await api(server.url, admin, method, '/clients/tgc_nope', method === 'PATCH' ? { name: 'x' } : undefined);
+      const { status, body } = await api(
+        server.url,
+        admin,
+        method,
+        '/clients/tgc_nope',
+        method === 'PATCH' ? { name: 'x' } : undefined,
+      );
       expect(status).toBe(404);
       expect(body.status).toBe(404);
     }

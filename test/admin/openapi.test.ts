@@ -20,7 +20,12 @@ interface OpenApiDocument {
   openapi: string;
   info: { version: string };
   paths: Record<string, Record<string, Operation>>;
-  components: { securitySchemes: Record<string, { type: string; flows: { clientCredentials: { tokenUrl: string; scopes: Record<string, string> } } }> };
+  components: {
+    securitySchemes: Record<
+      string,
+      { type: string; flows: { clientCredentials: { tokenUrl: string; scopes: Record<string, string> } } }
+    >;
+  };
 }
 
 beforeAll(async () => {
@@ -35,7 +40,9 @@ afterAll(async () => {
 });
 
 function operations(): { path: string; method: string; operation: Operation }[] {
-  return Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
+  return Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+  );
 }
 
 describe('GET /api/v1/info', () => {
@@ -43,7 +50,9 @@ describe('GET /api/v1/info', () => {
     const response = await fetch(`${server.url}/api/v1/info`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, string>;
-    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect(body).toEqual({ version, api_version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
     expect(document.info.version).toBe(body.api_version);
   });
@@ -56,7 +65,9 @@ describe('GET /api/v1/openapi.json', () => {
   });
 
   it('documents every route koa serves, and nothing it does not', () => {
-    const served = server.app.adminRoutes.map((route) => `${route.method} ${route.path.replace(/^\/api\/v1/, '').replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
+    const served = server.app.adminRoutes.map(
+      (route) => `${route.method} ${route.path.replace(/^\/api\/v1/, '').replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`,
+    );
     const documented = operations().map(({ path, method }) => `${method.toUpperCase()} ${path}`);
     expect(served.length).toBeGreaterThanOrEqual(18);
     expect([...documented].sort()).toEqual([...served].sort());
@@ -70,24 +81,33 @@ describe('GET /api/v1/openapi.json', () => {
     for (const { path, operation } of operations()) {
       const isPublic = ['/info', '/openapi.json', '/problems', '/problems/{code}'].includes(path);
       expect({ path, secured: operation.security.length > 0 }).toEqual({ path, secured: !isPublic });
-      if (!isPublic) for (const status of ['401', '403']) expect(operation.responses[status]?.$ref).toBe(`#/components/responses/Problem${status}`);
+      if (!isPublic)
+        for (const status of ['401', '403'])
+          expect(operation.responses[status]?.$ref).toBe(`#/components/responses/Problem${status}`);
     }
   });
 
   it('documents problem+json errors, and 400 wherever there is input', () => {
     for (const { path, method, operation } of operations()) {
-      if (operation.requestBody || operation.parameters?.length) expect({ path, method, has400: '400' in operation.responses }).toEqual({ path, method, has400: true });
-      if (operation.parameters?.some((parameter) => parameter.in === 'path')) expect('404' in operation.responses).toBe(true);
+      if (operation.requestBody || operation.parameters?.length)
+        expect({ path, method, has400: '400' in operation.responses }).toEqual({ path, method, has400: true });
+      if (operation.parameters?.some((parameter) => parameter.in === 'path'))
+        expect('404' in operation.responses).toBe(true);
     }
-    const resolved = (document as unknown as { components: { responses: Record<string, { content: Record<string, unknown> }> } }).components.responses;
-    for (const response of Object.values(resolved)) expect(Object.keys(response.content)).toEqual(['application/problem+json']);
+    const resolved = (
+      document as unknown as { components: { responses: Record<string, { content: Record<string, unknown> }> } }
+    ).components.responses;
+    for (const response of Object.values(resolved))
+      expect(Object.keys(response.content)).toEqual(['application/problem+json']);
   });
 
   it('documents when an early key rotation may be retried', () => {
     const conflict = document.paths['/keys/rotate']!.post!.responses['409']!;
     expect(JSON.stringify(conflict)).toMatch(/Retry-After/);
     expect(JSON.stringify(conflict)).toMatch(/retry_at/);
-    const problem = (document.components as unknown as { schemas: Record<string, { properties: Record<string, unknown> }> }).schemas.Problem!;
+    const problem = (
+      document.components as unknown as { schemas: Record<string, { properties: Record<string, unknown> }> }
+    ).schemas.Problem!;
     expect(problem.properties.retry_at).toMatchObject({ type: 'string', format: 'date-time' });
   });
 
@@ -98,7 +118,9 @@ describe('GET /api/v1/openapi.json', () => {
     for (const { path, method } of withBodies) {
       // Documented as additionalProperties: false, so the server must refuse an unknown field.
       const concrete = path.replace(/\{[^}]+\}/g, 'does-not-exist');
-      const { status, body } = await api(server.url, admin, method.toUpperCase(), concrete, { not_a_documented_field: 1 });
+      const { status, body } = await api(server.url, admin, method.toUpperCase(), concrete, {
+        not_a_documented_field: 1,
+      });
       expect({ operation: `${method} ${path}`, status }).toEqual({ operation: `${method} ${path}`, status: 400 });
       expect(JSON.stringify(body.errors)).toContain('not_a_documented_field');
     }
@@ -137,10 +159,17 @@ describe('GET /docs', () => {
 describe('organizations on the embedded default', () => {
   it('scopes an org-admin and deletes an organization with its clients in one transaction', async () => {
     const admin = await adminToken(server.url);
-    const [organization, other] = await Promise.all([createOrganization(server.url, admin, 'Embedded'), createOrganization(server.url, admin, 'Other')]);
+    const [organization, other] = await Promise.all([
+      createOrganization(server.url, admin, 'Embedded'),
+      createOrganization(server.url, admin, 'Other'),
+    ]);
     const orgAdmin = await createOrganizationAdmin(server.url, admin, organization.id);
     const client = await createClient(server.url, orgAdmin.token, { name: 'embedded service', role: 'read-only' });
-    const foreign = await createClient(server.url, admin, { name: 'foreign', role: 'read-only', organization_id: other.id });
+    const foreign = await createClient(server.url, admin, {
+      name: 'foreign',
+      role: 'read-only',
+      organization_id: other.id,
+    });
     const token = await tokenFor(server.url, client);
     expect(claimsOf(token).org_id).toBe(organization.id);
     expect((await api(server.url, orgAdmin.token, 'GET', `/clients/${foreign.client_id}`)).status).toBe(404);

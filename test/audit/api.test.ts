@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { AuditStore } from '../../src/audit/store.js';
 import type { AuditEventResource } from '../../src/audit/event.js';
+import { AuditStore } from '../../src/audit/store.js';
+import { startSharedServer } from '../support/modes.js';
 import { adminToken, api, createClient, requestToken } from '../support/oauth.js';
 import { createOrganization, createOrganizationAdmin } from '../support/organizations.js';
 import { ADMIN_CLIENT_ID, startTestServer, type TestServer } from '../support/server.js';
-import { startSharedServer } from '../support/modes.js';
 
 interface Page {
   items: AuditEventResource[];
@@ -30,7 +30,9 @@ async function events(query: Record<string, string>): Promise<Page> {
 }
 
 async function ndjson(query: Record<string, string>, token = admin): Promise<Response> {
-  return fetch(`${server.url}/api/v1/audit-events?${new URLSearchParams(query)}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/x-ndjson' } });
+  return fetch(`${server.url}/api/v1/audit-events?${new URLSearchParams(query)}`, {
+    headers: { authorization: `Bearer ${token}`, accept: 'application/x-ndjson' },
+  });
 }
 
 function isNewestFirst(items: readonly AuditEventResource[]): boolean {
@@ -46,7 +48,12 @@ describe('GET /api/v1/audit-events', () => {
 
     const denied = await events({ type: 'token.denied', client_id: client.client_id });
     expect(denied.items).toHaveLength(1);
-    expect(denied.items[0]).toMatchObject({ type: 'token.denied', actor: null, client_id: client.client_id, details: { reason: 'invalid_secret', error: 'invalid_client' } });
+    expect(denied.items[0]).toMatchObject({
+      type: 'token.denied',
+      actor: null,
+      client_id: client.client_id,
+      details: { reason: 'invalid_secret', error: 'invalid_client' },
+    });
     expect(denied.items[0]!.ip).toEqual(expect.any(String));
 
     // Events of the same millisecond may come in either order; ordering has its own test below.
@@ -54,24 +61,63 @@ describe('GET /api/v1/audit-events', () => {
     expect(all.items.map((item) => item.type).sort()).toEqual(['client.created', 'token.denied', 'token.issued']);
     const byType = (type: string) => all.items.find((item) => item.type === type);
     const [tokenIssued, created] = [byType('token.issued'), byType('client.created')];
-    const jti = JSON.parse(Buffer.from((issued.body.access_token as string).split('.')[1]!, 'base64url').toString()).jti as string;
-    expect(tokenIssued).toMatchObject({ actor: client.client_id, details: { jti, kid: expect.any(String), scope: 'read' } });
-    expect(created).toMatchObject({ actor: ADMIN_CLIENT_ID, request_id: expect.any(String), details: { name: 'audited', role: 'read-only' } });
-    expect(Object.keys(created!).sort()).toEqual(['actor', 'at', 'client_id', 'details', 'id', 'ip', 'organization_id', 'request_id', 'type']);
+    const jti = JSON.parse(Buffer.from((issued.body.access_token as string).split('.')[1]!, 'base64url').toString())
+      .jti as string;
+    expect(tokenIssued).toMatchObject({
+      actor: client.client_id,
+      details: { jti, kid: expect.any(String), scope: 'read' },
+    });
+    expect(created).toMatchObject({
+      actor: ADMIN_CLIENT_ID,
+      request_id: expect.any(String),
+      details: { name: 'audited', role: 'read-only' },
+    });
+    expect(Object.keys(created!).sort()).toEqual([
+      'actor',
+      'at',
+      'client_id',
+      'details',
+      'id',
+      'ip',
+      'organization_id',
+      'request_id',
+      'type',
+    ]);
   });
 
   it('filters by organization_id and by a time window (since inclusive, until exclusive)', async () => {
     const organization = `org-${randomUUID()}`;
     const hour = (h: number) => new Date(Date.UTC(2026, 0, 1, h));
-    const stored = (h: number, organization_id: string) => ({ id: randomUUID(), at: hour(h), type: 'test.org', actor: 'system', client_id: null, organization_id, ip: null, request_id: null, details: { h } });
-    await new AuditStore(server.app.db).insert([stored(1, organization), stored(2, organization), stored(3, organization), stored(2, 'someone-else')]);
+    const stored = (h: number, organization_id: string) => ({
+      id: randomUUID(),
+      at: hour(h),
+      type: 'test.org',
+      actor: 'system',
+      client_id: null,
+      organization_id,
+      ip: null,
+      request_id: null,
+      details: { h },
+    });
+    await new AuditStore(server.app.db).insert([
+      stored(1, organization),
+      stored(2, organization),
+      stored(3, organization),
+      stored(2, 'someone-else'),
+    ]);
 
     const hoursOf = (page: Page) => page.items.map((item) => item.details.h);
     expect(hoursOf(await events({ organization_id: organization }))).toEqual([3, 2, 1]);
     expect(hoursOf(await events({ organization_id: organization, since: hour(2).toISOString() }))).toEqual([3, 2]);
     expect(hoursOf(await events({ organization_id: organization, until: hour(3).toISOString() }))).toEqual([2, 1]);
-    expect(hoursOf(await events({ organization_id: organization, since: hour(2).toISOString(), until: hour(3).toISOString() }))).toEqual([2]);
-    expect(hoursOf(await events({ type: 'test.org', since: '2026-01-01T03:00:00+01:00', until: hour(3).toISOString() }))).toEqual([2, 2]);
+    expect(
+      hoursOf(
+        await events({ organization_id: organization, since: hour(2).toISOString(), until: hour(3).toISOString() }),
+      ),
+    ).toEqual([2]);
+    expect(
+      hoursOf(await events({ type: 'test.org', since: '2026-01-01T03:00:00+01:00', until: hour(3).toISOString() })),
+    ).toEqual([2, 2]);
     const blanks = { type: '', client_id: '', since: '', until: '', limit: '', cursor: '' };
     expect(hoursOf(await events({ ...blanks, organization_id: organization }))).toEqual([3, 2, 1]);
   });
@@ -108,7 +154,12 @@ describe('GET /api/v1/audit-events', () => {
       ['type=a&type=b', 'type'],
     ];
     for (const [query, field] of cases) {
-      const { status, body, headers } = await api<{ errors: { field: string }[] }>(server.url, admin, 'GET', `/audit-events?${query}`);
+      const { status, body, headers } = await api<{ errors: { field: string }[] }>(
+        server.url,
+        admin,
+        'GET',
+        `/audit-events?${query}`,
+      );
       expect({ query, status }).toEqual({ query, status: 400 });
       expect(headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(body.errors.map((error) => error.field)).toContain(field);
@@ -139,7 +190,10 @@ describe('NDJSON export', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     const text = await response.text();
     expect(text.endsWith('\n')).toBe(true);
-    const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as AuditEventResource);
+    const lines = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditEventResource);
     expect(lines).toHaveLength(count);
     expect(new Set(lines.map((line) => line.id)).size).toBe(count);
     expect(lines.every((line) => line.type === type)).toBe(true);
@@ -159,8 +213,16 @@ describe('org-admins', () => {
   it('see the events of their own organization only, as JSON and NDJSON', async () => {
     const [mine, theirs] = [await createOrganization(server.url, admin), await createOrganization(server.url, admin)];
     const orgAdmin = await createOrganizationAdmin(server.url, admin, mine.id);
-    const member = await createClient(server.url, admin, { name: 'member', role: 'read-only', organization_id: mine.id });
-    const outsider = await createClient(server.url, admin, { name: 'outsider', role: 'read-only', organization_id: theirs.id });
+    const member = await createClient(server.url, admin, {
+      name: 'member',
+      role: 'read-only',
+      organization_id: mine.id,
+    });
+    const outsider = await createClient(server.url, admin, {
+      name: 'outsider',
+      role: 'read-only',
+      organization_id: theirs.id,
+    });
     await requestToken(server.url, member.client_id, member.client_secret);
     await requestToken(server.url, member.client_id, 'wrong-secret');
     await requestToken(server.url, outsider.client_id, outsider.client_secret);
@@ -170,7 +232,9 @@ describe('org-admins', () => {
     const seen = (await get('limit=200')).body.items;
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((event) => event.organization_id === mine.id)).toBe(true);
-    const memberEvents = seen.filter((event) => event.client_id === member.client_id).map((event) => `${event.type}:${String(event.details.reason ?? '')}`);
+    const memberEvents = seen
+      .filter((event) => event.client_id === member.client_id)
+      .map((event) => `${event.type}:${String(event.details.reason ?? '')}`);
     expect(memberEvents.sort()).toEqual(['client.created:', 'token.denied:invalid_secret', 'token.issued:']);
     expect(seen.some((event) => event.client_id === outsider.client_id)).toBe(false);
 
@@ -180,10 +244,17 @@ describe('org-admins', () => {
     expect(exported.status).toBe(200);
     expect(await exported.text()).toBe('');
     const ownExport = await (await ndjson({}, orgAdmin.token)).text();
-    expect(ownExport.trimEnd().split('\n').every((line) => (JSON.parse(line) as AuditEventResource).organization_id === mine.id)).toBe(true);
+    expect(
+      ownExport
+        .trimEnd()
+        .split('\n')
+        .every((line) => (JSON.parse(line) as AuditEventResource).organization_id === mine.id),
+    ).toBe(true);
 
     // A platform admin sees both organizations' events.
-    expect((await events({ organization_id: theirs.id })).items.some((event) => event.client_id === outsider.client_id)).toBe(true);
+    expect(
+      (await events({ organization_id: theirs.id })).items.some((event) => event.client_id === outsider.client_id),
+    ).toBe(true);
   });
 });
 
@@ -200,8 +271,13 @@ describe('embedded default (PGlite, in-process sessions)', () => {
       // A client_id that names no client is counted, not audited (see docs/operations.md).
       expect(body.items).toHaveLength(1);
       expect(body.items[0]).toMatchObject({ client_id: ADMIN_CLIENT_ID, details: { reason: 'invalid_secret' } });
-      const response = await fetch(`${embedded.url}/api/v1/audit-events?type=token.issued`, { headers: { authorization: `Bearer ${token}`, accept: 'application/x-ndjson' } });
-      const lines = (await response.text()).trimEnd().split('\n').map((line) => JSON.parse(line) as AuditEventResource);
+      const response = await fetch(`${embedded.url}/api/v1/audit-events?type=token.issued`, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/x-ndjson' },
+      });
+      const lines = (await response.text())
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as AuditEventResource);
       expect(lines.map((line) => line.actor)).toEqual([ADMIN_CLIENT_ID]);
     } finally {
       await embedded.stop();

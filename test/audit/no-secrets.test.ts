@@ -3,7 +3,13 @@ import { rmSync } from 'node:fs';
 import pg from 'pg';
 import { basicAuth, requestToken, uniqueIp } from '../support/oauth.js';
 import { spawnServer } from '../support/processes.js';
-import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, freePort, temporaryDirectory, TEST_KEY_ENCRYPTION_KEY } from '../support/server.js';
+import {
+  ADMIN_CLIENT_ID,
+  ADMIN_CLIENT_SECRET,
+  freePort,
+  TEST_KEY_ENCRYPTION_KEY,
+  temporaryDirectory,
+} from '../support/server.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 
 let database: TestDatabase;
@@ -51,8 +57,15 @@ describe('audit events and log lines hold no secret, token or key', () => {
       const admin = await requestToken(url, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET);
       const adminToken = admin.body.access_token as string;
       const call = (method: string, path: string, body?: unknown) =>
-        fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-      const created = (await (await call('POST', '/clients', { name: 'scanned', role: 'analyst' })).json()) as { client_id: string; client_secret: string };
+        fetch(`${url}/api/v1${path}`, {
+          method,
+          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      const created = (await (await call('POST', '/clients', { name: 'scanned', role: 'analyst' })).json()) as {
+        client_id: string;
+        client_secret: string;
+      };
       clientId = created.client_id;
       const issued = await requestToken(url, created.client_id, created.client_secret, { scope: 'read' });
       expect(issued.status).toBe(200);
@@ -62,9 +75,16 @@ describe('audit events and log lines hold no secret, token or key', () => {
       await fetch(`${url}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: created.client_id, client_secret: created.client_secret, scope: 'admin' }),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: created.client_id,
+          client_secret: created.client_secret,
+          scope: 'admin',
+        }),
       });
-      expect((await call('PATCH', `/clients/${created.client_id}`, { note: 'rotated nothing', status: 'inactive' })).status).toBe(200);
+      expect(
+        (await call('PATCH', `/clients/${created.client_id}`, { note: 'rotated nothing', status: 'inactive' })).status,
+      ).toBe(200);
       secrets.push(
         adminToken,
         issued.body.access_token as string,
@@ -85,15 +105,20 @@ describe('audit events and log lines hold no secret, token or key', () => {
     // The swapped request named no client: it is counted, not audited, so its secret has nowhere to land.
     expect(events.filter((event) => (event.details as { reason?: string }).reason === 'unknown_client')).toEqual([]);
 
-    const logged = server.output().split('\n').filter((line) => line.includes('"audit":'));
+    const logged = server
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"audit":'));
     expect(logged.length).toBe(events.length);
     for (const event of events) expect(logged.some((line) => line.includes(`"id":"${event.id as string}"`))).toBe(true);
 
     const haystacks = { 'audit_events rows': JSON.stringify(events), 'server output': server.output() };
     for (const [where, text] of Object.entries(haystacks)) {
-      for (const secret of secrets) expect({ where, leaked: text.includes(secret) ? secret : null }).toEqual({ where, leaked: null });
+      for (const secret of secrets)
+        expect({ where, leaked: text.includes(secret) ? secret : null }).toEqual({ where, leaked: null });
       // No piece of a token either: its signature is the part that matters.
-      for (const token of secrets.filter((secret) => secret.startsWith('eyJ'))) expect(text.includes(token.split('.')[2]!)).toBe(false);
+      for (const token of secrets.filter((secret) => secret.startsWith('eyJ')))
+        expect(text.includes(token.split('.')[2]!)).toBe(false);
     }
   });
 
@@ -130,7 +155,12 @@ describe('audit events and log lines hold no secret, token or key', () => {
           const response = await fetch(`${url}${path}`, {
             method: 'POST',
             headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': attacker },
-            body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: 'whatever', token: 'x' }),
+            body: new URLSearchParams({
+              grant_type: 'client_credentials',
+              client_id: clientId,
+              client_secret: 'whatever',
+              token: 'x',
+            }),
           });
           statuses.push(response.status);
         }
@@ -142,7 +172,8 @@ describe('audit events and log lines hold no secret, token or key', () => {
     }
     const haystacks = { 'audit_events rows': JSON.stringify(events), 'server output': server.output() };
     for (const [where, text] of Object.entries(haystacks)) {
-      for (const value of pasted) expect({ where, leaked: text.includes(value) ? value.slice(0, 20) : null }).toEqual({ where, leaked: null });
+      for (const value of pasted)
+        expect({ where, leaked: text.includes(value) ? value.slice(0, 20) : null }).toEqual({ where, leaked: null });
     }
     expect(exitCode).toBe(0);
     // Two failures per (client_id, address) are allowed; the pasted secrets are blocked from their third on,
@@ -151,12 +182,21 @@ describe('audit events and log lines hold no secret, token or key', () => {
     // What is recorded: one event per block, naming the client_id by digest only.
     const digest = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 22);
     const attackerEvents = events.filter((event) => event.ip === attacker);
-    expect(attackerEvents.map((event) => [event.type, event.client_id, (event.details as { client_id_digest?: string }).client_id_digest])).toEqual([
+    expect(
+      attackerEvents.map((event) => [
+        event.type,
+        event.client_id,
+        (event.details as { client_id_digest?: string }).client_id_digest,
+      ]),
+    ).toEqual([
       ['caller.blocked', null, digest(pasted[0]!)],
       ['caller.blocked', null, digest(pasted[1]!)],
     ]);
     // And no log line per refused request, only the audit lines of those events.
-    const linesAboutAttacker = server.stdout().split('\n').filter((line) => line.includes(attacker));
+    const linesAboutAttacker = server
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes(attacker));
     expect(linesAboutAttacker).toHaveLength(2);
     expect(linesAboutAttacker.every((line) => line.includes('"msg":"caller.blocked"'))).toBe(true);
   });

@@ -1,12 +1,12 @@
-import { LogAuditTrail } from '../../src/audit/log-trail.js';
-import { AUDIT_QUEUE_DEFAULTS, PostgresAuditTrail, type AuditQueueOptions } from '../../src/audit/postgres-trail.js';
-import { AuditStore } from '../../src/audit/store.js';
 import type { AuditEvent, AuditEventInput } from '../../src/audit/event.js';
-import { openDatabase, type Database } from '../../src/db/database.js';
+import { LogAuditTrail } from '../../src/audit/log-trail.js';
+import { AUDIT_QUEUE_DEFAULTS, type AuditQueueOptions, PostgresAuditTrail } from '../../src/audit/postgres-trail.js';
+import { AuditStore } from '../../src/audit/store.js';
+import { type Database, openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { captureLogs, type CapturedLogs } from '../support/logs.js';
-import { createTestDatabase, type TestDatabase } from '../support/services.js';
+import { type CapturedLogs, captureLogs } from '../support/logs.js';
 import { waitFor } from '../support/poll.js';
+import { createTestDatabase, type TestDatabase } from '../support/services.js';
 
 /** The real store on the real database, with failures injected in front of it and statements counted. */
 class InstrumentedStore extends AuditStore {
@@ -39,17 +39,33 @@ afterAll(async () => {
   await database.drop();
 });
 
-function openTrail(options: Partial<AuditQueueOptions> = {}): { trail: PostgresAuditTrail; store: InstrumentedStore; logs: CapturedLogs } {
+function openTrail(options: Partial<AuditQueueOptions> = {}): {
+  trail: PostgresAuditTrail;
+  store: InstrumentedStore;
+  logs: CapturedLogs;
+} {
   const store = new InstrumentedStore(db);
   const logs = captureLogs();
   // A long interval unless a test wants the timer: writes then happen only when the test causes them.
-  const trail = new PostgresAuditTrail(store, new LogAuditTrail(logs.logger), logs.logger, { ...AUDIT_QUEUE_DEFAULTS, flushIntervalMs: 60_000, ...options });
+  const trail = new PostgresAuditTrail(store, new LogAuditTrail(logs.logger), logs.logger, {
+    ...AUDIT_QUEUE_DEFAULTS,
+    flushIntervalMs: 60_000,
+    ...options,
+  });
   trails.push(trail);
   return { trail, store, logs };
 }
 
 function event(type: string, extra: Partial<AuditEventInput> = {}): AuditEventInput {
-  return { type, actor: 'tester', client_id: 'tgc_trail', ip: '192.0.2.1', request_id: 'req-1', details: { n: 1 }, ...extra };
+  return {
+    type,
+    actor: 'tester',
+    client_id: 'tgc_trail',
+    ip: '192.0.2.1',
+    request_id: 'req-1',
+    details: { n: 1 },
+    ...extra,
+  };
 }
 
 async function storedOfType(type: string): Promise<Record<string, unknown>[]> {
@@ -82,7 +98,12 @@ describe('PostgresAuditTrail', () => {
 
   it('stores every field and logs one line per event with the same id and time', async () => {
     const { trail, logs } = openTrail();
-    trail.record(event('test.fields', { organization_id: 'org-7', details: { reason: 'invalid_secret', nested: { list: [1, 2] } } }));
+    trail.record(
+      event('test.fields', {
+        organization_id: 'org-7',
+        details: { reason: 'invalid_secret', nested: { list: [1, 2] } },
+      }),
+    );
     await trail.flush();
     const [row] = await storedOfType('test.fields');
     const lines = logs.lines().filter((line) => line.msg === 'test.fields');
@@ -132,7 +153,9 @@ describe('PostgresAuditTrail', () => {
     for (let i = 0; i < 8; i += 1) trail.record(event('test.bounded'));
     expect(trail.stats()).toEqual({ queued: 5, stored: 0, notStored: 3 });
     await trail.flush();
-    expect(logs.lines().find((line) => line.msg === 'audit queue full: events were logged but not stored')).toMatchObject({ not_stored: 3, max_queued: 5 });
+    expect(
+      logs.lines().find((line) => line.msg === 'audit queue full: events were logged but not stored'),
+    ).toMatchObject({ not_stored: 3, max_queued: 5 });
     expect(logs.lines().filter((line) => line.msg === 'test.bounded')).toHaveLength(8);
     await trail.flush();
     expect(trail.stats()).toEqual({ queued: 0, stored: 5, notStored: 3 });
@@ -145,7 +168,9 @@ describe('PostgresAuditTrail', () => {
     expect(await storedOfType('test.closed')).toHaveLength(7);
     trail.record(event('test.after-close'));
     expect(trail.stats()).toEqual({ queued: 0, stored: 7, notStored: 1 });
-    expect(logs.lines().some((line) => line.msg === 'audit event recorded after shutdown was logged but not stored')).toBe(true);
+    expect(
+      logs.lines().some((line) => line.msg === 'audit event recorded after shutdown was logged but not stored'),
+    ).toBe(true);
   });
 
   it('counts and logs what it could not write before closing', async () => {
@@ -154,12 +179,21 @@ describe('PostgresAuditTrail', () => {
     for (let i = 0; i < 3; i += 1) trail.record(event('test.close-failed'));
     await trail.close();
     expect(trail.stats()).toEqual({ queued: 0, stored: 0, notStored: 3 });
-    expect(logs.lines().find((line) => line.msg === 'audit events could not be stored before shutdown; each one is in the log')).toMatchObject({ not_stored: 3 });
+    expect(
+      logs
+        .lines()
+        .find((line) => line.msg === 'audit events could not be stored before shutdown; each one is in the log'),
+    ).toMatchObject({ not_stored: 3 });
   });
 
   it('stores values Postgres would refuse (NUL, lone surrogates, huge ids) instead of failing the batch', async () => {
     const { trail } = openTrail();
-    trail.record(event('test.hostile', { client_id: `evil\u0000${'x'.repeat(5_000)}`, details: { reason: 'bad\u0000', odd: '\uD800' } }));
+    trail.record(
+      event('test.hostile', {
+        client_id: `evil\u0000${'x'.repeat(5_000)}`,
+        details: { reason: 'bad\u0000', odd: '\uD800' },
+      }),
+    );
     trail.record(event('test.hostile'));
     await trail.flush();
     expect(trail.stats().notStored).toBe(0);

@@ -25,16 +25,25 @@ describe('redaction of credentials in audit events', () => {
     process.env.RECHECK_SYNC_BACKEND = 'pure';
     for (const pattern of [WORD, CLIENT_SECRET]) {
       const diagnostics = checkSync(pattern.source, pattern.flags, { checker: 'automaton' });
-      expect({ pattern: pattern.source, status: diagnostics.status }).toEqual({ pattern: pattern.source, status: 'safe' });
+      expect({ pattern: pattern.source, status: diagnostics.status }).toEqual({
+        pattern: pattern.source,
+        status: 'safe',
+      });
     }
   });
 
   it('replaces secrets and JWTs wherever they appear, and nothing else', () => {
     expect(redactText(`secret=${SECRET}; token ${JWT}.`)).toBe(`secret=${REDACTED}; token ${REDACTED}`);
     expect(redactText(`Bearer ${JWT}`)).toBe(`Bearer ${REDACTED}`);
-    expect(redactText('tgc_0123456789abcdef01234567 invalid_secret 203.0.113.9 2001:db8::/64')).toBe('tgc_0123456789abcdef01234567 invalid_secret 203.0.113.9 2001:db8::/64');
+    expect(redactText('tgc_0123456789abcdef01234567 invalid_secret 203.0.113.9 2001:db8::/64')).toBe(
+      'tgc_0123456789abcdef01234567 invalid_secret 203.0.113.9 2001:db8::/64',
+    );
     expect(redactText('tgs_short eyJ.only-one-dot')).toBe('tgs_short eyJ.only-one-dot');
-    expect(redactValue({ note: [`see ${JWT}`], count: 3, nested: { id: SECRET } })).toEqual({ note: [`see ${REDACTED}`], count: 3, nested: { id: REDACTED } });
+    expect(redactValue({ note: [`see ${JWT}`], count: 3, nested: { id: SECRET } })).toEqual({
+      note: [`see ${REDACTED}`],
+      count: 3,
+      nested: { id: REDACTED },
+    });
   });
 
   // Inputs built to make a backtracking pattern retry from every position. Each is one megabyte: at
@@ -44,7 +53,11 @@ describe('redaction of credentials in audit events', () => {
     ['eyJ repeated, then the dots of a JWT', `${megabyteOf('eyJ')}.a.b`, REDACTED],
     ['eyJ and one dot repeated', megabyteOf('eyJa.'), REDACTED],
     ['eyJ words with one dot each', megabyteOf('eyJa. '), megabyteOf('eyJa. ')],
-    ['tgs_ prefixes with 19 characters each', megabyteOf(`tgs_${'a'.repeat(19)} `), megabyteOf(`tgs_${'a'.repeat(19)} `)],
+    [
+      'tgs_ prefixes with 19 characters each',
+      megabyteOf(`tgs_${'a'.repeat(19)} `),
+      megabyteOf(`tgs_${'a'.repeat(19)} `),
+    ],
     ['tgs_ repeated', megabyteOf('tgs_'), REDACTED],
     ['one megabyte word with a secret at its end', `${'a'.repeat(MB)}${SECRET}`, REDACTED],
     ['JWTs separated by spaces', megabyteOf(`${JWT} `), megabyteOf(`${JWT} `, `${REDACTED} `)],

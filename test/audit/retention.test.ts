@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { AuditEvent } from '../../src/audit/event.js';
 import { AuditRetention } from '../../src/audit/retention.js';
 import { AuditStore } from '../../src/audit/store.js';
-import type { AuditEvent } from '../../src/audit/event.js';
 import { loadConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/config/errors.js';
-import { openDatabase, type Database } from '../../src/db/database.js';
+import { type Database, openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { captureLogs } from '../support/logs.js';
 import { createTestDatabase, type TestDatabase } from '../support/services.js';
@@ -33,7 +33,17 @@ beforeEach(async () => {
 });
 
 function eventAged(days: number, type = 'test.aged'): AuditEvent {
-  return { id: randomUUID(), at: new Date(NOW.getTime() - days * DAY_MS), type, actor: null, client_id: null, organization_id: null, ip: null, request_id: null, details: {} };
+  return {
+    id: randomUUID(),
+    at: new Date(NOW.getTime() - days * DAY_MS),
+    type,
+    actor: null,
+    client_id: null,
+    organization_id: null,
+    ip: null,
+    request_id: null,
+    details: {},
+  };
 }
 
 async function insertAged(count: number, days: number): Promise<void> {
@@ -67,7 +77,10 @@ describe('audit retention', () => {
     await store.insert([eventAged(5)]);
     const other = openDatabase({ databaseUrl: database.url, dataDir: '' });
     try {
-      const instances = [new AuditRetention(store, 90, captureLogs().logger), new AuditRetention(new AuditStore(other), 90, captureLogs().logger)];
+      const instances = [
+        new AuditRetention(store, 90, captureLogs().logger),
+        new AuditRetention(new AuditStore(other), 90, captureLogs().logger),
+      ];
       const deleted = await Promise.all(instances.map((instance) => instance.prune(NOW)));
       const sweptByOthers = await instances[0]!.prune(NOW);
       expect(deleted[0]! + deleted[1]! + sweptByOthers).toBe(6_000);
@@ -81,7 +94,9 @@ describe('audit retention', () => {
     await store.insert([eventAged(100), eventAged(200)]);
     const logs = captureLogs();
     await new AuditRetention(store, 90, logs.logger).prune(NOW);
-    expect(logs.lines().find((line) => line.msg === 'pruned audit events past their retention')).toMatchObject({ deleted: 2 });
+    expect(logs.lines().find((line) => line.msg === 'pruned audit events past their retention')).toMatchObject({
+      deleted: 2,
+    });
   });
 });
 

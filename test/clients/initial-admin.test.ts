@@ -1,10 +1,10 @@
 import knexFactory from 'knex';
-import { prepareDeployment } from '../../src/deployment/prepare.js';
 import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/database.js';
+import { prepareDeployment } from '../../src/deployment/prepare.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createTestDatabase, type TestDatabase } from '../support/services.js';
 import { TEST_KEY_ENCRYPTION_KEY, temporaryDirectory } from '../support/server.js';
+import { createTestDatabase, type TestDatabase } from '../support/services.js';
 
 let database: TestDatabase;
 beforeAll(async () => {

@@ -11,8 +11,9 @@ describe('normalizeAllowlistEntry', () => {
     ['::ffff:10.1.0.0/104', '10.0.0.0/8'],
   ])('canonicalises %s as %s', (entry, normalized) => expect(normalizeAllowlistEntry(entry)).toBe(normalized));
 
-  it.each(['300.1.1.1', '10.0.0.0/33', '2001:db8::/129', 'example.com', '', '1.2.3', '::ffff:0.0.0.0/95'])('refuses %p', (entry) =>
-    expect(normalizeAllowlistEntry(entry)).toBeNull(),
+  it.each(['300.1.1.1', '10.0.0.0/33', '2001:db8::/129', 'example.com', '', '1.2.3', '::ffff:0.0.0.0/95'])(
+    'refuses %p',
+    (entry) => expect(normalizeAllowlistEntry(entry)).toBeNull(),
   );
 });
 
@@ -63,10 +64,18 @@ describe('allowlistNarrows', () => {
     };
     const randomList = (): string[] => {
       if (random() < 0.1) return [];
-      return Array.from({ length: 1 + Math.floor(random() * 4) }, () => normalizeAllowlistEntry(`10.0.0.${Math.floor(random() * 64)}/${26 + Math.floor(random() * 7)}`)!);
+      return Array.from(
+        { length: 1 + Math.floor(random() * 4) },
+        () => normalizeAllowlistEntry(`10.0.0.${Math.floor(random() * 64)}/${26 + Math.floor(random() * 7)}`)!,
+      );
     };
     // The lists only hold ranges inside 10.0.0.0/26, so these addresses tell every two lists apart.
-    const addresses = [...Array.from({ length: 64 }, (_, index) => `10.0.0.${index}`), '10.0.0.64', '192.0.2.1', '2001:db8::1'];
+    const addresses = [
+      ...Array.from({ length: 64 }, (_, index) => `10.0.0.${index}`),
+      '10.0.0.64',
+      '192.0.2.1',
+      '2001:db8::1',
+    ];
     let narrowings = 0;
     for (let round = 0; round < 2_000; round += 1) {
       const [before, after] = [randomList(), randomList()];

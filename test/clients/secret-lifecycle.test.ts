@@ -1,5 +1,5 @@
 import { SERVER_MODES } from '../support/modes.js';
-import { adminToken, api, createClient, introspect, requestToken, type CreatedClient } from '../support/oauth.js';
+import { adminToken, api, type CreatedClient, createClient, introspect, requestToken } from '../support/oauth.js';
 import { pollUntil } from '../support/poll.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
@@ -14,7 +14,8 @@ const rotate = (server: TestServer, admin: string, clientId: string, body?: unkn
   api<RotatedSecret>(server.url, admin, 'POST', `/clients/${clientId}/secret${query}`, body);
 
 /** Status of a client-authenticated call that creates nothing, to watch a secret without piling up tokens. */
-const authenticates = async (server: TestServer, clientId: string, secret: string) => (await introspect(server.url, clientId, secret, 'probe')).status;
+const authenticates = async (server: TestServer, clientId: string, secret: string) =>
+  (await introspect(server.url, clientId, secret, 'probe')).status;
 
 function parseEnvFile(text: string): Record<string, string> {
   const lines = text.split('\n').filter((line) => line && !line.startsWith('#'));
@@ -39,7 +40,11 @@ describe.each(SERVER_MODES)('secret lifecycle, $name', (mode) => {
     expect(status).toBe(200);
     expect(headers.get('cache-control')).toBe('no-store');
     expect(Object.keys(body).sort()).toEqual(['client_id', 'client_secret', 'previous_secret_expires_at']);
-    expect(body).toEqual({ client_id: client.client_id, client_secret: expect.stringMatching(/^tgs_/), previous_secret_expires_at: null });
+    expect(body).toEqual({
+      client_id: client.client_id,
+      client_secret: expect.stringMatching(/^tgs_/),
+      previous_secret_expires_at: null,
+    });
     expect(body.client_secret).not.toBe(client.client_secret);
 
     const old = await requestToken(server.url, client.client_id, client.client_secret);
@@ -60,7 +65,14 @@ describe.each(SERVER_MODES)('secret lifecycle, $name', (mode) => {
     expect((await requestToken(server.url, client.client_id, client.client_secret)).status).toBe(200);
     expect((await requestToken(server.url, client.client_id, body.client_secret)).status).toBe(200);
 
-    expect(await pollUntil(() => authenticates(server, client.client_id, client.client_secret), (code) => code === 401, 6_000, 100)).toBe(401);
+    expect(
+      await pollUntil(
+        () => authenticates(server, client.client_id, client.client_secret),
+        (code) => code === 401,
+        6_000,
+        100,
+      ),
+    ).toBe(401);
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
     expect((await requestToken(server.url, client.client_id, client.client_secret)).status).toBe(401);
     expect((await requestToken(server.url, client.client_id, body.client_secret)).status).toBe(200);
@@ -77,7 +89,13 @@ describe.each(SERVER_MODES)('secret lifecycle, $name', (mode) => {
 
   it('refuses a bad grace period naming the field, and an unknown client with 404', async () => {
     const client = await createClient(server.url, admin, { name: 'bad rotation', role: 'read-only' });
-    for (const body of [{ grace_period_seconds: -1 }, { grace_period_seconds: 604_801 }, { grace_period_seconds: 1.5 }, { grace_period_seconds: '60' }, { grace: 60 }]) {
+    for (const body of [
+      { grace_period_seconds: -1 },
+      { grace_period_seconds: 604_801 },
+      { grace_period_seconds: 1.5 },
+      { grace_period_seconds: '60' },
+      { grace: 60 },
+    ]) {
       const response = await rotate(server, admin, client.client_id, body);
       expect(response.status).toBe(400);
       expect(JSON.stringify(response.body)).toMatch(/grace/);
@@ -97,7 +115,9 @@ describe.each(SERVER_MODES)('secret lifecycle, $name', (mode) => {
     expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(response.headers.get('cache-control')).toBe('no-store');
     const env = parseEnvFile(await response.text());
-    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="tollgate-${env.TOLLGATE_CLIENT_ID}.env"`);
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="tollgate-${env.TOLLGATE_CLIENT_ID}.env"`,
+    );
     expect(env).toEqual({
       TOLLGATE_CLIENT_ID: expect.stringMatching(/^tgc_/),
       TOLLGATE_CLIENT_SECRET: expect.stringMatching(/^tgs_/),
@@ -106,12 +126,17 @@ describe.each(SERVER_MODES)('secret lifecycle, $name', (mode) => {
     });
     expect((await requestToken(server.url, env.TOLLGATE_CLIENT_ID!, env.TOLLGATE_CLIENT_SECRET!)).status).toBe(200);
 
-    const rotated = await fetch(`${server.url}/api/v1/clients/${env.TOLLGATE_CLIENT_ID}/secret?download=env`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    const rotated = await fetch(`${server.url}/api/v1/clients/${env.TOLLGATE_CLIENT_ID}/secret?download=env`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(rotated.status).toBe(200);
     const rotatedEnv = parseEnvFile(await rotated.text());
     expect(rotatedEnv.TOLLGATE_CLIENT_ID).toBe(env.TOLLGATE_CLIENT_ID);
     expect(rotatedEnv.TOLLGATE_CLIENT_SECRET).not.toBe(env.TOLLGATE_CLIENT_SECRET);
-    expect((await requestToken(server.url, env.TOLLGATE_CLIENT_ID!, rotatedEnv.TOLLGATE_CLIENT_SECRET!)).status).toBe(200);
+    expect((await requestToken(server.url, env.TOLLGATE_CLIENT_ID!, rotatedEnv.TOLLGATE_CLIENT_SECRET!)).status).toBe(
+      200,
+    );
   });
 
   it('refuses an unknown download format before creating anything', async () => {
@@ -156,11 +181,20 @@ describe('secret rotation across instances (shared mode)', () => {
   });
 
   it('stops the old secret on every instance at once', async () => {
-    const client: CreatedClient = await createClient(first.url, admin, { name: 'rotated on one instance', role: 'read-only' });
+    const client: CreatedClient = await createClient(first.url, admin, {
+      name: 'rotated on one instance',
+      role: 'read-only',
+    });
     expect(await authenticates(second, client.client_id, client.client_secret)).toBe(200);
 
     const { body } = await rotate(first, admin, client.client_id);
-    expect(await pollUntil(() => authenticates(second, client.client_id, client.client_secret), (code) => code === 401, 2_000)).toBe(401);
+    expect(
+      await pollUntil(
+        () => authenticates(second, client.client_id, client.client_secret),
+        (code) => code === 401,
+        2_000,
+      ),
+    ).toBe(401);
     expect((await requestToken(second.url, client.client_id, body.client_secret)).status).toBe(200);
   });
 });

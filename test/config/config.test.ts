@@ -1,6 +1,6 @@
 import { loadConfig } from '../../src/config/config.js';
-import { ConfigError } from '../../src/config/errors.js';
 import { parseDuration } from '../../src/config/duration.js';
+import { ConfigError } from '../../src/config/errors.js';
 
 describe('loadConfig', () => {
   it('runs with no configuration at all: embedded, single node, documented defaults', () => {
@@ -49,7 +49,10 @@ describe('loadConfig', () => {
   ])('stops on a bad %s (%s) with an error naming the variable', (name, value) => {
     let caught: unknown;
     try {
-      loadConfig({ [name]: value, ...(name === 'INITIAL_ADMIN_CLIENT_SECRET' ? { INITIAL_ADMIN_CLIENT_ID: 'admin' } : {}) });
+      loadConfig({
+        [name]: value,
+        ...(name === 'INITIAL_ADMIN_CLIENT_SECRET' ? { INITIAL_ADMIN_CLIENT_ID: 'admin' } : {}),
+      });
     } catch (error) {
       caught = error;
     }
@@ -67,7 +70,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).proxyTrust).toEqual({ kind: 'hops', hops: 1 });
     expect(loadConfig({ TRUST_PROXY: 'false' }).proxyTrust).toEqual({ kind: 'none' });
     expect(loadConfig({ TRUST_PROXY: '2' }).proxyTrust).toEqual({ kind: 'hops', hops: 2 });
-    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.1' }).proxyTrust).toMatchObject({ kind: 'networks', networks: ['10.0.0.0/8', '192.0.2.1'] });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.1' }).proxyTrust).toMatchObject({
+      kind: 'networks',
+      networks: ['10.0.0.0/8', '192.0.2.1'],
+    });
     expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/8,nope' })).toThrow(/TRUST_PROXY/);
   });
 });

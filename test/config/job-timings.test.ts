@@ -10,7 +10,14 @@ describe(`${JOB_TIMINGS_VARIABLE} (internal, for tests)`, () => {
   });
 
   it('reads millisecond timings from a JSON object', () => {
-    const timings = { auditRetentionFirstRunMs: 2_000, auditRetentionIntervalMs: 5_000, lastUsedFlushIntervalMs: 1_000, keyPollIntervalMs: 500, activeSessionsMaxAgeMs: 1_000, policySnapshotTtlMs: 1_000 };
+    const timings = {
+      auditRetentionFirstRunMs: 2_000,
+      auditRetentionIntervalMs: 5_000,
+      lastUsedFlushIntervalMs: 1_000,
+      keyPollIntervalMs: 500,
+      activeSessionsMaxAgeMs: 1_000,
+      policySnapshotTtlMs: 1_000,
+    };
     expect(loadConfig({ [JOB_TIMINGS_VARIABLE]: JSON.stringify(timings) }).jobTimings).toEqual(timings);
   });
 

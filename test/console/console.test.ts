@@ -1,9 +1,28 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { goTo, launchChromium, navigate, openConsole, persistedState, signIn, submitSignIn, tokenObtainedBy, type ConsoleTab } from '../support/browser.js';
+import {
+  type ConsoleTab,
+  goTo,
+  launchChromium,
+  navigate,
+  openConsole,
+  persistedState,
+  signIn,
+  submitSignIn,
+  tokenObtainedBy,
+} from '../support/browser.js';
 import { startSharedServer } from '../support/modes.js';
-import { adminToken, api, claimsOf, createClient, introspect, requestToken, requestTokenFrom, type CreatedClient } from '../support/oauth.js';
+import {
+  adminToken,
+  api,
+  type CreatedClient,
+  claimsOf,
+  createClient,
+  introspect,
+  requestToken,
+  requestTokenFrom,
+} from '../support/oauth.js';
 import { createOrganization, createOrganizationAdmin, type Organization } from '../support/organizations.js';
 import { pollUntil } from '../support/poll.js';
 import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, type TestServer } from '../support/server.js';
@@ -29,15 +48,29 @@ let soar: { client_id: string; client_secret: string };
 let consoleToken: string;
 
 /** A screenshot for the README; a secret on screen is masked (it is a test secret, but scanners cannot know). */
-async function screenshot(page: Page, name: string, options: { mask?: Locator[]; fullPage?: boolean } = {}): Promise<void> {
+async function screenshot(
+  page: Page,
+  name: string,
+  options: { mask?: Locator[]; fullPage?: boolean } = {},
+): Promise<void> {
   if (!SCREENSHOTS) return;
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: options.fullPage ?? true, mask: options.mask ?? [], animations: 'disabled' });
+  await page.screenshot({
+    path: join(SCREENSHOTS, `${name}.png`),
+    fullPage: options.fullPage ?? true,
+    mask: options.mask ?? [],
+    animations: 'disabled',
+  });
 }
 
 /** The visible text of the detail next to a label on a client's page. */
 async function detail(page: Page, label: string): Promise<string> {
-  return (await page.locator('dl.details dt', { hasText: new RegExp(`^${label}$`) }).locator('xpath=following-sibling::dd[1]').innerText()).trim();
+  return (
+    await page
+      .locator('dl.details dt', { hasText: new RegExp(`^${label}$`) })
+      .locator('xpath=following-sibling::dd[1]')
+      .innerText()
+  ).trim();
 }
 
 function dialog(page: Page): Locator {
@@ -46,7 +79,9 @@ function dialog(page: Page): Locator {
 
 /** Reflow (WCAG 1.4.10): the page never scrolls sideways; only wide tables do, inside their frame. */
 async function expectNoSidewaysScroll(page: Page): Promise<void> {
-  expect(await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBeLessThanOrEqual(0);
+  expect(
+    await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth'),
+  ).toBeLessThanOrEqual(0);
 }
 
 async function expectNothingPersisted(tab: ConsoleTab): Promise<void> {
@@ -81,7 +116,15 @@ describe('the console page', () => {
     const response = await fetch(`${server.url}/console/clients/some-client`);
     expect(response.status).toBe(200);
     const csp = response.headers.get('content-security-policy')!;
-    for (const directive of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"]) {
+    for (const directive of [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "connect-src 'self'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+      "form-action 'self'",
+    ]) {
       expect(csp).toContain(directive);
     }
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
@@ -145,7 +188,10 @@ describe('a platform administrator', () => {
       expect(await page.getByLabel('client_secret').inputValue()).toBe(clientSecret);
       await screenshot(page, 'secret-shown-once', { mask: [page.getByLabel('client_secret')] });
 
-      const [envDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download .env file' }).click()]);
+      const [envDownload] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download .env file' }).click(),
+      ]);
       expect(envDownload.suggestedFilename()).toBe(`tollgate-${clientId}.env`);
       const envFile = readFileSync((await envDownload.path())!, 'utf8');
       expect(envFile).toContain(`TOLLGATE_CLIENT_ID=${clientId}\n`);
@@ -176,14 +222,21 @@ describe('a platform administrator', () => {
 
       await row.getByRole('button', { name: /Revoke the token/ }).click();
       await dialog(page).getByRole('button', { name: 'Revoke token' }).click();
-      await page.getByRole('status').getByText(`The token ${claimsOf(token).jti} was revoked.`).waitFor();
+      await page
+        .getByRole('status')
+        .getByText(`The token ${claimsOf(token).jti} was revoked.`)
+        .waitFor();
       await page.getByText('No live tokens.').waitFor();
-      expect((await introspect(server.url, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, token)).body).toEqual({ active: false });
+      expect((await introspect(server.url, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, token)).body).toEqual({
+        active: false,
+      });
 
       await goTo(page, 'Clients');
       const listed = page.getByRole('row').filter({ hasText: clientId });
       await listed.waitFor();
-      expect(await listed.innerText()).toMatch(/SOAR playbooks\s+tgc_\w+\s+analyst\s+active\s+Platform\s+2 entries\s+127\.0\.0\.1, 10\.0\.0\.0\/8/);
+      expect(await listed.innerText()).toMatch(
+        /SOAR playbooks\s+tgc_\w+\s+analyst\s+active\s+Platform\s+2 entries\s+127\.0\.0\.1, 10\.0\.0\.0\/8/,
+      );
       await screenshot(page, 'clients');
       await expectNoSidewaysScroll(page);
       await expectNothingPersisted(admin);
@@ -193,7 +246,9 @@ describe('a platform administrator', () => {
 
   it('gets an invalid CIDR marked next to its entry, and nothing is created', async () => {
     const { page } = admin;
-    const count = async () => (await api<{ items: unknown[] }>(server.url, adminApiToken, 'GET', '/clients?q=Bad%20allowlist')).body.items.length;
+    const count = async () =>
+      (await api<{ items: unknown[] }>(server.url, adminApiToken, 'GET', '/clients?q=Bad%20allowlist')).body.items
+        .length;
     await page.getByRole('link', { name: 'New client' }).click();
     await page.getByLabel('Name').fill('Bad allowlist');
     await page.getByLabel('Only these addresses').check();
@@ -221,11 +276,22 @@ describe('a platform administrator', () => {
 
   it('searches and filters the clients, listing what the API lists for the same filters', async () => {
     const { page } = admin;
-    await createClient(server.url, adminApiToken, { name: 'Collector (paused)', role: 'read-only', status: 'inactive' });
-    const listedByApi = async (query: string) => (await api<{ items: { client_id: string }[] }>(server.url, adminApiToken, 'GET', `/clients?${query}`)).body.items.map((client) => client.client_id);
+    await createClient(server.url, adminApiToken, {
+      name: 'Collector (paused)',
+      role: 'read-only',
+      status: 'inactive',
+    });
+    const listedByApi = async (query: string) =>
+      (
+        await api<{ items: { client_id: string }[] }>(server.url, adminApiToken, 'GET', `/clients?${query}`)
+      ).body.items.map((client) => client.client_id);
     /** The table shows exactly these clients, once the filtered page has arrived. */
     const expectListed = async (clientIds: string[]) => {
-      const listed = await pollUntil(() => page.locator('tbody th code').allInnerTexts(), (ids) => JSON.stringify(ids) === JSON.stringify(clientIds), 10_000);
+      const listed = await pollUntil(
+        () => page.locator('tbody th code').allInnerTexts(),
+        (ids) => JSON.stringify(ids) === JSON.stringify(clientIds),
+        10_000,
+      );
       expect(listed).toEqual(clientIds);
     };
 
@@ -251,7 +317,11 @@ describe('a platform administrator', () => {
     'edits a client, rotates its secret (shown once, with a grace period) and deletes it after a confirmation naming it',
     async () => {
       const { page } = admin;
-      await page.getByRole('row').filter({ hasText: soar.client_id }).getByRole('link', { name: 'SOAR playbooks' }).click();
+      await page
+        .getByRole('row')
+        .filter({ hasText: soar.client_id })
+        .getByRole('link', { name: 'SOAR playbooks' })
+        .click();
       await page.getByRole('heading', { level: 1, name: 'SOAR playbooks' }).waitFor();
 
       await page.getByRole('button', { name: 'Edit' }).click();
@@ -297,8 +367,10 @@ describe('a platform administrator', () => {
     await goTo(page, 'Signing keys');
     await page.getByRole('heading', { level: 1, name: 'Signing keys' }).waitFor();
     await page.getByRole('row').filter({ hasText: 'active' }).first().waitFor();
-    const keys = (await api<{ items: { kid: string; status: string }[] }>(server.url, adminApiToken, 'GET', '/keys')).body.items;
-    for (const key of keys) expect(await page.getByRole('row').filter({ hasText: key.kid }).innerText()).toContain(key.status);
+    const keys = (await api<{ items: { kid: string; status: string }[] }>(server.url, adminApiToken, 'GET', '/keys'))
+      .body.items;
+    for (const key of keys)
+      expect(await page.getByRole('row').filter({ hasText: key.kid }).innerText()).toContain(key.status);
     await screenshot(page, 'signing-keys');
 
     await page.getByRole('button', { name: 'Rotate now' }).click();
@@ -307,7 +379,8 @@ describe('a platform administrator', () => {
     await problem.waitFor();
     expect(await problem.innerText()).toMatch(/Conflict \(409\)[\s\S]*retry in \d+ s/);
     await dialog(page).getByRole('button', { name: 'Cancel' }).click();
-    const after = (await api<{ items: { kid: string; status: string }[] }>(server.url, adminApiToken, 'GET', '/keys')).body.items;
+    const after = (await api<{ items: { kid: string; status: string }[] }>(server.url, adminApiToken, 'GET', '/keys'))
+      .body.items;
     expect(after).toEqual(keys);
   });
 
@@ -327,14 +400,27 @@ describe('a platform administrator', () => {
     await page.getByLabel('Event type').fill('');
     await page.getByLabel('Client ID').fill(soar.client_id);
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    const expected = (await api<{ items: { id: string }[] }>(server.url, adminApiToken, 'GET', `/audit-events?client_id=${soar.client_id}&limit=200`)).body.items;
+    const expected = (
+      await api<{ items: { id: string }[] }>(
+        server.url,
+        adminApiToken,
+        'GET',
+        `/audit-events?client_id=${soar.client_id}&limit=200`,
+      )
+    ).body.items;
     expect(expected.length).toBeGreaterThan(5);
     await page.getByText(`Showing ${expected.length} events.`).waitFor();
     await screenshot(page, 'audit-log');
     await expectNoSidewaysScroll(page);
-    const [exported] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export NDJSON' }).click()]);
+    const [exported] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export NDJSON' }).click(),
+    ]);
     expect(exported.suggestedFilename()).toMatch(/^tollgate-audit-.+\.ndjson$/);
-    const lines = readFileSync((await exported.path())!, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; client_id: string });
+    const lines = readFileSync((await exported.path())!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; client_id: string });
     expect(lines.map((event) => event.id)).toEqual(expected.map((event) => event.id));
     await page.getByText(`Exported ${lines.length} events.`).waitFor();
 
@@ -350,7 +436,9 @@ describe('a platform administrator', () => {
   it('keeps built-in roles read-only and creates and edits custom roles as sets of scopes', async () => {
     const { page } = admin;
     await goTo(page, 'Roles');
-    const builtIn = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'analyst', exact: true }) });
+    const builtIn = page
+      .getByRole('row')
+      .filter({ has: page.getByRole('rowheader', { name: 'analyst', exact: true }) });
     expect(await builtIn.innerText()).toContain('built-in, read-only');
     expect(await builtIn.getByRole('button').count()).toBe(0);
 
@@ -369,7 +457,9 @@ describe('a platform administrator', () => {
     await dialog(page).getByLabel('Scopes').fill('read siem:export siem:ack');
     await dialog(page).getByRole('button', { name: 'Save role' }).click();
     await custom.getByText('read siem:export siem:ack').waitFor();
-    const roles = (await api<{ items: { name: string; scopes: string[] }[] }>(server.url, adminApiToken, 'GET', '/roles')).body.items;
+    const roles = (
+      await api<{ items: { name: string; scopes: string[] }[] }>(server.url, adminApiToken, 'GET', '/roles')
+    ).body.items;
     expect(roles.find((role) => role.name === 'siem-reader')?.scopes).toEqual(['read', 'siem:export', 'siem:ack']);
     await screenshot(page, 'roles');
   });
@@ -387,7 +477,10 @@ describe('a platform administrator', () => {
     await dialog(page).getByRole('button', { name: 'Switch the API off' }).click();
     await page.getByText('The API is off for the whole platform').waitFor();
     expect((await api(server.url, adminApiToken, 'GET', '/settings')).body.api_enabled).toBe(false);
-    expect(await requestToken(server.url, reader.client_id, reader.client_secret)).toMatchObject({ status: 400, body: { error: 'unauthorized_client' } });
+    expect(await requestToken(server.url, reader.client_id, reader.client_secret)).toMatchObject({
+      status: 400,
+      body: { error: 'unauthorized_client' },
+    });
     await screenshot(page, 'settings');
 
     await page.getByRole('button', { name: 'Switch the API on…' }).click();
@@ -403,7 +496,8 @@ describe('a platform administrator', () => {
     await page.getByRole('button', { name: 'Create organization' }).click();
     const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Blue team' }) });
     await row.waitFor();
-    const organizations = () => api<{ items: Organization[] }>(server.url, adminApiToken, 'GET', '/organizations?limit=200');
+    const organizations = () =>
+      api<{ items: Organization[] }>(server.url, adminApiToken, 'GET', '/organizations?limit=200');
     const blue = (await organizations()).body.items.find((organization) => organization.name === 'Blue team')!;
 
     await row.getByRole('button', { name: 'Rename Blue team' }).click();
@@ -413,7 +507,9 @@ describe('a platform administrator', () => {
     await renamed.getByRole('button', { name: 'Switch API off for Blue team (EU)' }).click();
     await dialog(page).getByRole('button', { name: 'Switch API off' }).click();
     await renamed.getByText('API off', { exact: true }).waitFor();
-    expect((await api<Organization>(server.url, adminApiToken, 'GET', `/organizations/${blue.id}`)).body).toMatchObject({ name: 'Blue team (EU)', api_enabled: false });
+    expect((await api<Organization>(server.url, adminApiToken, 'GET', `/organizations/${blue.id}`)).body).toMatchObject(
+      { name: 'Blue team (EU)', api_enabled: false },
+    );
     await screenshot(page, 'organizations');
 
     await renamed.getByRole('button', { name: 'Delete Blue team (EU)' }).click();
@@ -427,7 +523,9 @@ describe('a platform administrator', () => {
     const { page } = admin;
     const first = claimsOf(consoleToken);
     expect(first.client_id).toBe(ADMIN_CLIENT_ID);
-    expect((await api(server.url, adminApiToken, 'DELETE', `/clients/${ADMIN_CLIENT_ID}/sessions/${first.jti}`)).status).toBe(204);
+    expect(
+      (await api(server.url, adminApiToken, 'DELETE', `/clients/${ADMIN_CLIENT_ID}/sessions/${first.jti}`)).status,
+    ).toBe(204);
     await goTo(page, 'Clients');
     await page.getByText('Your session ended: its token was revoked').waitFor();
 
@@ -435,7 +533,9 @@ describe('a platform administrator', () => {
     expect((await introspect(server.url, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, second)).body?.active).toBe(true);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('You are signed out').waitFor();
-    expect((await introspect(server.url, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, second)).body).toEqual({ active: false });
+    expect((await introspect(server.url, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, second)).body).toEqual({
+      active: false,
+    });
     await expectNothingPersisted(admin);
   });
 });
@@ -468,10 +568,21 @@ describe('an organization administrator', () => {
   let tab: ConsoleTab;
 
   beforeAll(async () => {
-    [own, other] = [await createOrganization(server.url, adminApiToken, 'Red team'), await createOrganization(server.url, adminApiToken, 'Other org')];
+    [own, other] = [
+      await createOrganization(server.url, adminApiToken, 'Red team'),
+      await createOrganization(server.url, adminApiToken, 'Other org'),
+    ];
     orgAdmin = (await createOrganizationAdmin(server.url, adminApiToken, own.id)).client;
-    ownClient = await createClient(server.url, adminApiToken, { name: 'Red collector', role: 'read-only', organization_id: own.id });
-    otherClient = await createClient(server.url, adminApiToken, { name: 'Other collector', role: 'read-only', organization_id: other.id });
+    ownClient = await createClient(server.url, adminApiToken, {
+      name: 'Red collector',
+      role: 'read-only',
+      organization_id: own.id,
+    });
+    otherClient = await createClient(server.url, adminApiToken, {
+      name: 'Other collector',
+      role: 'read-only',
+      organization_id: other.id,
+    });
     tab = await openConsole(browser, server.url, { viewport: { width: 390, height: 844 } });
   });
 
@@ -542,7 +653,9 @@ describe('an organization administrator', () => {
     await page.getByRole('button', { name: `Switch API off for ${own.name}` }).click();
     await dialog(page).getByRole('button', { name: 'Switch API off' }).click();
     await page.getByText(`The API is off for ${own.name}.`).waitFor();
-    expect((await api<Organization>(server.url, adminApiToken, 'GET', `/organizations/${own.id}`)).body.api_enabled).toBe(false);
+    expect(
+      (await api<Organization>(server.url, adminApiToken, 'GET', `/organizations/${own.id}`)).body.api_enabled,
+    ).toBe(false);
     expect((await requestToken(server.url, ownClient.client_id, ownClient.client_secret)).status).toBe(400);
     await page.getByRole('button', { name: `Switch API on for ${own.name}` }).click();
     await dialog(page).getByRole('button', { name: 'Switch API on' }).click();

@@ -20,7 +20,10 @@ async function serve(directory: string): Promise<{ server: Server; url: string }
 beforeAll(async () => {
   built = temporaryDirectory('console');
   mkdirSync(join(built, 'assets'));
-  writeFileSync(join(built, 'index.html'), '<!doctype html><script type="module" src="/console/assets/app-1a2b.js"></script>');
+  writeFileSync(
+    join(built, 'index.html'),
+    '<!doctype html><script type="module" src="/console/assets/app-1a2b.js"></script>',
+  );
   writeFileSync(join(built, 'assets', 'app-1a2b.js'), 'export {};');
   writeFileSync(join(built, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   ({ server, url } = await serve(built));
@@ -33,7 +36,13 @@ afterAll(async () => {
 
 describe('the console handler', () => {
   it('answers every page path with index.html under the console policy, revalidated on each load', async () => {
-    for (const path of ['/console', '/console/', '/console/clients', '/console/clients/tgc_abc', '/console/audit?type=token.denied']) {
+    for (const path of [
+      '/console',
+      '/console/',
+      '/console/clients',
+      '/console/clients/tgc_abc',
+      '/console/audit?type=token.denied',
+    ]) {
       const response = await fetch(`${url}${path}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -60,7 +69,13 @@ describe('the console handler', () => {
 
   it('answers 404 for missing files, never index.html, and reads nothing outside the build', async () => {
     // Sent as raw request targets: fetch would resolve the dot segments before sending.
-    for (const path of ['/console/assets/missing.js', '/console/index.htm', '/console/../package.json', '/console/%2e%2e/%2e%2e/package.json', '/console/assets/../../../src/main.ts']) {
+    for (const path of [
+      '/console/assets/missing.js',
+      '/console/index.htm',
+      '/console/../package.json',
+      '/console/%2e%2e/%2e%2e/package.json',
+      '/console/assets/../../../src/main.ts',
+    ]) {
       const status = await new Promise<number | undefined>((resolve, reject) => {
         request(`${url}/`, { path }, (response) => {
           response.resume();

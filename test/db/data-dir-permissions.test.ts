@@ -20,7 +20,9 @@ function openToOthers(dir: string): string[] {
 
 describe('DATA_DIR of the embedded database', () => {
   const parents: string[] = [];
-  afterAll(() => parents.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const dir of parents) rmSync(dir, { recursive: true, force: true });
+  });
 
   function newDataDirPath(): string {
     const parent = temporaryDirectory('data-parent');
@@ -52,19 +54,22 @@ describe('DATA_DIR of the embedded database', () => {
     }
   }, 90_000);
 
-  it.each(['750', '705', '770'])('an existing DATA_DIR with mode 0%s is refused with a message naming it and the chmod to run; nothing is written in it', async (octal) => {
-    const mode = parseInt(octal, 8);
-    const dataDir = newDataDirPath();
-    mkdirSync(dataDir);
-    chmodSync(dataDir, mode);
-    const refusal = await spawnTollgate({ DATA_DIR: dataDir }).then(
-      async (started) => `started (exit code ${await started.process.stop()})`,
-      (error: Error) => error.message,
-    );
-    expect(refusal).toMatch(/exited with 1\)/);
-    expect(refusal).toContain(`DATA_DIR ${dataDir} is accessible to other users (mode 0${octal})`);
-    expect(refusal).toContain(`chmod 700 ${dataDir}`);
-    expect(readdirSync(dataDir)).toEqual([]);
-    expect(lstatSync(dataDir).mode & 0o777).toBe(mode);
-  });
+  it.each(['750', '705', '770'])(
+    'an existing DATA_DIR with mode 0%s is refused with a message naming it and the chmod to run; nothing is written in it',
+    async (octal) => {
+      const mode = parseInt(octal, 8);
+      const dataDir = newDataDirPath();
+      mkdirSync(dataDir);
+      chmodSync(dataDir, mode);
+      const refusal = await spawnTollgate({ DATA_DIR: dataDir }).then(
+        async (started) => `started (exit code ${await started.process.stop()})`,
+        (error: Error) => error.message,
+      );
+      expect(refusal).toMatch(/exited with 1\)/);
+      expect(refusal).toContain(`DATA_DIR ${dataDir} is accessible to other users (mode 0${octal})`);
+      expect(refusal).toContain(`chmod 700 ${dataDir}`);
+      expect(readdirSync(dataDir)).toEqual([]);
+      expect(lstatSync(dataDir).mode & 0o777).toBe(mode);
+    },
+  );
 });

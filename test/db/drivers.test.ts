@@ -28,7 +28,12 @@ describe.each(DATABASE_DRIVERS)('query answers on $name', (driver) => {
 
   it('answers writes without returning with the number of rows changed', async () => {
     expect(await db('shapes').insert([{ value: 'a' }, { value: 'b' }, { value: 'c' }])).toBe(3);
-    expect(await db('shapes').insert({ id: (await db('shapes').first('id')).id, value: 'dup' }).onConflict('id').ignore()).toBe(0);
+    expect(
+      await db('shapes')
+        .insert({ id: (await db('shapes').first('id')).id, value: 'dup' })
+        .onConflict('id')
+        .ignore(),
+    ).toBe(0);
     expect(await db('shapes').where('value', '<', 'c').update({ value: 'z' })).toBe(2);
     expect(await db('shapes').where('value', 'none').update({ value: 'z' })).toBe(0);
     expect(await db('shapes').where('value', 'z').del()).toBe(2);
@@ -46,9 +51,15 @@ describe.each(DATABASE_DRIVERS)('query answers on $name', (driver) => {
   });
 
   it('answers raw statements with their rows and the rows returned or changed', async () => {
-    expect(await db.raw('select 1 as n union all select 2 order by n')).toEqual({ rows: [{ n: 1 }, { n: 2 }], rowCount: 2 });
+    expect(await db.raw('select 1 as n union all select 2 order by n')).toEqual({
+      rows: [{ n: 1 }, { n: 2 }],
+      rowCount: 2,
+    });
     expect(await db.raw("insert into shapes (value) values ('a'), ('b')")).toEqual({ rows: [], rowCount: 2 });
-    expect(await db.raw("update shapes set value = 'c' returning value")).toEqual({ rows: [{ value: 'c' }, { value: 'c' }], rowCount: 2 });
+    expect(await db.raw("update shapes set value = 'c' returning value")).toEqual({
+      rows: [{ value: 'c' }, { value: 'c' }],
+      rowCount: 2,
+    });
     expect(await db.raw('delete from shapes')).toEqual({ rows: [], rowCount: 2 });
     expect(await db.raw('create temporary table scratch (n int)')).toEqual({ rows: [], rowCount: 0 });
   });
@@ -56,7 +67,10 @@ describe.each(DATABASE_DRIVERS)('query answers on $name', (driver) => {
   it('reads bigint values as text, as they may exceed 2^53', async () => {
     await db('shapes').insert({ value: 'x' });
     expect(await db('shapes').count('* as n')).toEqual([{ n: '1' }]);
-    expect(await db.raw('select 9007199254740993::bigint as big')).toEqual({ rows: [{ big: '9007199254740993' }], rowCount: 1 });
+    expect(await db.raw('select 9007199254740993::bigint as big')).toEqual({
+      rows: [{ big: '9007199254740993' }],
+      rowCount: 1,
+    });
   });
 
   it('refuses a driver answer whose row count is not a whole number, instead of returning it', () => {
@@ -64,8 +78,14 @@ describe.each(DATABASE_DRIVERS)('query answers on $name', (driver) => {
     // What the driver would say for a delete whose count it does not know: pg's result shape, and PGlite's.
     const noCount = { command: 'DELETE', rows: [], fields: [], rowCount: null, affectedRows: undefined };
     expect(() => client.processResponse({ method: 'del', response: noCount }, undefined)).toThrow(DatabaseResultError);
-    expect(() => client.processResponse({ method: 'update', response: { ...noCount, command: 'UPDATE', rowCount: Number.NaN, affectedRows: Number.NaN } }, undefined)).toThrow(
-      /NaN as the row count of a query \(knex method update\)/,
-    );
+    expect(() =>
+      client.processResponse(
+        {
+          method: 'update',
+          response: { ...noCount, command: 'UPDATE', rowCount: Number.NaN, affectedRows: Number.NaN },
+        },
+        undefined,
+      ),
+    ).toThrow(/NaN as the row count of a query \(knex method update\)/);
   });
 });

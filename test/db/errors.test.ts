@@ -20,7 +20,10 @@ describe('classifyDatabaseError', () => {
     ['too many connections', withCode('53300')],
     ['a database that does not exist', withCode('3D000')],
     ['a refused password', withCode('28P01')],
-    ['an exhausted pool', Object.assign(new Error('Knex: Timeout acquiring a connection'), { name: 'KnexTimeoutError' })],
+    [
+      'an exhausted pool',
+      Object.assign(new Error('Knex: Timeout acquiring a connection'), { name: 'KnexTimeoutError' }),
+    ],
     ['a connection pg dropped', new Error('Connection terminated unexpectedly')],
   ])('makes %s a DependencyUnavailableError of the database, keeping the cause', (_, error) => {
     const classified = classifyDatabaseError(error);
@@ -78,7 +81,13 @@ describe('where database errors are classified: every query, on both drivers', (
     try {
       await opened.db.schema.createTable('unique_names', (table) => table.text('name').primary());
       await opened.db('unique_names').insert({ name: 'a' });
-      const error = await opened.db('unique_names').insert({ name: 'a' }).then(() => null, (caught: unknown) => caught);
+      const error = await opened
+        .db('unique_names')
+        .insert({ name: 'a' })
+        .then(
+          () => null,
+          (caught: unknown) => caught,
+        );
       expect(isUniqueViolation(error)).toBe(true);
     } finally {
       await opened.close();

@@ -1,10 +1,10 @@
 import knexFactory from 'knex';
-import { prepareDeployment } from '../../src/deployment/prepare.js';
 import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/database.js';
+import { prepareDeployment } from '../../src/deployment/prepare.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createTestDatabase, type TestDatabase } from '../support/services.js';
 import { TEST_KEY_ENCRYPTION_KEY, temporaryDirectory } from '../support/server.js';
+import { createTestDatabase, type TestDatabase } from '../support/services.js';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -16,7 +16,12 @@ afterAll(async () => {
 
 describe('prepareDeployment', () => {
   it('is safe when several instances start at once: one migration run, one key set, one admin', async () => {
-    const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:6379', KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY, KEYS_DIR: temporaryDirectory('keys') });
+    const config = loadConfig({
+      DATABASE_URL: database.url,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
+      KEYS_DIR: temporaryDirectory('keys'),
+    });
     const logger = createLogger('silent');
     const printed: string[] = [];
     const instances = [1, 2, 3].map(() => openDatabase(config));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { AuditEvent } from '../../src/audit/event.js';
 import { AuditRetention } from '../../src/audit/retention.js';
 import { AuditStore } from '../../src/audit/store.js';
-import type { AuditEvent } from '../../src/audit/event.js';
 import { ClientStore } from '../../src/clients/store.js';
 import type { ClientRecord } from '../../src/clients/types.js';
 import type { Database } from '../../src/db/database.js';
@@ -21,7 +21,9 @@ import { captureLogs } from '../support/logs.js';
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
-function newClient(fields: Partial<ClientRecord> = {}): Omit<ClientRecord, 'created_at' | 'updated_at' | 'last_used_at' | 'tokens_valid_after'> {
+function newClient(
+  fields: Partial<ClientRecord> = {},
+): Omit<ClientRecord, 'created_at' | 'updated_at' | 'last_used_at' | 'tokens_valid_after'> {
   return {
     client_id: `tgc_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
     name: 'contract client',
@@ -39,7 +41,18 @@ function newClient(fields: Partial<ClientRecord> = {}): Omit<ClientRecord, 'crea
 }
 
 function auditEvent(at: Date, fields: Partial<AuditEvent> = {}): AuditEvent {
-  return { id: randomUUID(), at, type: 'test.contract', actor: null, client_id: null, organization_id: null, ip: null, request_id: null, details: {}, ...fields };
+  return {
+    id: randomUUID(),
+    at,
+    type: 'test.contract',
+    actor: null,
+    client_id: null,
+    organization_id: null,
+    ip: null,
+    request_id: null,
+    details: {},
+    ...fields,
+  };
 }
 
 /** A real AuditStore that fails the sweep instead of letting it run on forever, as it did when a delete's count was NaN. */
@@ -48,13 +61,23 @@ class WatchedAuditStore extends AuditStore {
 
   override async deleteOlderThan(cutoff: Date, limit: number): Promise<number | null> {
     this.deletes += 1;
-    if (this.deletes > 20) throw new Error(`retention called deleteOlderThan ${this.deletes} times: the sweep never saw its end`);
+    if (this.deletes > 20)
+      throw new Error(`retention called deleteOlderThan ${this.deletes} times: the sweep never saw its end`);
     return super.deleteOlderThan(cutoff, limit);
   }
 }
 
 function keyRow(kid: string, status: StoredKeyRow['status'], fields: Partial<StoredKeyRow> = {}) {
-  return { kid, alg: 'ES256' as const, status, public_jwk: { kty: 'EC', kid } as never, private_key_ciphertext: `sealed-${kid}`, created_at: new Date(), activated_at: null, ...fields };
+  return {
+    kid,
+    alg: 'ES256' as const,
+    status,
+    public_jwk: { kty: 'EC', kid } as never,
+    private_key_ciphertext: `sealed-${kid}`,
+    created_at: new Date(),
+    activated_at: null,
+    ...fields,
+  };
 }
 
 describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
@@ -96,7 +119,11 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
       const { client_id } = await store.insert(newClient({ secret_digest: '1'.repeat(64) }));
       const expires = new Date(Date.now() + MINUTE_MS);
       const replaced = await store.replaceSecret(client_id, '2'.repeat(64), expires);
-      expect(replaced).toMatchObject({ secret_digest: '2'.repeat(64), previous_secret_digest: '1'.repeat(64), previous_secret_expires_at: expires });
+      expect(replaced).toMatchObject({
+        secret_digest: '2'.repeat(64),
+        previous_secret_digest: '1'.repeat(64),
+        previous_secret_expires_at: expires,
+      });
       expect(await store.replaceSecret('tgc_nobody', '3'.repeat(64), null)).toBeUndefined();
     });
 
@@ -125,9 +152,14 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
     });
 
     it('pages newest first with a cursor made of digits', async () => {
-      const organization = await new OrganizationStore(db).insert({ id: `org_${randomUUID()}`, name: `paging ${randomUUID()}`, api_enabled: true });
+      const organization = await new OrganizationStore(db).insert({
+        id: `org_${randomUUID()}`,
+        name: `paging ${randomUUID()}`,
+        api_enabled: true,
+      });
       const ids: string[] = [];
-      for (let i = 0; i < 3; i += 1) ids.push((await store.insert(newClient({ organization_id: organization.id }))).client_id);
+      for (let i = 0; i < 3; i += 1)
+        ids.push((await store.insert(newClient({ organization_id: organization.id }))).client_id);
       const first = await store.page({ limit: 2, afterSeq: null, organizationId: organization.id });
       expect(first.records.map((record) => record.client_id)).toEqual([ids[2], ids[1]]);
       expect(first.nextSeq).toMatch(/^\d+$/);
@@ -155,7 +187,11 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
       expect(now).toBeInstanceOf(Date);
       expect(Math.abs(now.getTime() - Date.now())).toBeLessThan(MINUTE_MS);
       await store.withLock(async (trx, lockedNow) => {
-        await store.update(trx, 'k-active', { status: 'retired', retired_at: lockedNow, expires_at: new Date(lockedNow.getTime() - 1) });
+        await store.update(trx, 'k-active', {
+          status: 'retired',
+          retired_at: lockedNow,
+          expires_at: new Date(lockedNow.getTime() - 1),
+        });
         await store.update(trx, 'k-next', { status: 'active', activated_at: lockedNow });
         await store.insert(trx, keyRow('k-spare', 'next'));
         await store.delete(trx, 'k-spare');
@@ -188,7 +224,10 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
     });
 
     it('inserts a batch once, however often it is retried, with its details', async () => {
-      const events = [auditEvent(new Date(now.getTime() - 1), { details: { note: 'nul\u0000here', nested: { n: 1 } } }), auditEvent(now, { client_id: 'tgc_x' })];
+      const events = [
+        auditEvent(new Date(now.getTime() - 1), { details: { note: 'nul\u0000here', nested: { n: 1 } } }),
+        auditEvent(now, { client_id: 'tgc_x' }),
+      ];
       await store.insert(events);
       await store.insert(events);
       const page = await store.page({}, null, 10);
@@ -258,10 +297,14 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
     it('reports a name taken, and an organization still holding clients, the same way', async () => {
       const name = `Taken ${randomUUID()}`;
       const organization = await store.insert({ id: `org_${randomUUID()}`, name, api_enabled: true });
-      const duplicate = await store.insert({ id: `org_${randomUUID()}`, name: name.toUpperCase(), api_enabled: true }).catch((error: unknown) => error);
+      const duplicate = await store
+        .insert({ id: `org_${randomUUID()}`, name: name.toUpperCase(), api_enabled: true })
+        .catch((error: unknown) => error);
       expect(isUniqueViolation(duplicate)).toBe(true);
       await new ClientStore(db).insert(newClient({ organization_id: organization.id }));
-      const refused = await db.transaction((trx) => store.delete(organization.id, trx)).catch((error: unknown) => error);
+      const refused = await db
+        .transaction((trx) => store.delete(organization.id, trx))
+        .catch((error: unknown) => error);
       expect(isForeignKeyViolation(refused)).toBe(true);
     });
   });
@@ -273,8 +316,17 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
     });
 
     it('inserts, lists, updates and deletes custom roles', async () => {
-      const role = await store.insert({ name: 'contract-role', scopes: ['a:read', 'b:write'], description: 'for the contract' });
-      expect(role).toEqual({ name: 'contract-role', scopes: ['a:read', 'b:write'], description: 'for the contract', built_in: false });
+      const role = await store.insert({
+        name: 'contract-role',
+        scopes: ['a:read', 'b:write'],
+        description: 'for the contract',
+      });
+      expect(role).toEqual({
+        name: 'contract-role',
+        scopes: ['a:read', 'b:write'],
+        description: 'for the contract',
+        built_in: false,
+      });
       expect(await store.list()).toContainEqual(role);
       const updated = await db.transaction(async (trx) => {
         expect(await store.findForChange('contract-role', trx)).toEqual(role);
@@ -288,7 +340,11 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
 
     it('reports a name taken as a unique violation', async () => {
       await store.insert({ name: 'twice', scopes: [], description: '' });
-      expect(isUniqueViolation(await store.insert({ name: 'twice', scopes: [], description: '' }).catch((error: unknown) => error))).toBe(true);
+      expect(
+        isUniqueViolation(
+          await store.insert({ name: 'twice', scopes: [], description: '' }).catch((error: unknown) => error),
+        ),
+      ).toBe(true);
     });
   });
 

@@ -15,7 +15,11 @@ describe('embedded single-node default', () => {
     expect(first.config.singleNode).toBe(true);
     expect(first.app.sessions.kind).toBe('memory');
     const admin = await adminToken(first.url);
-    const client = await createClient(first.url, admin, { name: 'embedded', role: 'read-only', ip_allowlist: ['127.0.0.1', '::1'] });
+    const client = await createClient(first.url, admin, {
+      name: 'embedded',
+      role: 'read-only',
+      ip_allowlist: ['127.0.0.1', '::1'],
+    });
     const issued = await requestToken(first.url, client.client_id, client.client_secret);
     expect(issued.status).toBe(200);
     const token = issued.body.access_token as string;
@@ -24,7 +28,11 @@ describe('embedded single-node default', () => {
     const second = await startTestServer(env);
     try {
       const jwks = createRemoteJWKSet(new URL(`${second.url}/jwks`));
-      const { payload } = await jwtVerify(token, jwks, { issuer: second.config.issuer, audience: second.config.tokenAudience, typ: 'at+jwt' });
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer: second.config.issuer,
+        audience: second.config.tokenAudience,
+        typ: 'at+jwt',
+      });
       expect(payload.client_id).toBe(client.client_id);
       expect((await requestToken(second.url, client.client_id, client.client_secret)).status).toBe(200);
       const fetched = await api(second.url, await adminToken(second.url), 'GET', `/clients/${client.client_id}`);

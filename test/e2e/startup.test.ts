@@ -1,11 +1,14 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenFor } from '../support/oauth.js';
-import { runServerOnTerminal, spawnServer, type ServerProcess } from '../support/processes.js';
+import { runServerOnTerminal, type ServerProcess, spawnServer } from '../support/processes.js';
 import { freePort, temporaryDirectory } from '../support/server.js';
 
 /** Runs the compiled server as `npm start` does until it listens, then stops it with SIGTERM. */
-async function startAndStop(env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string }> {
+async function startAndStop(
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ code: number | null; stdout: string }> {
   const server = await spawnServer(env, cwd);
   const code = await server.stop();
   return { code, stdout: server.stdout() };
@@ -13,7 +16,9 @@ async function startAndStop(env: Record<string, string>, cwd: string): Promise<{
 
 /** The KEY=value lines of an env file. */
 function readEnvFile(path: string): Record<string, string> {
-  const lines = readFileSync(path, 'utf8').split('\n').filter((line) => /^[A-Z_]+=/.test(line));
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Z_]+=/.test(line));
   return Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
 }
 
@@ -33,7 +38,10 @@ describe('npm start', () => {
       expect(credentials.TOLLGATE_CLIENT_ID).toMatch(/^tgc_[0-9a-f]{24}$/);
       expect(credentials.TOLLGATE_CLIENT_SECRET).toMatch(/^tgs_[A-Za-z0-9_-]{43}$/);
       expect(credentials.TOLLGATE_TOKEN_ENDPOINT).toBe(`http://localhost:${port}/token`);
-      await tokenFor(`http://127.0.0.1:${port}`, { client_id: credentials.TOLLGATE_CLIENT_ID!, client_secret: credentials.TOLLGATE_CLIENT_SECRET! });
+      await tokenFor(`http://127.0.0.1:${port}`, {
+        client_id: credentials.TOLLGATE_CLIENT_ID!,
+        client_secret: credentials.TOLLGATE_CLIENT_SECRET!,
+      });
       expect(await server.stop()).toBe(0);
       // Neither stdout nor stderr is a terminal here: the secret is in neither, the file's path is logged.
       expect(server.output()).not.toContain(credentials.TOLLGATE_CLIENT_SECRET);
@@ -72,7 +80,9 @@ describe('npm start', () => {
   it('stops at startup with a message naming a bad variable', async () => {
     const cwd = temporaryDirectory('badenv');
     try {
-      await expect(spawnServer({ PORT: 'eighty' }, cwd)).rejects.toThrow(/exited with 1\)[\s\S]*invalid configuration: PORT:/);
+      await expect(spawnServer({ PORT: 'eighty' }, cwd)).rejects.toThrow(
+        /exited with 1\)[\s\S]*invalid configuration: PORT:/,
+      );
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
@@ -84,7 +94,9 @@ describe('npm start', () => {
     try {
       expect((await startAndStop({ PORT: String(port) }, cwd)).code).toBe(0);
       const wrongKey = Buffer.alloc(32, 7).toString('base64');
-      await expect(spawnServer({ PORT: String(port), KEY_ENCRYPTION_KEY: wrongKey }, cwd)).rejects.toThrow(/exited with 1\)[\s\S]*cannot be decrypted/);
+      await expect(spawnServer({ PORT: String(port), KEY_ENCRYPTION_KEY: wrongKey }, cwd)).rejects.toThrow(
+        /exited with 1\)[\s\S]*cannot be decrypted/,
+      );
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }

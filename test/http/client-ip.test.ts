@@ -1,9 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { parseProxyTrust, type ProxyTrust } from '../../src/config/proxy-trust.js';
+import { type ProxyTrust, parseProxyTrust } from '../../src/config/proxy-trust.js';
 import { clientIp } from '../../src/http/client-ip.js';
 
 function request(peer: string, forwardedFor?: string): IncomingMessage {
-  return { socket: { remoteAddress: peer }, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } } as unknown as IncomingMessage;
+  return {
+    socket: { remoteAddress: peer },
+    headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+  } as unknown as IncomingMessage;
 }
 
 const trust = (value: string): ProxyTrust => parseProxyTrust(value)!;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pathOf, routeTable, type HttpRoute } from '../../src/http/route-table.js';
+import { type HttpRoute, pathOf, routeTable } from '../../src/http/route-table.js';
 
 /** What a handler did with the request: the route table is plain functions, so no server is needed. */
 function recorder(name: string, log: string[]) {
@@ -12,13 +12,21 @@ function request(method: string, url: string): IncomingMessage {
 
 function response(): ServerResponse & { headers: Record<string, string> } {
   const headers: Record<string, string> = {};
-  return { headers, setHeader: (name: string, value: string) => (headers[name] = value) } as unknown as ServerResponse & { headers: Record<string, string> };
+  return {
+    headers,
+    setHeader: (name: string, value: string) => (headers[name] = value),
+  } as unknown as ServerResponse & { headers: Record<string, string> };
 }
 
 describe('routeTable', () => {
   const log: string[] = [];
   const routes: HttpRoute[] = [
-    { path: '/token', methods: ['POST'], handle: recorder('token', log), refuseMethod: (req, _res, allowed) => log.push(`refused ${req.method}, allowed ${allowed.join(',')}`) },
+    {
+      path: '/token',
+      methods: ['POST'],
+      handle: recorder('token', log),
+      refuseMethod: (req, _res, allowed) => log.push(`refused ${req.method}, allowed ${allowed.join(',')}`),
+    },
     { path: '/api/v1', prefix: true, handle: recorder('admin', log) },
     { path: '/jwks', methods: ['GET'], headers: { 'X-Frame-Options': 'DENY' }, handle: recorder('jwks', log) },
   ];
@@ -29,8 +37,17 @@ describe('routeTable', () => {
   });
 
   it('serves an exact path under its one spelling, with or without a query', () => {
-    for (const url of ['/token', '/token?x=1', '/token/', '/TOKEN', '//token', '/token%2F', 'http://host/token']) handle(request('POST', url), response());
-    expect(log).toEqual(['token POST /token', 'token POST /token?x=1', '404 POST /token/', '404 POST /TOKEN', '404 POST //token', '404 POST /token%2F', '404 POST http://host/token']);
+    for (const url of ['/token', '/token?x=1', '/token/', '/TOKEN', '//token', '/token%2F', 'http://host/token'])
+      handle(request('POST', url), response());
+    expect(log).toEqual([
+      'token POST /token',
+      'token POST /token?x=1',
+      '404 POST /token/',
+      '404 POST /TOKEN',
+      '404 POST //token',
+      '404 POST /token%2F',
+      '404 POST http://host/token',
+    ]);
   });
 
   it('serves a prefix and everything below it, but not a longer name', () => {

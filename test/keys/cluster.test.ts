@@ -1,17 +1,25 @@
 import { createPrivateKey } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { CLI_ACTOR } from '../../src/x/actor.js';
 import type { AuditEventInput } from '../../src/audit/event.js';
 import { openDatabase } from '../../src/db/database.js';
 import { openKeyManager } from '../../src/keys/open.js';
 import { rotationTiming } from '../../src/keys/timing.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { LocalChangeFeed } from '../../src/sync/change-feed.js';
-import { ageNextKey, fetchJwks, KEY_METADATA_FIELDS, keyRows, kidOf, PRIVATE_JWK_MEMBERS, signingKid } from '../support/keys.js';
+import { CLI_ACTOR } from '../../src/x/actor.js';
+import {
+  ageNextKey,
+  fetchJwks,
+  KEY_METADATA_FIELDS,
+  keyRows,
+  kidOf,
+  PRIVATE_JWK_MEMBERS,
+  signingKid,
+} from '../support/keys.js';
 import { adminToken, api, createClient, requestToken } from '../support/oauth.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
-import { ADMIN_CLIENT_ID, startTestServer, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/poll.js';
+import { ADMIN_CLIENT_ID, startTestServer, type TestServer } from '../support/server.js';
+import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 
 /** The issue's bound for every instance to sign with a new key. */
 const FOLLOW_WITHIN_MS = 5_000;
@@ -74,7 +82,11 @@ describe('keys shared by two instances on one Postgres and Redis', () => {
     const active = items.find((item) => item.status === 'active')!;
     expect(kidOf(token)).toBe(active.kid);
     expect(active.activated_at).not.toBeNull();
-    expect(items.find((item) => item.status === 'next')).toMatchObject({ activated_at: null, retired_at: null, expires_at: null });
+    expect(items.find((item) => item.status === 'next')).toMatchObject({
+      activated_at: null,
+      retired_at: null,
+      expires_at: null,
+    });
   });
 
   it('lets only admins list and rotate keys', async () => {
@@ -89,7 +101,12 @@ describe('keys shared by two instances on one Postgres and Redis', () => {
   it('refuses a manual rotation to a next key that cached JWKS may not contain yet, and changes nothing', async () => {
     const token = await adminToken(a.url);
     const before = await listKeys(a, token);
-    const response = await api<{ status: number; detail: string; retry_at: string }>(a.url, token, 'POST', '/keys/rotate');
+    const response = await api<{ status: number; detail: string; retry_at: string }>(
+      a.url,
+      token,
+      'POST',
+      '/keys/rotate',
+    );
     expect(response.status).toBe(409);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(response.body.detail).toMatch(/verifiers may cache the JWKS for 300 s.*retry in \d+ s/);
@@ -120,13 +137,23 @@ describe('keys shared by two instances on one Postgres and Redis', () => {
     // The instance that rotated signs with the new key before it answers.
     expect(await signingKid(a.url)).toBe(nextKid);
     await followsKid(b, nextKid, FOLLOW_WITHIN_MS);
-    await waitFor('both JWKS to match', FOLLOW_WITHIN_MS, async () => (await fetchJwks(b.url)).kids.join() === (await fetchJwks(a.url)).kids.join());
+    await waitFor(
+      'both JWKS to match',
+      FOLLOW_WITHIN_MS,
+      async () => (await fetchJwks(b.url)).kids.join() === (await fetchJwks(a.url)).kids.join(),
+    );
 
     const jwks = await fetchJwks(b.url);
     expect(jwks.kids).toHaveLength(3);
     expect(jwks.kids).toContain(kidOf(oldToken));
-    for (const [server, token] of [[b, oldToken], [a, oldTokenFromB]] as const) {
-      const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${server.url}/jwks`)), { issuer: server.config.issuer, typ: 'at+jwt' });
+    for (const [server, token] of [
+      [b, oldToken],
+      [a, oldTokenFromB],
+    ] as const) {
+      const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${server.url}/jwks`)), {
+        issuer: server.config.issuer,
+        typ: 'at+jwt',
+      });
       expect(payload.client_id).toBe(ADMIN_CLIENT_ID);
     }
 
@@ -174,9 +201,16 @@ describe('keys shared by two instances on one Postgres and Redis', () => {
       await ageNextKey(db);
       const rotated = await tool.rotate(CLI_ACTOR);
       expect(events).toEqual([
-        expect.objectContaining({ type: 'key.rotated', actor: 'cli', details: expect.objectContaining({ kid: rotated.kid, retired_kid: retiring, reason: 'manual' }) }),
+        expect.objectContaining({
+          type: 'key.rotated',
+          actor: 'cli',
+          details: expect.objectContaining({ kid: rotated.kid, retired_kid: retiring, reason: 'manual' }),
+        }),
       ]);
-      await Promise.all([followsKid(a, rotated.kid, POLL_FOLLOW_WITHIN_MS), followsKid(b, rotated.kid, POLL_FOLLOW_WITHIN_MS)]);
+      await Promise.all([
+        followsKid(a, rotated.kid, POLL_FOLLOW_WITHIN_MS),
+        followsKid(b, rotated.kid, POLL_FOLLOW_WITHIN_MS),
+      ]);
     } finally {
       await db.destroy();
     }
@@ -185,9 +219,16 @@ describe('keys shared by two instances on one Postgres and Redis', () => {
   it('unpublishes and deletes a retired key once every token it signed has expired', async () => {
     const rows = await keyRows(a.app.db);
     const [expired, kept] = rows.filter((row) => row.status === 'retired');
-    await a.app.db('signing_keys').where({ kid: expired!.kid }).update({ expires_at: new Date(Date.now() - 1000) });
+    await a.app
+      .db('signing_keys')
+      .where({ kid: expired!.kid })
+      .update({ expires_at: new Date(Date.now() - 1000) });
     for (const server of [a, b]) {
-      await waitFor(`${server.url} to unpublish ${expired!.kid}`, POLL_FOLLOW_WITHIN_MS, async () => !(await fetchJwks(server.url)).kids.includes(expired!.kid));
+      await waitFor(
+        `${server.url} to unpublish ${expired!.kid}`,
+        POLL_FOLLOW_WITHIN_MS,
+        async () => !(await fetchJwks(server.url)).kids.includes(expired!.kid),
+      );
     }
     const remaining = (await keyRows(a.app.db)).map((row) => row.kid);
     expect(remaining).not.toContain(expired!.kid);
@@ -203,7 +244,14 @@ describe('keys shared by two instances on one Postgres and Redis', () => {
       const der = key.privateKey.export({ format: 'der', type: 'pkcs8' });
       const jwk = key.privateKey.export({ format: 'jwk' });
       const pem = (key.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string).split('\n')[1]!;
-      for (const plaintext of [der.toString('base64'), der.toString('base64url'), der.toString('hex'), pem, jwk.d!, 'PRIVATE KEY']) {
+      for (const plaintext of [
+        der.toString('base64'),
+        der.toString('base64url'),
+        der.toString('hex'),
+        pem,
+        jwk.d!,
+        'PRIVATE KEY',
+      ]) {
         expect(stored).not.toContain(plaintext);
       }
       for (const member of PRIVATE_JWK_MEMBERS) expect(row.public_jwk[member]).toBeUndefined();

@@ -4,8 +4,8 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { KEY_FILE_NAME } from '../../src/keys/key-encryption-key.js';
 import { ageNextKey, fetchJwks, keyRows, kidOf, signingKid } from '../support/keys.js';
 import { adminToken, api } from '../support/oauth.js';
-import { ADMIN_CLIENT_ID, startTestServer, temporaryDirectory, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/poll.js';
+import { ADMIN_CLIENT_ID, startTestServer, type TestServer, temporaryDirectory } from '../support/server.js';
 
 /** The default interval polls every 5 s. */
 const POLL_WITHIN_MS = 8_000;
@@ -55,7 +55,9 @@ describe('signing keys in the embedded default (PGlite, file key-encryption key)
     const restarted = await restart();
     expect((await fetchJwks(restarted.url)).kids).toEqual(kidsBefore);
     expect(await signingKid(restarted.url)).toBe(signingBefore);
-    const { payload } = await jwtVerify(tokenBeforeRotation, createRemoteJWKSet(new URL(`${restarted.url}/jwks`)), { issuer: restarted.config.issuer });
+    const { payload } = await jwtVerify(tokenBeforeRotation, createRemoteJWKSet(new URL(`${restarted.url}/jwks`)), {
+      issuer: restarted.config.issuer,
+    });
     expect(payload.sub).toBe(ADMIN_CLIENT_ID);
   });
 
@@ -83,7 +85,9 @@ describe('signing keys in the embedded default (PGlite, file key-encryption key)
     await server!.stop();
     server = undefined;
     rmSync(join(keysDir, KEY_FILE_NAME));
-    await expect(startTestServer(env)).rejects.toThrow(/neither KEY_ENCRYPTION_KEY nor .* is available to decrypt them/);
+    await expect(startTestServer(env)).rejects.toThrow(
+      /neither KEY_ENCRYPTION_KEY nor .* is available to decrypt them/,
+    );
     expect(existsSync(join(keysDir, KEY_FILE_NAME))).toBe(false);
   });
 });

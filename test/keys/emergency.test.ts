@@ -2,7 +2,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { AuditEventResource } from '../../src/audit/event.js';
 import { fetchJwks, keyRows, kidOf, signingKid } from '../support/keys.js';
 import { SERVER_MODES } from '../support/modes.js';
-import { adminToken, api, claimsOf, createClient, introspect, tokenFor, type CreatedClient } from '../support/oauth.js';
+import { adminToken, api, type CreatedClient, claimsOf, createClient, introspect, tokenFor } from '../support/oauth.js';
 import { waitFor } from '../support/poll.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
@@ -33,7 +33,8 @@ async function listKeys(server: TestServer): Promise<KeyItem[]> {
   return body.items;
 }
 
-const withStatus = (items: KeyItem[], status: string) => items.filter((item) => item.status === status).map((item) => item.kid);
+const withStatus = (items: KeyItem[], status: string) =>
+  items.filter((item) => item.status === status).map((item) => item.kid);
 
 async function isActive(server: TestServer, resourceServer: CreatedClient, token: string): Promise<boolean> {
   const { status, body } = await introspect(server.url, resourceServer.client_id, resourceServer.client_secret, token);
@@ -42,13 +43,23 @@ async function isActive(server: TestServer, resourceServer: CreatedClient, token
 }
 
 async function sessionJtis(server: TestServer, client: CreatedClient): Promise<string[]> {
-  const { body } = await api<{ items: { jti: string }[] }>(server.url, await adminToken(server.url), 'GET', `/clients/${client.client_id}/sessions?limit=200`);
+  const { body } = await api<{ items: { jti: string }[] }>(
+    server.url,
+    await adminToken(server.url),
+    'GET',
+    `/clients/${client.client_id}/sessions?limit=200`,
+  );
   return body.items.map((item) => item.jti);
 }
 
 async function auditEvents(server: TestServer, type: string): Promise<AuditEventResource[]> {
   await server.app.audit.flush();
-  const { body } = await api<{ items: AuditEventResource[] }>(server.url, await adminToken(server.url), 'GET', `/audit-events?type=${type}`);
+  const { body } = await api<{ items: AuditEventResource[] }>(
+    server.url,
+    await adminToken(server.url),
+    'GET',
+    `/audit-events?type=${type}`,
+  );
   return body.items;
 }
 
@@ -76,7 +87,12 @@ describe('emergency key paths, two instances on one Postgres and Redis', () => {
   });
 
   async function bothSignWith(kid: string): Promise<void> {
-    for (const server of [a, b]) await waitFor(`${server.url} to sign with ${kid}`, FOLLOW_WITHIN_MS, async () => (await signingKid(server.url)) === kid);
+    for (const server of [a, b])
+      await waitFor(
+        `${server.url} to sign with ${kid}`,
+        FOLLOW_WITHIN_MS,
+        async () => (await signingKid(server.url)) === kid,
+      );
   }
 
   it('rotates at once to a freshly created key with {"immediate": true}, replacing the next key too', async () => {
@@ -101,14 +117,24 @@ describe('emergency key paths, two instances on one Postgres and Redis', () => {
     const [newNext] = withStatus(after, 'next');
     expect([formerActive, formerNext, fresh]).not.toContain(newNext);
     await waitFor('both JWKS to drop the replaced next key', FOLLOW_WITHIN_MS, async () =>
-      (await Promise.all([fetchJwks(a.url), fetchJwks(b.url)])).every((jwks) => jwks.kids.join() === [formerActive, fresh, newNext!].sort().join()),
+      (await Promise.all([fetchJwks(a.url), fetchJwks(b.url)])).every(
+        (jwks) => jwks.kids.join() === [formerActive, fresh, newNext!].sort().join(),
+      ),
     );
     // Retired, not revoked: its tokens stay good, through introspection and the JWKS alike.
     expect(await isActive(b, resourceServer, token)).toBe(true);
     await jwtVerify(token, createRemoteJWKSet(new URL(`${b.url}/jwks`)), { issuer: b.config.issuer });
 
     const [event] = await auditEvents(a, 'key.rotated');
-    expect(event).toMatchObject({ details: { kid: fresh, retired_kid: formerActive, next_kid: newNext, replaced_next_kid: formerNext, reason: 'immediate' } });
+    expect(event).toMatchObject({
+      details: {
+        kid: fresh,
+        retired_kid: formerActive,
+        next_kid: newNext,
+        replaced_next_kid: formerNext,
+        reason: 'immediate',
+      },
+    });
   });
 
   it('revokes a retired key: out of every JWKS at once, its tokens refused everywhere, their sessions removed', async () => {
@@ -128,20 +154,26 @@ describe('emergency key paths, two instances on one Postgres and Redis', () => {
 
     expect((await fetchJwks(b.url)).kids).not.toContain(doomedKid);
     expect(await isActive(b, resourceServer, doomed)).toBe(false);
-    await waitFor('the other instance to drop the revoked key', FOLLOW_WITHIN_MS, async () => !(await fetchJwks(a.url)).kids.includes(doomedKid));
+    await waitFor(
+      'the other instance to drop the revoked key',
+      FOLLOW_WITHIN_MS,
+      async () => !(await fetchJwks(a.url)).kids.includes(doomedKid),
+    );
     expect(await isActive(a, resourceServer, doomed)).toBe(false);
     for (const server of [a, b]) expect((await api(server.url, doomedAdmin, 'GET', '/keys')).status).toBe(401);
     expect(await isActive(a, resourceServer, survivor)).toBe(true);
     expect((await keyRows(a.app.db)).map((row) => row.kid)).not.toContain(doomedKid);
 
-    const jtis = await waitFor('the revoked key\'s sessions to go', SWEEP_WITHIN_MS, async () => {
+    const jtis = await waitFor("the revoked key's sessions to go", SWEEP_WITHIN_MS, async () => {
       const listed = await sessionJtis(a, analyst);
       return !listed.includes(claimsOf(doomed).jti) && listed;
     });
     expect(jtis).toContain(claimsOf(survivor).jti);
     const [revokedEvent] = await auditEvents(b, 'key.revoked');
     expect(revokedEvent).toMatchObject({ details: { kid: doomedKid, status: 'retired' } });
-    const sweep = await waitFor('the sweep to be audited', SWEEP_WITHIN_MS, async () => (await auditEvents(b, 'sessions.revoked')).find((event) => event.details.kid === doomedKid));
+    const sweep = await waitFor('the sweep to be audited', SWEEP_WITHIN_MS, async () =>
+      (await auditEvents(b, 'sessions.revoked')).find((event) => event.details.kid === doomedKid),
+    );
     // The analyst's token, and the admin tokens of this test and the one before it that the key signed.
     expect(sweep.details.revoked).toBeGreaterThanOrEqual(2);
   });
@@ -186,7 +218,9 @@ describe('emergency key paths, two instances on one Postgres and Redis', () => {
     const before = await keyRows(a.app.db);
     const admin = await adminToken(a.url);
     expect((await api(a.url, admin, 'POST', '/keys/not-a-kid/revoke')).status).toBe(404);
-    const rotateBody = await api<{ errors: { field: string }[] }>(a.url, admin, 'POST', '/keys/rotate', { immediate: 'yes' });
+    const rotateBody = await api<{ errors: { field: string }[] }>(a.url, admin, 'POST', '/keys/rotate', {
+      immediate: 'yes',
+    });
     expect(rotateBody.status).toBe(400);
     expect(rotateBody.body.errors.map((issue) => issue.field)).toEqual(['immediate']);
     const notAdmin = await tokenFor(a.url, analyst);

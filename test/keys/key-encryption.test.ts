@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../support/services.js';
 import { startTestServer } from '../support/server.js';
+import { createTestDatabase, type TestDatabase } from '../support/services.js';
 
 const WRONG_KEY = randomBytes(32).toString('base64');
 
@@ -31,9 +31,9 @@ afterAll(async () => {
 
 describe('a key-encryption key that cannot open the stored keys', () => {
   it('stops startup when KEY_ENCRYPTION_KEY is wrong, and writes nothing, not even a SIGNING_ALG change', async () => {
-    await expect(startTestServer({ DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: WRONG_KEY, SIGNING_ALG: 'ES256' })).rejects.toThrow(
-      /cannot be decrypted with the configured key-encryption key.*refusing to start/,
-    );
+    await expect(
+      startTestServer({ DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: WRONG_KEY, SIGNING_ALG: 'ES256' }),
+    ).rejects.toThrow(/cannot be decrypted with the configured key-encryption key.*refusing to start/);
     expect(await signingKeyRows()).toEqual(storedKeys);
   });
 

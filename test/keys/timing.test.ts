@@ -1,12 +1,17 @@
 import { loadConfig } from '../../src/config/config.js';
-import { RETIRED_KEY_LIFETIME_MS, rotationDueAt, rotationTiming, type KeyTimeline } from '../../src/keys/timing.js';
+import { type KeyTimeline, RETIRED_KEY_LIFETIME_MS, rotationDueAt, rotationTiming } from '../../src/keys/timing.js';
 
 const SECOND = 1000;
 const DAY = 86_400 * SECOND;
 
 describe('rotation timing', () => {
   it('caches the JWKS for 5 minutes and polls every 5 s at the default interval', () => {
-    expect(rotationTiming(30 * DAY)).toEqual({ intervalMs: 30 * DAY, jwksMaxAgeSeconds: 300, pollIntervalMs: 5 * SECOND, minNextKeyAgeMs: 305 * SECOND });
+    expect(rotationTiming(30 * DAY)).toEqual({
+      intervalMs: 30 * DAY,
+      jwksMaxAgeSeconds: 300,
+      pollIntervalMs: 5 * SECOND,
+      minNextKeyAgeMs: 305 * SECOND,
+    });
   });
 
   it.each([1 * SECOND, 3 * SECOND, 90 * SECOND, 20 * 60 * SECOND, 12 * 3600 * SECOND, 30 * DAY, 365 * DAY])(
@@ -30,14 +35,21 @@ describe('when a rotation is due', () => {
   const timing = rotationTiming(30 * DAY);
   const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
   const active: KeyTimeline = { status: 'active', alg: 'RS256', createdAt: at(0), activatedAt: at(0) };
-  const next = (alg: KeyTimeline['alg'], createdAtMs: number): KeyTimeline => ({ status: 'next', alg, createdAt: at(createdAtMs), activatedAt: null });
+  const next = (alg: KeyTimeline['alg'], createdAtMs: number): KeyTimeline => ({
+    status: 'next',
+    alg,
+    createdAt: at(createdAtMs),
+    activatedAt: null,
+  });
 
   it('is one interval after the active key started signing', () => {
     expect(rotationDueAt([active, next('RS256', 0)], timing)).toEqual(at(30 * DAY));
   });
 
   it('waits until the next key has been published long enough', () => {
-    expect(rotationDueAt([active, next('RS256', 30 * DAY - SECOND)], timing)).toEqual(at(30 * DAY - SECOND + 305 * SECOND));
+    expect(rotationDueAt([active, next('RS256', 30 * DAY - SECOND)], timing)).toEqual(
+      at(30 * DAY - SECOND + 305 * SECOND),
+    );
   });
 
   it('comes as soon as the next key is old enough when SIGNING_ALG changed', () => {

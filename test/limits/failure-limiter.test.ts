@@ -15,7 +15,10 @@ afterAll(() => {
 const LIMITERS: readonly [string, (limits: FailureLimits) => FailureLimiter][] = [
   ['in-process counters', (limits) => new MemoryFailureLimiter(limits)],
   // A fresh issuer per limiter: its own counters in the shared Redis.
-  ['Redis', (limits) => new RedisFailureLimiter(redis, limits, `http://limiter-${randomBytes(4).toString('hex')}.test`)],
+  [
+    'Redis',
+    (limits) => new RedisFailureLimiter(redis, limits, `http://limiter-${randomBytes(4).toString('hex')}.test`),
+  ],
 ];
 
 const LIMITS: FailureLimits = { perClientIp: 3, perIp: 5, windowMs: 60_000 };

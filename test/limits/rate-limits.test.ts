@@ -1,5 +1,15 @@
 import { Redis } from 'ioredis';
-import { adminToken, basicAuth, createClient, introspect, requestTokenFrom, tokenFor, uniqueIp, type CreatedClient, type TokenResult } from '../support/oauth.js';
+import {
+  adminToken,
+  basicAuth,
+  type CreatedClient,
+  createClient,
+  introspect,
+  requestTokenFrom,
+  type TokenResult,
+  tokenFor,
+  uniqueIp,
+} from '../support/oauth.js';
 import { waitFor } from '../support/poll.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
@@ -23,14 +33,27 @@ function expectSlowDown(result: TokenResult, maxRetryAfterSeconds: number): void
 }
 
 /** A form POST to an OAuth endpoint as seen from `ip`. */
-async function postFrom(ip: string, url: string, client: { client_id: string; client_secret: string }, params: Record<string, string>): Promise<TokenResult> {
+async function postFrom(
+  ip: string,
+  url: string,
+  client: { client_id: string; client_secret: string },
+  params: Record<string, string>,
+): Promise<TokenResult> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { authorization: basicAuth(client.client_id, client.client_secret), 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+    headers: {
+      authorization: basicAuth(client.client_id, client.client_secret),
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-forwarded-for': ip,
+    },
     body: new URLSearchParams(params),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    headers: response.headers,
+  };
 }
 
 describe('rate limits shared by two instances through one Redis', () => {
@@ -62,7 +85,9 @@ describe('rate limits shared by two instances through one Redis', () => {
     const attacker = uniqueIp();
     const legitimate = uniqueIp();
     for (let i = 0; i < 3; i += 1) {
-      expect((await requestTokenFrom(attacker, servers()[i % 2]!.url, victim.client_id, `guess-${i}`)).status).toBe(401);
+      expect((await requestTokenFrom(attacker, servers()[i % 2]!.url, victim.client_id, `guess-${i}`)).status).toBe(
+        401,
+      );
     }
     for (const server of servers()) {
       expectSlowDown(await requestTokenFrom(attacker, server.url, victim.client_id, 'guess-again'), 300);
@@ -87,13 +112,18 @@ describe('rate limits shared by two instances through one Redis', () => {
     }
     expectSlowDown(await requestTokenFrom(scanner, first.url, 'tgc_made_up_next', 'x'), 300);
     const bystander = await createClient(first.url, admin, { name: 'bystander', role: 'read-only' });
-    expect((await requestTokenFrom(uniqueIp(), second.url, bystander.client_id, bystander.client_secret)).status).toBe(200);
+    expect((await requestTokenFrom(uniqueIp(), second.url, bystander.client_id, bystander.client_secret)).status).toBe(
+      200,
+    );
   });
 
   it('counts an IPv6 attacker per /64, so stepping to a fresh address does not reset the count', async () => {
     const victim = await createClient(first.url, admin, { name: 'ipv6 victim', role: 'read-only' });
     const prefix = uniqueIp().replace(/::[0-9a-f]+$/, '');
-    for (let i = 1; i <= 3; i += 1) expect((await requestTokenFrom(`${prefix}::${i}`, servers()[i % 2]!.url, victim.client_id, 'guess')).status).toBe(401);
+    for (let i = 1; i <= 3; i += 1)
+      expect((await requestTokenFrom(`${prefix}::${i}`, servers()[i % 2]!.url, victim.client_id, 'guess')).status).toBe(
+        401,
+      );
     expectSlowDown(await requestTokenFrom(`${prefix}:1:2:3:4`, first.url, victim.client_id, 'guess'), 300);
   });
 
@@ -110,7 +140,9 @@ describe('rate limits shared by two instances through one Redis', () => {
 
     expectSlowDown(await postFrom(attacker, `${second.url}/token/introspection`, owner, { token }), 300);
     expectSlowDown(await postFrom(attacker, `${first.url}/token/revocation`, owner, { token }), 300);
-    expect((await introspect(first.url, resourceServer.client_id, resourceServer.client_secret, token)).body?.active).toBe(true);
+    expect(
+      (await introspect(first.url, resourceServer.client_id, resourceServer.client_secret, token)).body?.active,
+    ).toBe(true);
   });
 
   it('counts only failed authentications: successes and other errors never block', async () => {
@@ -120,7 +152,12 @@ describe('rate limits shared by two instances through one Redis', () => {
       const badScope = await fetch(`${servers()[i % 2]!.url}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, scope: 'admin' }),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: client.client_id,
+          client_secret: client.client_secret,
+          scope: 'admin',
+        }),
       });
       expect(badScope.status).toBe(400);
     }
@@ -132,7 +169,9 @@ describe('rate limits shared by two instances through one Redis', () => {
     const calm = await createClient(first.url, admin, { name: 'calm', role: 'read-only' });
     const address = uniqueIp();
     for (let i = 0; i < 4; i += 1) {
-      expect((await requestTokenFrom(address, servers()[i % 2]!.url, busy.client_id, busy.client_secret)).status).toBe(200);
+      expect((await requestTokenFrom(address, servers()[i % 2]!.url, busy.client_id, busy.client_secret)).status).toBe(
+        200,
+      );
     }
     for (const server of servers()) {
       const refused = await requestTokenFrom(address, server.url, busy.client_id, busy.client_secret);
@@ -144,22 +183,37 @@ describe('rate limits shared by two instances through one Redis', () => {
   });
 
   it('lifts a block when its window ends', async () => {
-    const shortWindow = await startTestServer({ DATABASE_URL: database.url, REDIS_URL, ...LIMITS, RATE_LIMIT_AUTH_FAILURE_WINDOW: '2s' });
+    const shortWindow = await startTestServer({
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      ...LIMITS,
+      RATE_LIMIT_AUTH_FAILURE_WINDOW: '2s',
+    });
     try {
       const client = await createClient(first.url, admin, { name: 'patient', role: 'read-only' });
       const address = uniqueIp();
       for (let i = 0; i < 3; i += 1) await requestTokenFrom(address, shortWindow.url, client.client_id, 'wrong');
       expectSlowDown(await requestTokenFrom(address, shortWindow.url, client.client_id, client.client_secret), 2);
-      await waitFor('the block to lift', 10_000, async () => (await requestTokenFrom(address, shortWindow.url, client.client_id, client.client_secret)).status === 200);
+      await waitFor(
+        'the block to lift',
+        10_000,
+        async () =>
+          (await requestTokenFrom(address, shortWindow.url, client.client_id, client.client_secret)).status === 200,
+      );
       // One event when the block started, one when it ended; none for the refused request in between.
       const events = await waitFor('the end of the block to be audited', 10_000, async () => {
         await shortWindow.app.audit.flush();
-        const { rows } = (await shortWindow.app.db.raw('select type, client_id, details from audit_events where ip = ? order by at, id', [address])) as {
+        const { rows } = (await shortWindow.app.db.raw(
+          'select type, client_id, details from audit_events where ip = ? order by at, id',
+          [address],
+        )) as {
           rows: { type: string; client_id: string | null; details: Record<string, unknown> }[];
         };
         return rows.some((row) => row.type === 'caller.unblocked') && rows;
       });
-      const refusals = events.filter((event) => event.type !== 'token.issued').map((event) => `${event.type} ${event.client_id} ${String(event.details.reason ?? event.details.limit)}`);
+      const refusals = events
+        .filter((event) => event.type !== 'token.issued')
+        .map((event) => `${event.type} ${event.client_id} ${String(event.details.reason ?? event.details.limit)}`);
       expect(refusals.sort()).toEqual([
         `caller.blocked ${client.client_id} per_client_ip`,
         `caller.unblocked ${client.client_id} per_client_ip`,
@@ -186,10 +240,12 @@ describe('rate limits in single-node mode (in-process counters)', () => {
 
   it('blocks the attacking pair and address but not the real client elsewhere', async () => {
     const attacker = uniqueIp();
-    for (let i = 0; i < 3; i += 1) expect((await requestTokenFrom(attacker, server.url, victim.client_id, 'guess')).status).toBe(401);
+    for (let i = 0; i < 3; i += 1)
+      expect((await requestTokenFrom(attacker, server.url, victim.client_id, 'guess')).status).toBe(401);
     expectSlowDown(await requestTokenFrom(attacker, server.url, victim.client_id, victim.client_secret), 300);
     expect((await requestTokenFrom(uniqueIp(), server.url, victim.client_id, victim.client_secret)).status).toBe(200);
-    for (let i = 0; i < 3; i += 1) expect((await requestTokenFrom(attacker, server.url, `tgc_other_${i}`, 'guess')).status).toBe(401);
+    for (let i = 0; i < 3; i += 1)
+      expect((await requestTokenFrom(attacker, server.url, `tgc_other_${i}`, 'guess')).status).toBe(401);
     expectSlowDown(await requestTokenFrom(attacker, server.url, 'tgc_one_more', 'guess'), 300);
   });
 
@@ -197,7 +253,8 @@ describe('rate limits in single-node mode (in-process counters)', () => {
     const address = uniqueIp();
     // Above, the victim got one token from its own address; the one refused to the attacker's address
     // was withdrawn, so three more fit in the limit of four.
-    for (let i = 0; i < 3; i += 1) expect((await requestTokenFrom(address, server.url, victim.client_id, victim.client_secret)).status).toBe(200);
+    for (let i = 0; i < 3; i += 1)
+      expect((await requestTokenFrom(address, server.url, victim.client_id, victim.client_secret)).status).toBe(200);
     expectSlowDown(await requestTokenFrom(address, server.url, victim.client_id, victim.client_secret), 60);
   });
 });

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { sample, scrape } from '../support/metrics.js';
 import { adminToken, createClient, requestTokenFrom, uniqueIp } from '../support/oauth.js';
-import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
+import { type PrivateRedis, startPrivateRedis } from '../support/redis-server.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createTestDatabase, POSTGRES_ADMIN_URL, type TestDatabase } from '../support/services.js';
 
@@ -12,17 +12,45 @@ const CONCURRENCY = 50;
 /** One anonymous junk request of each kind an attacker can send without knowing any credential. */
 const JUNK: readonly ((i: number) => { headers: Record<string, string>; body: string })[] = [
   () => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }),
-  () => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'eyJ'.repeat(5_000), client_secret: 'x' }).toString() }),
+  () => ({
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'eyJ'.repeat(5_000),
+      client_secret: 'x',
+    }).toString(),
+  }),
   // A fresh client_id each time, so that no cache could spare a lookup.
-  (i) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: `tgc_${i.toString(16).padStart(24, '0')}`, client_secret: 'x' }).toString() }),
-  () => ({ headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic bm8tY29sb24taGVyZQ==' }, body: 'grant_type=client_credentials' }),
-  () => ({ headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Bearer something' }, body: 'grant_type=client_credentials' }),
+  (i) => ({
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: `tgc_${i.toString(16).padStart(24, '0')}`,
+      client_secret: 'x',
+    }).toString(),
+  }),
+  () => ({
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic bm8tY29sb24taGVyZQ==' },
+    body: 'grant_type=client_credentials',
+  }),
+  () => ({
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Bearer something' },
+    body: 'grant_type=client_credentials',
+  }),
   () => ({ headers: { 'content-type': 'application/json' }, body: '{"client_id":"tgc_x","client_secret":"y"}' }),
 ];
 
-async function sendJunk(server: TestServer, ip: string, i: number): Promise<{ status: number; retryAfter: string | null }> {
+async function sendJunk(
+  server: TestServer,
+  ip: string,
+  i: number,
+): Promise<{ status: number; retryAfter: string | null }> {
   const { headers, body } = JUNK[i % JUNK.length]!(i);
-  const response = await fetch(`${server.url}${PATHS[i % PATHS.length]}`, { method: 'POST', headers: { ...headers, 'x-forwarded-for': ip }, body });
+  const response = await fetch(`${server.url}${PATHS[i % PATHS.length]}`, {
+    method: 'POST',
+    headers: { ...headers, 'x-forwarded-for': ip },
+    body,
+  });
   await response.arrayBuffer();
   return { status: response.status, retryAfter: response.headers.get('retry-after') };
 }
@@ -30,7 +58,10 @@ async function sendJunk(server: TestServer, ip: string, i: number): Promise<{ st
 /** Transactions committed in the test database, read from another database so that reading adds none. */
 async function committedTransactions(admin: pg.Client, database: string): Promise<number> {
   await admin.query('select pg_stat_clear_snapshot()');
-  const { rows } = await admin.query<{ xact_commit: string }>('select xact_commit from pg_stat_database where datname = $1', [database]);
+  const { rows } = await admin.query<{ xact_commit: string }>(
+    'select xact_commit from pg_stat_database where datname = $1',
+    [database],
+  );
   return Number(rows[0]!.xact_commit);
 }
 
@@ -64,7 +95,9 @@ describe('10,000 anonymous junk requests from one address (shared mode: Postgres
     await database.drop();
   });
 
-  async function auditRows(): Promise<{ type: string; client_id: string | null; ip: string | null; details: Record<string, unknown> }[]> {
+  async function auditRows(): Promise<
+    { type: string; client_id: string | null; ip: string | null; details: Record<string, unknown> }[]
+  > {
     await server.app.audit.flush();
     const { rows } = await server.app.db.raw('select type, client_id, ip, details from audit_events order by at, id');
     return rows as { type: string; client_id: string | null; ip: string | null; details: Record<string, unknown> }[];
@@ -93,7 +126,9 @@ describe('10,000 anonymous junk requests from one address (shared mode: Postgres
     }
     const blockedQueries = sql.slice(queriesBefore);
     // Only the background jobs' own statements may appear: the key poll (every 5 s) and the audit writer.
-    const requestWork = blockedQueries.filter((text) => !/from "signing_keys"/.test(text) && !/^insert into audit_events/.test(text));
+    const requestWork = blockedQueries.filter(
+      (text) => !/from "signing_keys"/.test(text) && !/^insert into audit_events/.test(text),
+    );
     const rows = await auditRows();
     const transactionsAfter = await committedTransactions(admin, databaseName);
 
@@ -104,22 +139,33 @@ describe('10,000 anonymous junk requests from one address (shared mode: Postgres
     // Postgres's own count agrees: a few background transactions, not thousands.
     expect(transactionsAfter - transactionsBefore).toBeLessThan(100);
     const added = rows.slice(rowsBefore);
-    expect(added).toEqual([{ type: 'caller.blocked', client_id: null, ip: attacker, details: { limit: 'per_ip', address: expect.stringMatching(/::\/64$/), until: expect.any(String) } }]);
+    expect(added).toEqual([
+      {
+        type: 'caller.blocked',
+        client_id: null,
+        ip: attacker,
+        details: { limit: 'per_ip', address: expect.stringMatching(/::\/64$/), until: expect.any(String) },
+      },
+    ]);
     process.stdout.write(
       `anonymous flood: ${REQUESTS} requests, ${added.length} audit row(s) added, ${blockedQueries.length} queries and ${transactionsAfter - transactionsBefore} transactions during the last ${REQUESTS - failures - 1} (blocked) requests\n`,
     );
 
     const metrics = await scrape(server.url);
     expect(sample(metrics, 'tollgate_authentication_blocks_total{limit="per_ip"}')).toBe(1);
-    const refusedWhileBlocked = ['tollgate_token_requests_total', 'tollgate_introspections_total', 'tollgate_revocations_total'].reduce(
-      (sum, counter) => sum + (sample(metrics, `${counter}{result="rate_limited"}`) ?? 0),
-      0,
-    );
+    const refusedWhileBlocked = [
+      'tollgate_token_requests_total',
+      'tollgate_introspections_total',
+      'tollgate_revocations_total',
+    ].reduce((sum, counter) => sum + (sample(metrics, `${counter}{result="rate_limited"}`) ?? 0), 0);
     expect(refusedWhileBlocked).toBe(REQUESTS - failures);
   }, 120_000);
 
   it('keeps the blocked address blocked for every client, and serves everyone else', async () => {
-    const client = await createClient(server.url, await adminToken(server.url), { name: 'bystander', role: 'read-only' });
+    const client = await createClient(server.url, await adminToken(server.url), {
+      name: 'bystander',
+      role: 'read-only',
+    });
     const attacker = uniqueIp();
     for (let i = 0; i < 100; i += 1) expect((await sendJunk(server, attacker, i)).status).not.toBe(429);
     expect((await requestTokenFrom(attacker, server.url, client.client_id, client.client_secret)).status).toBe(429);
@@ -129,11 +175,15 @@ describe('10,000 anonymous junk requests from one address (shared mode: Postgres
   it('audits a wrong secret for a client that exists, once per attempt, with its organization', async () => {
     const client = await createClient(server.url, await adminToken(server.url), { name: 'guessed', role: 'read-only' });
     const attacker = uniqueIp();
-    for (let i = 0; i < 10; i += 1) expect((await requestTokenFrom(attacker, server.url, client.client_id, `guess-${i}`)).status).toBe(401);
-    for (let i = 0; i < 5; i += 1) expect((await requestTokenFrom(attacker, server.url, client.client_id, client.client_secret)).status).toBe(429);
+    for (let i = 0; i < 10; i += 1)
+      expect((await requestTokenFrom(attacker, server.url, client.client_id, `guess-${i}`)).status).toBe(401);
+    for (let i = 0; i < 5; i += 1)
+      expect((await requestTokenFrom(attacker, server.url, client.client_id, client.client_secret)).status).toBe(429);
     const mine = (await auditRows()).filter((row) => row.ip === attacker);
     // Sorted: events of one millisecond have no order.
-    expect(mine.map((row) => `${row.type} ${row.client_id} ${String(row.details.reason ?? row.details.limit)}`).sort()).toEqual([
+    expect(
+      mine.map((row) => `${row.type} ${row.client_id} ${String(row.details.reason ?? row.details.limit)}`).sort(),
+    ).toEqual([
       `caller.blocked ${client.client_id} per_client_ip`,
       ...Array.from({ length: 10 }, () => `token.denied ${client.client_id} invalid_secret`),
     ]);

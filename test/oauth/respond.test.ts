@@ -21,12 +21,36 @@ const EXPECTED: readonly [string, OAuthError, number, string, Record<string, str
   ['invalid_request', new InvalidRequestError('grant_type is required'), 400, 'invalid_request', {}],
   ['an oversized body', new RequestTooLargeError(4096), 413, 'invalid_request', { connection: 'close' }],
   ['another method than POST', new PostOnlyError(), 405, 'invalid_request', { allow: 'POST' }],
-  ['invalid_client', new InvalidClientError('invalid_secret'), 401, 'invalid_client', { 'www-authenticate': 'Basic realm="tollgate", charset="UTF-8"' }],
+  [
+    'invalid_client',
+    new InvalidClientError('invalid_secret'),
+    401,
+    'invalid_client',
+    { 'www-authenticate': 'Basic realm="tollgate", charset="UTF-8"' },
+  ],
   ['invalid_scope', new InvalidScopeError('no such scope'), 400, 'invalid_scope', {}],
   ['unsupported_grant_type', new UnsupportedGrantTypeError(), 400, 'unsupported_grant_type', {}],
-  ['unauthorized_client', new UnauthorizedClientError('ip_not_allowed', 'not from here'), 400, 'unauthorized_client', {}],
-  ['a rate limit', new RateLimitedError('token_issuance', 2_500, 'slow down'), 429, 'slow_down', { 'retry-after': '3' }],
-  ['an unavailable dependency', new TemporarilyUnavailableError(), 503, 'temporarily_unavailable', { 'retry-after': '1' }],
+  [
+    'unauthorized_client',
+    new UnauthorizedClientError('ip_not_allowed', 'not from here'),
+    400,
+    'unauthorized_client',
+    {},
+  ],
+  [
+    'a rate limit',
+    new RateLimitedError('token_issuance', 2_500, 'slow down'),
+    429,
+    'slow_down',
+    { 'retry-after': '3' },
+  ],
+  [
+    'an unavailable dependency',
+    new TemporarilyUnavailableError(),
+    503,
+    'temporarily_unavailable',
+    { 'retry-after': '1' },
+  ],
   ['an unexpected error', new OAuthError('server_error', 'internal error'), 500, 'server_error', {}],
 ];
 
@@ -51,7 +75,8 @@ describe('the OAuth error table', () => {
     expect(response.status).toBe(status);
     expect(await response.json()).toEqual({ error: name, error_description: error.description });
     expect(response.headers.get('cache-control')).toBe('no-store');
-    for (const [header, value] of Object.entries(headers)) expect({ header, value: response.headers.get(header) }).toEqual({ header, value });
+    for (const [header, value] of Object.entries(headers))
+      expect({ header, value: response.headers.get(header) }).toEqual({ header, value });
   });
 
   it('has one answer for every code, and the test above covers each', () => {
@@ -60,8 +85,13 @@ describe('the OAuth error table', () => {
 
   it('answers a dependency outage 503 and hides any other error behind server_error', () => {
     const logger = createLogger('silent');
-    expect(toOAuthError(new DependencyUnavailableError('session_store', 'down'), logger).code).toBe('temporarily_unavailable');
+    expect(toOAuthError(new DependencyUnavailableError('session_store', 'down'), logger).code).toBe(
+      'temporarily_unavailable',
+    );
     const hidden = toOAuthError(new Error('secret internals'), logger);
-    expect({ code: hidden.code, description: hidden.description }).toEqual({ code: 'server_error', description: 'internal error' });
+    expect({ code: hidden.code, description: hidden.description }).toEqual({
+      code: 'server_error',
+      description: 'internal error',
+    });
   });
 });

@@ -1,5 +1,14 @@
-import { adminToken, api, createClient, introspect, requestToken, revoke, tokenFor, type CreatedClient } from '../support/oauth.js';
-import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
+import {
+  adminToken,
+  api,
+  type CreatedClient,
+  createClient,
+  introspect,
+  requestToken,
+  revoke,
+  tokenFor,
+} from '../support/oauth.js';
+import { type PrivateRedis, startPrivateRedis } from '../support/redis-server.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/services.js';
 
@@ -18,7 +27,9 @@ beforeAll(async () => {
   resourceServer = await createClient(server.url, admin, { name: 'resource server', role: 'resource-server' });
   client = await createClient(server.url, admin, { name: 'worker', role: 'read-only' });
   token = await tokenFor(server.url, client);
-  expect((await introspect(server.url, resourceServer.client_id, resourceServer.client_secret, token)).body?.active).toBe(true);
+  expect(
+    (await introspect(server.url, resourceServer.client_id, resourceServer.client_secret, token)).body?.active,
+  ).toBe(true);
   await redis.kill();
 });
 
@@ -29,7 +40,12 @@ afterAll(async () => {
 
 describe('when the session store cannot be reached', () => {
   it('introspection answers 503 temporarily_unavailable, never a guess', async () => {
-    const { status, body, headers } = await introspect(server.url, resourceServer.client_id, resourceServer.client_secret, token);
+    const { status, body, headers } = await introspect(
+      server.url,
+      resourceServer.client_id,
+      resourceServer.client_secret,
+      token,
+    );
     expect(status).toBe(503);
     expect(body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
     expect(headers.get('retry-after')).toBe('1');

@@ -1,10 +1,10 @@
+import { Redis } from 'ioredis';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauth from 'openid-client';
-import { Redis } from 'ioredis';
-import { adminToken, api, basicAuth, createClient, requestToken } from '../support/oauth.js';
-import { REDIS_URL } from '../support/services.js';
-import type { TestServer } from '../support/server.js';
 import { startSharedServer } from '../support/modes.js';
+import { adminToken, api, basicAuth, createClient, requestToken } from '../support/oauth.js';
+import type { TestServer } from '../support/server.js';
+import { REDIS_URL } from '../support/services.js';
 
 let server: TestServer;
 let admin: string;
@@ -23,9 +23,15 @@ afterAll(async () => {
 describe('token endpoint with a real OAuth client and a JWKS verifier', () => {
   it('issues a token to openid-client that jose verifies through the remote JWKS', async () => {
     const client = await createClient(server.url, admin, { name: 'SIEM collector', role: 'read-only' });
-    const configuration = await oauth.discovery(new URL(server.url), client.client_id, undefined, oauth.ClientSecretBasic(client.client_secret), {
-      execute: [oauth.allowInsecureRequests],
-    });
+    const configuration = await oauth.discovery(
+      new URL(server.url),
+      client.client_id,
+      undefined,
+      oauth.ClientSecretBasic(client.client_secret),
+      {
+        execute: [oauth.allowInsecureRequests],
+      },
+    );
     const tokens = await oauth.clientCredentialsGrant(configuration);
     expect(tokens.token_type).toBe('bearer');
     expect(tokens.expires_in).toBe(86400);
@@ -39,7 +45,12 @@ describe('token endpoint with a real OAuth client and a JWKS verifier', () => {
       algorithms: ['RS256'],
     });
     expect(protectedHeader.kid).toEqual(expect.any(String));
-    expect(payload).toMatchObject({ sub: client.client_id, client_id: client.client_id, scope: 'read', role: 'read-only' });
+    expect(payload).toMatchObject({
+      sub: client.client_id,
+      client_id: client.client_id,
+      scope: 'read',
+      role: 'read-only',
+    });
     expect(payload.exp! - payload.iat!).toBe(86400);
     expect(payload.jti).toEqual(expect.any(String));
   });
@@ -49,7 +60,11 @@ describe('token endpoint with a real OAuth client and a JWKS verifier', () => {
     const response = await fetch(`${server.url}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+      }),
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
@@ -60,7 +75,9 @@ describe('token endpoint with a real OAuth client and a JWKS verifier', () => {
 
   it('keeps every concurrent token alive as its own session in Redis', async () => {
     const client = await createClient(server.url, admin, { name: 'many tokens', role: 'analyst' });
-    const results = await Promise.all([1, 2, 3, 4, 5].map(() => requestToken(server.url, client.client_id, client.client_secret)));
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map(() => requestToken(server.url, client.client_id, client.client_secret)),
+    );
     const jtis = new Set<string>();
     for (const { status, body } of results) {
       expect(status).toBe(200);
@@ -141,7 +158,9 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
   it('stops issuing at once when a client is set inactive', async () => {
     const target = await createClient(server.url, admin, { name: 'deactivate me', role: 'read-only' });
     expect((await requestToken(server.url, target.client_id, target.client_secret)).status).toBe(200);
-    expect((await api(server.url, admin, 'PATCH', `/clients/${target.client_id}`, { status: 'inactive' })).status).toBe(200);
+    expect((await api(server.url, admin, 'PATCH', `/clients/${target.client_id}`, { status: 'inactive' })).status).toBe(
+      200,
+    );
     expect((await requestToken(server.url, target.client_id, target.client_secret)).status).toBe(401);
   });
 
@@ -151,11 +170,23 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
     expect(password.status).toBe(400);
 
     const post = (body: string, headers: Record<string, string> = {}) =>
-      fetch(`${server.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+      fetch(`${server.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body,
+      });
     const missing = await post(`client_id=${client.client_id}&client_secret=${client.client_secret}`);
-    const duplicate = await post(`grant_type=client_credentials&grant_type=client_credentials&client_id=${client.client_id}&client_secret=x`);
-    const both = await post(`grant_type=client_credentials&client_secret=${client.client_secret}`, { authorization: basicAuth(client.client_id, client.client_secret) });
-    const json = await fetch(`${server.url}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const duplicate = await post(
+      `grant_type=client_credentials&grant_type=client_credentials&client_id=${client.client_id}&client_secret=x`,
+    );
+    const both = await post(`grant_type=client_credentials&client_secret=${client.client_secret}`, {
+      authorization: basicAuth(client.client_id, client.client_secret),
+    });
+    const json = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     for (const response of [missing, duplicate, both, json]) {
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: string }).error).toBe('invalid_request');
@@ -173,20 +204,52 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
   });
 
   it('refuses requests from outside the IP allowlist with unauthorized_client, and accepts those inside', async () => {
-    const fenced = await createClient(server.url, admin, { name: 'fenced', role: 'read-only', ip_allowlist: ['203.0.113.0/24', '2001:db8::/32'] });
-    const outside = await requestToken(server.url, fenced.client_id, fenced.client_secret, {}, { 'x-forwarded-for': '198.51.100.7' });
+    const fenced = await createClient(server.url, admin, {
+      name: 'fenced',
+      role: 'read-only',
+      ip_allowlist: ['203.0.113.0/24', '2001:db8::/32'],
+    });
+    const outside = await requestToken(
+      server.url,
+      fenced.client_id,
+      fenced.client_secret,
+      {},
+      { 'x-forwarded-for': '198.51.100.7' },
+    );
     expect(outside.status).toBe(400);
     expect(outside.body.error).toBe('unauthorized_client');
     expect(outside.body.access_token).toBeUndefined();
-    const insideV4 = await requestToken(server.url, fenced.client_id, fenced.client_secret, {}, { 'x-forwarded-for': '203.0.113.9' });
-    const insideV6 = await requestToken(server.url, fenced.client_id, fenced.client_secret, {}, { 'x-forwarded-for': '2001:db8::1' });
+    const insideV4 = await requestToken(
+      server.url,
+      fenced.client_id,
+      fenced.client_secret,
+      {},
+      { 'x-forwarded-for': '203.0.113.9' },
+    );
+    const insideV6 = await requestToken(
+      server.url,
+      fenced.client_id,
+      fenced.client_secret,
+      {},
+      { 'x-forwarded-for': '2001:db8::1' },
+    );
     expect(insideV4.status).toBe(200);
     expect(insideV6.status).toBe(200);
   });
 
   it('trusts only the right-most X-Forwarded-For entry, so a spoofed left entry does not pass the allowlist', async () => {
-    const fenced = await createClient(server.url, admin, { name: 'spoof', role: 'read-only', ip_allowlist: ['203.0.113.9'] });
-    const spoofed = await requestToken(server.url, fenced.client_id, fenced.client_secret, {}, { 'x-forwarded-for': '203.0.113.9, 198.51.100.7' });
+    const fenced = await createClient(server.url, admin, {
+      name: 'spoof',
+      role: 'read-only',
+      ip_allowlist: ['203.0.113.9'],
+    });
+    const spoofed = await requestToken(
+      server.url,
+      fenced.client_id,
+      fenced.client_secret,
+      {},
+      { 'x-forwarded-for': '203.0.113.9, 198.51.100.7' },
+    );
     expect(spoofed.status).toBe(400);
   });
 });

@@ -1,7 +1,7 @@
 import { sample, scrape } from '../support/metrics.js';
+import { startSharedServer } from '../support/modes.js';
 import { adminToken, createClient, requestTokenFrom, uniqueIp } from '../support/oauth.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { startSharedServer } from '../support/modes.js';
 
 describe('health and metrics in shared mode', () => {
   let server: TestServer;
@@ -26,10 +26,15 @@ describe('health and metrics in shared mode', () => {
   });
 
   it('counts token requests by result and times issuance', async () => {
-    const client = await createClient(server.url, await adminToken(server.url), { name: 'measured', role: 'read-only' });
+    const client = await createClient(server.url, await adminToken(server.url), {
+      name: 'measured',
+      role: 'read-only',
+    });
     const address = uniqueIp();
-    for (let i = 0; i < 3; i += 1) expect((await requestTokenFrom(address, server.url, client.client_id, client.client_secret)).status).toBe(200);
-    for (let i = 0; i < 2; i += 1) expect((await requestTokenFrom(address, server.url, client.client_id, 'wrong')).status).toBe(401);
+    for (let i = 0; i < 3; i += 1)
+      expect((await requestTokenFrom(address, server.url, client.client_id, client.client_secret)).status).toBe(200);
+    for (let i = 0; i < 2; i += 1)
+      expect((await requestTokenFrom(address, server.url, client.client_id, 'wrong')).status).toBe(401);
     expect((await requestTokenFrom(address, server.url, client.client_id, 'wrong')).status).toBe(429);
     expect((await requestTokenFrom(uniqueIp(), server.url, 'tgc_nobody', 'x')).status).toBe(401);
 
@@ -77,7 +82,8 @@ describe('health and metrics in single-node mode', () => {
     const admin = await adminToken(server.url);
     const first = await createClient(server.url, admin, { name: 'one', role: 'read-only' });
     const second = await createClient(server.url, admin, { name: 'two', role: 'read-only' });
-    for (const client of [first, first, second]) expect((await requestTokenFrom(uniqueIp(), server.url, client.client_id, client.client_secret)).status).toBe(200);
+    for (const client of [first, first, second])
+      expect((await requestTokenFrom(uniqueIp(), server.url, client.client_id, client.client_secret)).status).toBe(200);
     expect(sample(await scrape(server.url), 'tollgate_active_sessions')).toBe(4);
   });
 });

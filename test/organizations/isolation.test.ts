@@ -1,9 +1,22 @@
 import { Redis } from 'ioredis';
-import { adminToken, api, claimsOf, createClient, requestToken, tokenFor, type CreatedClient } from '../support/oauth.js';
-import { createOrganization, createOrganizationAdmin, type Organization, type OrganizationAdmin } from '../support/organizations.js';
+import { startSharedServer } from '../support/modes.js';
+import {
+  adminToken,
+  api,
+  type CreatedClient,
+  claimsOf,
+  createClient,
+  requestToken,
+  tokenFor,
+} from '../support/oauth.js';
+import {
+  createOrganization,
+  createOrganizationAdmin,
+  type Organization,
+  type OrganizationAdmin,
+} from '../support/organizations.js';
 import type { TestServer } from '../support/server.js';
 import { REDIS_URL } from '../support/services.js';
-import { startSharedServer } from '../support/modes.js';
 
 let server: TestServer;
 let admin: string;
@@ -58,7 +71,12 @@ describe('organization membership', () => {
   });
 
   it('shows organization_id on every client resource', async () => {
-    const { body } = await api<{ items: { organization_id: string | null }[] }>(server.url, admin, 'GET', '/clients?limit=200');
+    const { body } = await api<{ items: { organization_id: string | null }[] }>(
+      server.url,
+      admin,
+      'GET',
+      '/clients?limit=200',
+    );
     for (const item of body.items) expect(item).toHaveProperty('organization_id');
     const one = await api(server.url, admin, 'GET', `/clients/${tenantB.client.client_id}`);
     expect(one.body.organization_id).toBe(tenantB.organization.id);
@@ -73,7 +91,12 @@ describe('cross-organization isolation on every client route', () => {
 
   it('lists only the own organization', async () => {
     for (const { self, other } of tenants()) {
-      const { status, body } = await api<{ items: { client_id: string; organization_id: string }[] }>(server.url, self.orgAdmin.token, 'GET', '/clients?limit=200');
+      const { status, body } = await api<{ items: { client_id: string; organization_id: string }[] }>(
+        server.url,
+        self.orgAdmin.token,
+        'GET',
+        '/clients?limit=200',
+      );
       expect(status).toBe(200);
       const ids = body.items.map((item) => item.client_id);
       expect(ids).toEqual(expect.arrayContaining([self.client.client_id, self.orgAdmin.client.client_id]));
@@ -81,13 +104,25 @@ describe('cross-organization isolation on every client route', () => {
       expect(ids).not.toContain(platformClient.client_id);
       expect(body.items.every((item) => item.organization_id === self.organization.id)).toBe(true);
 
-      const filtered = await api<{ items: unknown[] }>(server.url, self.orgAdmin.token, 'GET', `/clients?organization_id=${other.organization.id}`);
+      const filtered = await api<{ items: unknown[] }>(
+        server.url,
+        self.orgAdmin.token,
+        'GET',
+        `/clients?organization_id=${other.organization.id}`,
+      );
       expect(filtered.status).toBe(200);
       expect(filtered.body.items).toEqual([]);
     }
     const all = await api<{ items: { client_id: string }[] }>(server.url, admin, 'GET', '/clients?limit=200');
-    expect(all.body.items.map((item) => item.client_id)).toEqual(expect.arrayContaining([tenantA.client.client_id, tenantB.client.client_id, platformClient.client_id]));
-    const onlyA = await api<{ items: { organization_id: string }[] }>(server.url, admin, 'GET', `/clients?organization_id=${tenantA.organization.id}`);
+    expect(all.body.items.map((item) => item.client_id)).toEqual(
+      expect.arrayContaining([tenantA.client.client_id, tenantB.client.client_id, platformClient.client_id]),
+    );
+    const onlyA = await api<{ items: { organization_id: string }[] }>(
+      server.url,
+      admin,
+      'GET',
+      `/clients?organization_id=${tenantA.organization.id}`,
+    );
     expect(onlyA.body.items.length).toBeGreaterThan(0);
     expect(onlyA.body.items.every((item) => item.organization_id === tenantA.organization.id)).toBe(true);
   });
@@ -110,11 +145,23 @@ describe('cross-organization isolation on every client route', () => {
     for (const { self, other } of tenants()) {
       for (const route of clientRoutes) {
         const name = `${route.method} ${route.path('{client_id}', '{jti}')}`;
-        const missing = await api(server.url, self.orgAdmin.token, route.method, route.path('tgc_no_such_client', 'no_such_jti'), route.body);
+        const missing = await api(
+          server.url,
+          self.orgAdmin.token,
+          route.method,
+          route.path('tgc_no_such_client', 'no_such_jti'),
+          route.body,
+        );
         expect({ name, status: missing.status }).toEqual({ name, status: 404 });
         for (const target of [other.client, other.orgAdmin.client, platformClient]) {
           const jti = claimsOf(tokens.get(target.client_id)!).jti;
-          const { status, body } = await api(server.url, self.orgAdmin.token, route.method, route.path(target.client_id, jti), route.body);
+          const { status, body } = await api(
+            server.url,
+            self.orgAdmin.token,
+            route.method,
+            route.path(target.client_id, jti),
+            route.body,
+          );
           expect({ name, status }).toEqual({ name, status: 404 });
           expect(body.title).toBe(missing.body.title);
           expect(body.detail).toBe(`client ${target.client_id} does not exist`);
@@ -127,7 +174,12 @@ describe('cross-organization isolation on every client route', () => {
       expect(status).toBe(200);
       expect(body.note).not.toBe('taken over');
       expect((await requestToken(server.url, target.client_id, target.client_secret)).status).toBe(200);
-      const sessions = await api<{ items: { jti: string }[] }>(server.url, admin, 'GET', `/clients/${target.client_id}/sessions`);
+      const sessions = await api<{ items: { jti: string }[] }>(
+        server.url,
+        admin,
+        'GET',
+        `/clients/${target.client_id}/sessions`,
+      );
       expect(sessions.body.items.map((session) => session.jti)).toContain(claimsOf(tokens.get(target.client_id)!).jti);
     }
   });
@@ -138,14 +190,22 @@ describe('cross-organization isolation on every client route', () => {
     expect((await api(server.url, token, 'GET', `/clients/${own.client_id}`)).status).toBe(200);
     const first = claimsOf(await tokenFor(server.url, own)).jti;
     const second = claimsOf(await tokenFor(server.url, own)).jti;
-    const sessions = await api<{ items: { jti: string }[] }>(server.url, token, 'GET', `/clients/${own.client_id}/sessions`);
+    const sessions = await api<{ items: { jti: string }[] }>(
+      server.url,
+      token,
+      'GET',
+      `/clients/${own.client_id}/sessions`,
+    );
     expect(sessions.body.items.map((session) => session.jti).sort()).toEqual([first, second].sort());
     expect((await api(server.url, token, 'DELETE', `/clients/${own.client_id}/sessions/${first}`)).status).toBe(204);
     expect((await api(server.url, token, 'DELETE', `/clients/${own.client_id}/sessions`)).status).toBe(204);
     const rotated = await api(server.url, token, 'POST', `/clients/${own.client_id}/secret`, {});
     expect(rotated.status).toBe(200);
     expect((await requestToken(server.url, own.client_id, rotated.body.client_secret as string)).status).toBe(200);
-    const patched = await api(server.url, token, 'PATCH', `/clients/${own.client_id}`, { note: 'mine', organization_id: tenantA.organization.id });
+    const patched = await api(server.url, token, 'PATCH', `/clients/${own.client_id}`, {
+      note: 'mine',
+      organization_id: tenantA.organization.id,
+    });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ note: 'mine', organization_id: tenantA.organization.id });
     expect((await api(server.url, token, 'DELETE', `/clients/${own.client_id}`)).status).toBe(204);
@@ -165,7 +225,10 @@ describe('what an org-admin may not do (403)', () => {
     for (const fields of attempts) {
       const { status, body } = await api(server.url, token, 'POST', '/clients', fields);
       expect({ fields, status }).toEqual({ fields, status: 403 });
-      expect({ type: body.type, code: body.code }).toEqual({ type: `${server.url}/api/v1/problems/forbidden`, code: 'forbidden' });
+      expect({ type: body.type, code: body.code }).toEqual({
+        type: `${server.url}/api/v1/problems/forbidden`,
+        code: 'forbidden',
+      });
     }
     const { body } = await api<{ items: { name: string }[] }>(server.url, admin, 'GET', '/clients?limit=200');
     expect(body.items.filter((item) => item.name === 'x')).toEqual([]);
@@ -173,7 +236,12 @@ describe('what an org-admin may not do (403)', () => {
 
   it('cannot move its clients to another organization or make them administrators', async () => {
     const id = tenantA.client.client_id;
-    for (const patch of [{ organization_id: tenantB.organization.id }, { organization_id: null }, { role: 'org-admin' }, { role: 'admin' }]) {
+    for (const patch of [
+      { organization_id: tenantB.organization.id },
+      { organization_id: null },
+      { role: 'org-admin' },
+      { role: 'admin' },
+    ]) {
       expect((await api(server.url, tenantA.orgAdmin.token, 'PATCH', `/clients/${id}`, patch)).status).toBe(403);
     }
     const { body } = await api(server.url, admin, 'GET', `/clients/${id}`);
@@ -182,14 +250,23 @@ describe('what an org-admin may not do (403)', () => {
 
   it('sees its own organization only, and may not list, create or delete organizations', async () => {
     const token = tenantA.orgAdmin.token;
-    expect((await api(server.url, token, 'GET', `/organizations/${tenantA.organization.id}`)).body).toEqual(tenantA.organization);
+    expect((await api(server.url, token, 'GET', `/organizations/${tenantA.organization.id}`)).body).toEqual(
+      tenantA.organization,
+    );
     expect((await api(server.url, token, 'GET', `/organizations/${tenantB.organization.id}`)).status).toBe(404);
-    expect((await api(server.url, token, 'PATCH', `/organizations/${tenantB.organization.id}`, { api_enabled: false })).status).toBe(404);
-    expect((await api(server.url, token, 'PATCH', `/organizations/${tenantA.organization.id}`, { name: 'renamed' })).status).toBe(403);
+    expect(
+      (await api(server.url, token, 'PATCH', `/organizations/${tenantB.organization.id}`, { api_enabled: false }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await api(server.url, token, 'PATCH', `/organizations/${tenantA.organization.id}`, { name: 'renamed' })).status,
+    ).toBe(403);
     expect((await api(server.url, token, 'GET', '/organizations')).status).toBe(403);
     expect((await api(server.url, token, 'POST', '/organizations', { name: 'mine' })).status).toBe(403);
     expect((await api(server.url, token, 'DELETE', `/organizations/${tenantA.organization.id}`)).status).toBe(403);
-    expect((await api(server.url, admin, 'GET', `/organizations/${tenantB.organization.id}`)).body.api_enabled).toBe(true);
+    expect((await api(server.url, admin, 'GET', `/organizations/${tenantB.organization.id}`)).body.api_enabled).toBe(
+      true,
+    );
   });
 
   it('refuses admin API access to tokens of non-admin roles', async () => {
@@ -202,9 +279,17 @@ describe('what an org-admin may not do (403)', () => {
 
 describe('placement rules for platform admins', () => {
   it('keeps admin clients out of organizations and org-admin clients in one', async () => {
-    const adminInOrg = await api(server.url, admin, 'POST', '/clients', { name: 'x', role: 'admin', organization_id: tenantA.organization.id });
+    const adminInOrg = await api(server.url, admin, 'POST', '/clients', {
+      name: 'x',
+      role: 'admin',
+      organization_id: tenantA.organization.id,
+    });
     const orgAdminWithout = await api(server.url, admin, 'POST', '/clients', { name: 'x', role: 'org-admin' });
-    const unknownOrg = await api(server.url, admin, 'POST', '/clients', { name: 'x', role: 'read-only', organization_id: 'org_does_not_exist' });
+    const unknownOrg = await api(server.url, admin, 'POST', '/clients', {
+      name: 'x',
+      role: 'read-only',
+      organization_id: 'org_does_not_exist',
+    });
     for (const result of [adminInOrg, orgAdminWithout, unknownOrg]) {
       expect(result.status).toBe(400);
       expect(result.body.errors).toEqual([expect.objectContaining({ field: 'organization_id' })]);
@@ -212,9 +297,15 @@ describe('placement rules for platform admins', () => {
   });
 
   it('moves a client between organizations and revokes its tokens, which named the old one', async () => {
-    const mover = await createClient(server.url, admin, { name: 'mover', role: 'read-only', organization_id: tenantA.organization.id });
+    const mover = await createClient(server.url, admin, {
+      name: 'mover',
+      role: 'read-only',
+      organization_id: tenantA.organization.id,
+    });
     const before = await tokenFor(server.url, mover);
-    const moved = await api(server.url, admin, 'PATCH', `/clients/${mover.client_id}`, { organization_id: tenantB.organization.id });
+    const moved = await api(server.url, admin, 'PATCH', `/clients/${mover.client_id}`, {
+      organization_id: tenantB.organization.id,
+    });
     expect(moved.status).toBe(200);
     expect(moved.body.organization_id).toBe(tenantB.organization.id);
     expect(await tokenIsLive(before)).toBe(false);
@@ -236,14 +327,26 @@ describe('organizations API', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'name' })]));
 
-    const renamed = await api(server.url, admin, 'PATCH', `/organizations/${created.id}`, { name: `${created.name} Ltd` });
+    const renamed = await api(server.url, admin, 'PATCH', `/organizations/${created.id}`, {
+      name: `${created.name} Ltd`,
+    });
     expect(renamed.body).toMatchObject({ id: created.id, name: `${created.name} Ltd` });
     expect((await api(server.url, admin, 'PATCH', `/organizations/${created.id}`, {})).status).toBe(400);
 
-    const first = await api<{ items: Organization[]; next_cursor: string | null }>(server.url, admin, 'GET', '/organizations?limit=2');
+    const first = await api<{ items: Organization[]; next_cursor: string | null }>(
+      server.url,
+      admin,
+      'GET',
+      '/organizations?limit=2',
+    );
     expect(first.body.items).toHaveLength(2);
     expect(first.body.next_cursor).toEqual(expect.any(String));
-    const rest = await api<{ items: Organization[] }>(server.url, admin, 'GET', `/organizations?limit=200&cursor=${first.body.next_cursor}`);
+    const rest = await api<{ items: Organization[] }>(
+      server.url,
+      admin,
+      'GET',
+      `/organizations?limit=200&cursor=${first.body.next_cursor}`,
+    );
     const ids = [...first.body.items, ...rest.body.items].map((organization) => organization.id);
     expect(ids).toEqual(expect.arrayContaining([tenantA.organization.id, tenantB.organization.id, created.id]));
     expect(new Set(ids).size).toBe(ids.length);
@@ -259,7 +362,9 @@ describe('organizations API', () => {
     expect((await api(server.url, admin, 'GET', `/organizations/${doomed.organization.id}`)).status).toBe(404);
     for (const client of [doomed.client, doomed.orgAdmin.client]) {
       expect((await api(server.url, admin, 'GET', `/clients/${client.client_id}`)).status).toBe(404);
-      expect((await requestToken(server.url, client.client_id, client.client_secret)).body.error).toBe('invalid_client');
+      expect((await requestToken(server.url, client.client_id, client.client_secret)).body.error).toBe(
+        'invalid_client',
+      );
     }
     expect(await tokenIsLive(token)).toBe(false);
     expect(await tokenIsLive(doomed.orgAdmin.token)).toBe(false);

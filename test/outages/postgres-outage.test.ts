@@ -1,4 +1,4 @@
-import { adminToken, api, createClient, requestToken, type CreatedClient } from '../support/oauth.js';
+import { adminToken, api, type CreatedClient, createClient, requestToken } from '../support/oauth.js';
 import { waitFor } from '../support/poll.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
@@ -17,7 +17,11 @@ function tokenFor(client: CreatedClient): Promise<Response> {
   return fetch(`${server.url}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    }),
     ...noHang(),
   });
 }

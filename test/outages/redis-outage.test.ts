@@ -1,6 +1,6 @@
-import { adminToken, createClient, requestToken, type CreatedClient } from '../support/oauth.js';
+import { adminToken, type CreatedClient, createClient, requestToken } from '../support/oauth.js';
 import { waitFor } from '../support/poll.js';
-import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
+import { type PrivateRedis, startPrivateRedis } from '../support/redis-server.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/services.js';
 
@@ -17,7 +17,11 @@ function tokenRequest(): Promise<Response> {
   return fetch(`${server.url}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    }),
     ...noHang(),
   });
 }
@@ -47,7 +51,11 @@ async function expectRecovered(): Promise<void> {
 beforeAll(async () => {
   redis = await startPrivateRedis();
   database = await createTestDatabase();
-  server = await startTestServer({ DATABASE_URL: database.url, REDIS_URL: redis.url, RATE_LIMIT_AUTH_FAILURES_PER_CLIENT_IP: '10' });
+  server = await startTestServer({
+    DATABASE_URL: database.url,
+    REDIS_URL: redis.url,
+    RATE_LIMIT_AUTH_FAILURES_PER_CLIENT_IP: '10',
+  });
   admin = await adminToken(server.url);
   client = await createClient(server.url, admin, { name: 'through outages', role: 'read-only' });
 });

@@ -36,9 +36,17 @@ describe('roles', () => {
   });
 
   it('creates a custom role whose scopes and name go into tokens', async () => {
-    const created = await api<RoleBody>(server.url, admin, 'POST', '/roles', { name: 'billing-reader', scopes: ['billing:read', 'invoices.read', 'billing:read'] });
+    const created = await api<RoleBody>(server.url, admin, 'POST', '/roles', {
+      name: 'billing-reader',
+      scopes: ['billing:read', 'invoices.read', 'billing:read'],
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ name: 'billing-reader', scopes: ['billing:read', 'invoices.read'], description: '', built_in: false });
+    expect(created.body).toEqual({
+      name: 'billing-reader',
+      scopes: ['billing:read', 'invoices.read'],
+      description: '',
+      built_in: false,
+    });
     const listed = await api<{ items: RoleBody[] }>(server.url, admin, 'GET', '/roles');
     expect(listed.body.items).toContainEqual(created.body);
 
@@ -64,7 +72,9 @@ describe('roles', () => {
       expect({ body, status: result.status }).toEqual({ body, status: 400 });
       expect(result.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
     }
-    expect((await api<{ items: RoleBody[] }>(server.url, admin, 'GET', '/roles')).body.items.map((role) => role.name)).not.toContain('ok-name');
+    expect(
+      (await api<{ items: RoleBody[] }>(server.url, admin, 'GET', '/roles')).body.items.map((role) => role.name),
+    ).not.toContain('ok-name');
   });
 
   it('refuses duplicates and built-in names with 409', async () => {
@@ -85,8 +95,16 @@ describe('roles', () => {
   it('changes a custom role: the next token carries the new scopes at once', async () => {
     await api(server.url, admin, 'POST', '/roles', { name: 'reporter', scopes: ['reports:read'] });
     const client = await createClient(server.url, admin, { name: 'reporting', role: 'reporter' });
-    const patched = await api<RoleBody>(server.url, admin, 'PATCH', '/roles/reporter', { scopes: ['reports:read', 'reports:write'], description: 'Reports' });
-    expect(patched.body).toEqual({ name: 'reporter', scopes: ['reports:read', 'reports:write'], description: 'Reports', built_in: false });
+    const patched = await api<RoleBody>(server.url, admin, 'PATCH', '/roles/reporter', {
+      scopes: ['reports:read', 'reports:write'],
+      description: 'Reports',
+    });
+    expect(patched.body).toEqual({
+      name: 'reporter',
+      scopes: ['reports:read', 'reports:write'],
+      description: 'Reports',
+      built_in: false,
+    });
     const token = await tokenFor(server.url, client);
     expect(claimsOf(token).scope).toBe('reports:read reports:write');
     expect((await api(server.url, admin, 'PATCH', '/roles/reporter', { name: 'renamed' })).status).toBe(400);
@@ -112,8 +130,12 @@ describe('roles', () => {
     const organization = await createOrganization(server.url, admin, 'Roles Org');
     const orgAdmin = await createOrganizationAdmin(server.url, admin, organization.id);
     expect((await api(server.url, orgAdmin.token, 'GET', '/roles')).status).toBe(200);
-    expect((await api(server.url, orgAdmin.token, 'POST', '/roles', { name: 'sneaky', scopes: ['x'] })).status).toBe(403);
-    expect((await api(server.url, orgAdmin.token, 'PATCH', '/roles/billing-reader', { scopes: ['x'] })).status).toBe(403);
+    expect((await api(server.url, orgAdmin.token, 'POST', '/roles', { name: 'sneaky', scopes: ['x'] })).status).toBe(
+      403,
+    );
+    expect((await api(server.url, orgAdmin.token, 'PATCH', '/roles/billing-reader', { scopes: ['x'] })).status).toBe(
+      403,
+    );
     expect((await api(server.url, orgAdmin.token, 'DELETE', '/roles/billing-reader')).status).toBe(403);
     const client = await createClient(server.url, orgAdmin.token, { name: 'org billing', role: 'billing-reader' });
     expect(client.organization_id).toBe(organization.id);

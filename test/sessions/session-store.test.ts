@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { MemorySessionStore } from '../../src/sessions/memory-store.js';
-import { connectRedis, RedisSessionStore } from '../../src/sessions/redis-store.js';
 import { nowSeconds } from '../../src/sessions/order-key.js';
+import { connectRedis, RedisSessionStore } from '../../src/sessions/redis-store.js';
 import type { CreateLimits, Session, SessionStore } from '../../src/sessions/types.js';
 import { pollUntil } from '../support/poll.js';
 import { REDIS_URL } from '../support/services.js';
@@ -23,7 +23,16 @@ function newClientId(): string {
 }
 
 function sessionFor(clientId: string, exp: number): Session {
-  return { jti: randomBytes(16).toString('base64url'), client_id: clientId, scope: 'read', issued_at_ms: (exp - 86_400) * 1000, exp, ip: '192.0.2.1', kid: 'k1', org_id: null };
+  return {
+    jti: randomBytes(16).toString('base64url'),
+    client_id: clientId,
+    scope: 'read',
+    issued_at_ms: (exp - 86_400) * 1000,
+    exp,
+    ip: '192.0.2.1',
+    kid: 'k1',
+    org_id: null,
+  };
 }
 
 /** A cap on live sessions and no issuance rate. */
@@ -87,12 +96,20 @@ describe.each([
     expect(await store.create(shortLived, cap(1))).toEqual(CREATED);
     expect(await store.create(sessionFor(clientId, nowSeconds() + 3_600), cap(1))).toEqual(FULL);
 
-    expect(await pollUntil(() => store.count(clientId), (count) => count === 0)).toBe(0);
+    expect(
+      await pollUntil(
+        () => store.count(clientId),
+        (count) => count === 0,
+      ),
+    ).toBe(0);
     expect(await store.get(clientId, shortLived.jti)).toBeNull();
     const longLived = sessionFor(clientId, nowSeconds() + 3_600);
     expect(await store.create(longLived, cap(1))).toEqual(CREATED);
     expect((await store.list(clientId, 10, null)).items).toEqual([longLived]);
-    if (store.kind === 'redis') expect(await inspector.zrange(`tg:{${clientId}}:idx`, '0', '-1')).toEqual([expect.stringContaining(longLived.jti)]);
+    if (store.kind === 'redis')
+      expect(await inspector.zrange(`tg:{${clientId}}:idx`, '0', '-1')).toEqual([
+        expect.stringContaining(longLived.jti),
+      ]);
   });
 
   it('refuses past the issuance rate, says for how long, and takes a discarded session back out of the count', async () => {
@@ -135,10 +152,17 @@ describe('Redis key layout', () => {
       const sessions = [1, 2].map((offset) => sessionFor(clientId, nowSeconds() + offset));
       for (const session of sessions) await store.create(session, cap(0));
       const keys = await inspector.keys(`tg:{${clientId}}:*`);
-      expect(keys.sort()).toEqual([`tg:{${clientId}}:idx`, ...sessions.map((session) => `tg:{${clientId}}:s:${session.jti}`)].sort());
+      expect(keys.sort()).toEqual(
+        [`tg:{${clientId}}:idx`, ...sessions.map((session) => `tg:{${clientId}}:s:${session.jti}`)].sort(),
+      );
       expect(await inspector.pexpiretime(`tg:{${clientId}}:idx`)).toBe(sessions[1]!.exp * 1000);
 
-      expect(await pollUntil(() => inspector.exists(keys), (remaining) => remaining === 0)).toBe(0);
+      expect(
+        await pollUntil(
+          () => inspector.exists(keys),
+          (remaining) => remaining === 0,
+        ),
+      ).toBe(0);
     } finally {
       await store.close();
     }

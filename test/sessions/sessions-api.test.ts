@@ -1,5 +1,14 @@
-import { adminToken, api, claimsOf, createClient, introspect, requestToken, tokenFor, type CreatedClient } from '../support/oauth.js';
 import { SERVER_MODES } from '../support/modes.js';
+import {
+  adminToken,
+  api,
+  type CreatedClient,
+  claimsOf,
+  createClient,
+  introspect,
+  requestToken,
+  tokenFor,
+} from '../support/oauth.js';
 import type { TestServer } from '../support/server.js';
 
 interface SessionItem {
@@ -30,12 +39,18 @@ describe.each(SERVER_MODES)('sessions admin API, $name', (mode) => {
   });
   afterAll(() => server.stop());
 
-  const sessionsOf = (clientId: string, query = '') => api<SessionPage>(server.url, admin, 'GET', `/clients/${clientId}/sessions${query}`);
-  const isActive = async (token: string) => (await introspect(server.url, resourceServer.client_id, resourceServer.client_secret, token)).body?.active;
+  const sessionsOf = (clientId: string, query = '') =>
+    api<SessionPage>(server.url, admin, 'GET', `/clients/${clientId}/sessions${query}`);
+  const isActive = async (token: string) =>
+    (await introspect(server.url, resourceServer.client_id, resourceServer.client_secret, token)).body?.active;
 
   it('lists live tokens newest first with cursor pagination', async () => {
     const client = await createClient(server.url, admin, { name: 'lister', role: 'analyst' });
-    const tokens = [await tokenFor(server.url, client), await tokenFor(server.url, client), await tokenFor(server.url, client)];
+    const tokens = [
+      await tokenFor(server.url, client),
+      await tokenFor(server.url, client),
+      await tokenFor(server.url, client),
+    ];
 
     const first = await sessionsOf(client.client_id, '?limit=2');
     expect(first.status).toBe(200);
@@ -60,7 +75,11 @@ describe.each(SERVER_MODES)('sessions admin API, $name', (mode) => {
   });
 
   it('answers 404 problem+json for an unknown client, and 400 for a bad limit or cursor', async () => {
-    for (const request of [sessionsOf('tgc_nobody'), api(server.url, admin, 'DELETE', '/clients/tgc_nobody/sessions'), api(server.url, admin, 'DELETE', '/clients/tgc_nobody/sessions/abc')]) {
+    for (const request of [
+      sessionsOf('tgc_nobody'),
+      api(server.url, admin, 'DELETE', '/clients/tgc_nobody/sessions'),
+      api(server.url, admin, 'DELETE', '/clients/tgc_nobody/sessions/abc'),
+    ]) {
       const { status, headers } = await request;
       expect(status).toBe(404);
       expect(headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -99,13 +118,17 @@ describe.each(SERVER_MODES)('sessions admin API, $name', (mode) => {
     const deleted = await createClient(server.url, admin, { name: 'to delete', role: 'read-only' });
     const tokens = [await tokenFor(server.url, deactivated), await tokenFor(server.url, deleted)];
 
-    expect((await api(server.url, admin, 'PATCH', `/clients/${deactivated.client_id}`, { status: 'inactive' })).status).toBe(200);
+    expect(
+      (await api(server.url, admin, 'PATCH', `/clients/${deactivated.client_id}`, { status: 'inactive' })).status,
+    ).toBe(200);
     expect((await api(server.url, admin, 'DELETE', `/clients/${deleted.client_id}`)).status).toBe(204);
     expect((await sessionsOf(deactivated.client_id)).body.items).toEqual([]);
     expect(await server.app.sessions.count(deleted.client_id)).toBe(0);
     for (const token of tokens) expect(await isActive(token)).toBe(false);
     // Reactivating does not bring the revoked tokens back.
-    expect((await api(server.url, admin, 'PATCH', `/clients/${deactivated.client_id}`, { status: 'active' })).status).toBe(200);
+    expect(
+      (await api(server.url, admin, 'PATCH', `/clients/${deactivated.client_id}`, { status: 'active' })).status,
+    ).toBe(200);
     expect(await isActive(tokens[0]!)).toBe(false);
   });
 
@@ -120,7 +143,10 @@ describe.each(SERVER_MODES)('sessions admin API, $name', (mode) => {
     expect(refused.body.error_description).toContain(`maximum of ${SESSION_CAP} live tokens`);
     for (const token of tokens) expect(await isActive(token)).toBe(true);
 
-    expect((await api(server.url, admin, 'DELETE', `/clients/${client.client_id}/sessions/${claimsOf(tokens[0]!).jti}`)).status).toBe(204);
+    expect(
+      (await api(server.url, admin, 'DELETE', `/clients/${client.client_id}/sessions/${claimsOf(tokens[0]!).jti}`))
+        .status,
+    ).toBe(204);
     expect((await requestToken(server.url, client.client_id, client.client_secret)).status).toBe(200);
   });
 

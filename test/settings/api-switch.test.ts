@@ -1,5 +1,19 @@
-import { adminToken, api, createClient, introspect, requestToken, revoke, tokenFor, type CreatedClient } from '../support/oauth.js';
-import { createOrganization, createOrganizationAdmin, type Organization, type OrganizationAdmin } from '../support/organizations.js';
+import {
+  adminToken,
+  api,
+  type CreatedClient,
+  createClient,
+  introspect,
+  requestToken,
+  revoke,
+  tokenFor,
+} from '../support/oauth.js';
+import {
+  createOrganization,
+  createOrganizationAdmin,
+  type Organization,
+  type OrganizationAdmin,
+} from '../support/organizations.js';
 import { pollUntil } from '../support/poll.js';
 import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, startTestServer, type TestServer } from '../support/server.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
@@ -25,12 +39,27 @@ beforeAll(async () => {
   first = await startTestServer(env);
   second = await startTestServer(env);
   admin = await adminToken(first.url);
-  [organization, otherOrganization] = await Promise.all([createOrganization(first.url, admin, 'Switched'), createOrganization(first.url, admin, 'Untouched')]);
+  [organization, otherOrganization] = await Promise.all([
+    createOrganization(first.url, admin, 'Switched'),
+    createOrganization(first.url, admin, 'Untouched'),
+  ]);
   orgAdmin = await createOrganizationAdmin(first.url, admin, organization.id);
-  member = await createClient(first.url, admin, { name: 'member', role: 'read-only', organization_id: organization.id });
-  outsider = await createClient(first.url, admin, { name: 'outsider', role: 'read-only', organization_id: otherOrganization.id });
+  member = await createClient(first.url, admin, {
+    name: 'member',
+    role: 'read-only',
+    organization_id: organization.id,
+  });
+  outsider = await createClient(first.url, admin, {
+    name: 'outsider',
+    role: 'read-only',
+    organization_id: otherOrganization.id,
+  });
   platformClient = await createClient(first.url, admin, { name: 'platform', role: 'analyst' });
-  memberResourceServer = await createClient(first.url, admin, { name: 'member RS', role: 'resource-server', organization_id: organization.id });
+  memberResourceServer = await createClient(first.url, admin, {
+    name: 'member RS',
+    role: 'resource-server',
+    organization_id: organization.id,
+  });
   platformResourceServer = await createClient(first.url, admin, { name: 'platform RS', role: 'resource-server' });
 });
 
@@ -57,16 +86,29 @@ async function eventually(check: () => Promise<boolean>): Promise<boolean> {
 
 async function refusedForApiSwitch(server: TestServer, client: CreatedClient): Promise<boolean> {
   const { status, body } = await requestToken(server.url, client.client_id, client.client_secret);
-  return status === 400 && body.error === 'unauthorized_client' && /API is disabled/.test(String(body.error_description));
+  return (
+    status === 400 && body.error === 'unauthorized_client' && /API is disabled/.test(String(body.error_description))
+  );
 }
 
 /** What introspection and revocation answer `caller` about `token`, in the shape the API switch assertions compare. */
-async function introspectionAndRevocation(server: TestServer, caller: CreatedClient, token: string): Promise<{ status: number; error: unknown; description: unknown }[]> {
-  const answers = [await introspect(server.url, caller.client_id, caller.client_secret, token), await revoke(server.url, caller.client_id, caller.client_secret, token)];
+async function introspectionAndRevocation(
+  server: TestServer,
+  caller: CreatedClient,
+  token: string,
+): Promise<{ status: number; error: unknown; description: unknown }[]> {
+  const answers = [
+    await introspect(server.url, caller.client_id, caller.client_secret, token),
+    await revoke(server.url, caller.client_id, caller.client_secret, token),
+  ];
   return answers.map(({ status, body }) => ({ status, error: body?.error, description: body?.error_description }));
 }
 
-const REFUSED_FOR_SWITCH = (lock: RegExp) => ({ status: 400, error: 'unauthorized_client', description: expect.stringMatching(lock) });
+const REFUSED_FOR_SWITCH = (lock: RegExp) => ({
+  status: 400,
+  error: 'unauthorized_client',
+  description: expect.stringMatching(lock),
+});
 
 async function issued(server: TestServer, client: CreatedClient): Promise<boolean> {
   return (await requestToken(server.url, client.client_id, client.client_secret)).status === 200;
@@ -94,7 +136,8 @@ describe('platform API switch', () => {
     expect(off.status).toBe(200);
     expect(off.body.api_enabled).toBe(false);
 
-    for (const client of [member, outsider, platformClient, orgAdmin.client]) expect(await refusedForApiSwitch(first, client)).toBe(true);
+    for (const client of [member, outsider, platformClient, orgAdmin.client])
+      expect(await refusedForApiSwitch(first, client)).toBe(true);
     expect(await eventually(() => refusedForApiSwitch(second, platformClient))).toBe(true);
     for (const server of [first, second]) {
       expect(await tokenIsLive(server, memberToken)).toBe(false);
@@ -137,11 +180,20 @@ describe('organization API switch', () => {
   });
 
   it("lets an org-admin switch off its own organization's API, never another's", async () => {
-    expect((await api(first.url, orgAdmin.token, 'PATCH', `/organizations/${otherOrganization.id}`, { api_enabled: false })).status).toBe(404);
+    expect(
+      (await api(first.url, orgAdmin.token, 'PATCH', `/organizations/${otherOrganization.id}`, { api_enabled: false }))
+        .status,
+    ).toBe(404);
     expect(await issued(first, outsider)).toBe(true);
-    expect((await api(first.url, orgAdmin.token, 'PATCH', `/organizations/${organization.id}`, { api_enabled: false })).status).toBe(200);
+    expect(
+      (await api(first.url, orgAdmin.token, 'PATCH', `/organizations/${organization.id}`, { api_enabled: false }))
+        .status,
+    ).toBe(200);
     expect(await refusedForApiSwitch(first, member)).toBe(true);
-    expect((await api(first.url, orgAdmin.token, 'PATCH', `/organizations/${organization.id}`, { api_enabled: true })).status).toBe(200);
+    expect(
+      (await api(first.url, orgAdmin.token, 'PATCH', `/organizations/${organization.id}`, { api_enabled: true }))
+        .status,
+    ).toBe(200);
     expect(await issued(first, member)).toBe(true);
   });
 });
@@ -149,22 +201,46 @@ describe('organization API switch', () => {
 describe("the caller's API switch on introspection and revocation", () => {
   it("refuses an organization's clients while its switch is off, on every instance, and leaves the token alone", async () => {
     const memberToken = await tokenFor(first.url, member);
-    expect((await introspect(first.url, memberResourceServer.client_id, memberResourceServer.client_secret, memberToken)).body?.active).toBe(true);
-    expect((await api(first.url, admin, 'PATCH', `/organizations/${organization.id}`, { api_enabled: false })).status).toBe(200);
+    expect(
+      (await introspect(first.url, memberResourceServer.client_id, memberResourceServer.client_secret, memberToken))
+        .body?.active,
+    ).toBe(true);
+    expect(
+      (await api(first.url, admin, 'PATCH', `/organizations/${organization.id}`, { api_enabled: false })).status,
+    ).toBe(200);
     try {
       const refused = REFUSED_FOR_SWITCH(/API is disabled for this client's organization/);
-      for (const caller of [memberResourceServer, member]) expect(await introspectionAndRevocation(first, caller, memberToken)).toEqual([refused, refused]);
-      const onSecond = await pollUntil(() => introspectionAndRevocation(second, member, memberToken), (answers) => answers[0]!.status === 400);
+      for (const caller of [memberResourceServer, member])
+        expect(await introspectionAndRevocation(first, caller, memberToken)).toEqual([refused, refused]);
+      const onSecond = await pollUntil(
+        () => introspectionAndRevocation(second, member, memberToken),
+        (answers) => answers[0]!.status === 400,
+      );
       expect(onSecond).toEqual([refused, refused]);
       // Outside the organization, and its org-admins, nothing changes.
       const outsiderToken = await tokenFor(first.url, outsider);
-      expect((await introspect(first.url, platformResourceServer.client_id, platformResourceServer.client_secret, outsiderToken)).body).toMatchObject({ active: true });
-      expect((await introspect(first.url, orgAdmin.client.client_id, orgAdmin.client.client_secret, orgAdmin.token)).body).toMatchObject({ active: true });
+      expect(
+        (
+          await introspect(
+            first.url,
+            platformResourceServer.client_id,
+            platformResourceServer.client_secret,
+            outsiderToken,
+          )
+        ).body,
+      ).toMatchObject({ active: true });
+      expect(
+        (await introspect(first.url, orgAdmin.client.client_id, orgAdmin.client.client_secret, orgAdmin.token)).body,
+      ).toMatchObject({ active: true });
     } finally {
-      expect((await api(first.url, admin, 'PATCH', `/organizations/${organization.id}`, { api_enabled: true })).status).toBe(200);
+      expect(
+        (await api(first.url, admin, 'PATCH', `/organizations/${organization.id}`, { api_enabled: true })).status,
+      ).toBe(200);
     }
     // The refused revocation revoked nothing: the token comes back with the switch.
-    expect((await introspect(first.url, member.client_id, member.client_secret, memberToken)).body).toMatchObject({ active: true });
+    expect((await introspect(first.url, member.client_id, member.client_secret, memberToken)).body).toMatchObject({
+      active: true,
+    });
   });
 
   it('refuses every client but platform admins while the platform switch is off', async () => {
@@ -172,12 +248,17 @@ describe("the caller's API switch on introspection and revocation", () => {
     expect((await api(first.url, admin, 'PATCH', '/settings', { api_enabled: false })).status).toBe(200);
     try {
       const refused = REFUSED_FOR_SWITCH(/API is disabled on this platform/);
-      for (const caller of [platformResourceServer, platformClient]) expect(await introspectionAndRevocation(first, caller, platformToken)).toEqual([refused, refused]);
+      for (const caller of [platformResourceServer, platformClient])
+        expect(await introspectionAndRevocation(first, caller, platformToken)).toEqual([refused, refused]);
       const admins = { client_id: ADMIN_CLIENT_ID, client_secret: ADMIN_CLIENT_SECRET };
-      expect((await introspect(first.url, admins.client_id, admins.client_secret, platformToken)).body).toEqual({ active: false });
+      expect((await introspect(first.url, admins.client_id, admins.client_secret, platformToken)).body).toEqual({
+        active: false,
+      });
     } finally {
       expect((await api(first.url, admin, 'PATCH', '/settings', { api_enabled: true })).status).toBe(200);
     }
-    expect((await introspect(first.url, platformClient.client_id, platformClient.client_secret, platformToken)).body).toMatchObject({ active: true });
+    expect(
+      (await introspect(first.url, platformClient.client_id, platformClient.client_secret, platformToken)).body,
+    ).toMatchObject({ active: true });
   });
 });

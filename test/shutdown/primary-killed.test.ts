@@ -8,7 +8,9 @@ import { startSlowTokenRequest } from '../support/slow-request.js';
 
 /** The pids of the workers that have logged that they listen. */
 function workerPids(tollgate: Tollgate): number[] {
-  return [...tollgate.process.output().matchAll(/"pid":(\d+),[^\n]*"msg":"listening"/g)].map((match) => Number(match[1]));
+  return [...tollgate.process.output().matchAll(/"pid":(\d+),[^\n]*"msg":"listening"/g)].map((match) =>
+    Number(match[1]),
+  );
 }
 
 describe('a cluster whose primary is killed (SIGKILL)', () => {
@@ -22,7 +24,8 @@ describe('a cluster whose primary is killed (SIGKILL)', () => {
   });
 
   afterAll(async () => {
-    for (const pid of [tollgate?.process.child.pid ?? 0, ...workers].filter((pid) => pid && isRunning(pid))) process.kill(pid, 'SIGKILL');
+    for (const pid of [tollgate?.process.child.pid ?? 0, ...workers].filter((pid) => pid && isRunning(pid)))
+      process.kill(pid, 'SIGKILL');
     rmSync(keysDir, { recursive: true, force: true });
     await database.drop();
   });
@@ -30,8 +33,15 @@ describe('a cluster whose primary is killed (SIGKILL)', () => {
   it('each worker drains like on SIGTERM (its request in flight still gets its token) and exits: none outlives the primary', async () => {
     const started = await spawnTollgate({ DATABASE_URL: database.url, REDIS_URL, WORKERS: '2', KEYS_DIR: keysDir });
     tollgate = started;
-    workers = await waitFor('both workers to listen', 20_000, async () => workerPids(started).length === 2 && workerPids(started));
-    const client = await createClient(started.url, await adminToken(started.url), { name: 'in flight', role: 'read-only' });
+    workers = await waitFor(
+      'both workers to listen',
+      20_000,
+      async () => workerPids(started).length === 2 && workerPids(started),
+    );
+    const client = await createClient(started.url, await adminToken(started.url), {
+      name: 'in flight',
+      role: 'read-only',
+    });
     const slow = startSlowTokenRequest(started.port, client);
     await slow.inFlight;
 
@@ -43,7 +53,11 @@ describe('a cluster whose primary is killed (SIGKILL)', () => {
     expect(raw).toContain('"access_token"');
     expect(started.process.output()).toContain('"reason":"the primary process is gone"');
 
-    const stillRunning = await pollUntil(async () => workers.filter(isRunning), (pids) => pids.length === 0, 15_000);
+    const stillRunning = await pollUntil(
+      async () => workers.filter(isRunning),
+      (pids) => pids.length === 0,
+      15_000,
+    );
     expect(stillRunning).toEqual([]);
   }, 60_000);
 });

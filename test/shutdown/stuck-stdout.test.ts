@@ -55,7 +55,8 @@ describe('SIGTERM when stdout does not take the log lines', () => {
   });
 
   afterAll(async () => {
-    for (const tollgate of started) if (tollgate.process.child.exitCode === null) tollgate.process.child.kill('SIGKILL');
+    for (const tollgate of started)
+      if (tollgate.process.child.exitCode === null) tollgate.process.child.kill('SIGKILL');
     for (const fd of descriptors) closeSync(fd);
     for (const dir of directories) rmSync(dir, { recursive: true, force: true });
     await database.drop();
@@ -64,7 +65,10 @@ describe('SIGTERM when stdout does not take the log lines', () => {
   async function start(stdoutFd?: number): Promise<Tollgate> {
     const keysDir = temporaryDirectory('keys');
     directories.push(keysDir);
-    const tollgate = await spawnTollgate({ DATABASE_URL: database.url, REDIS_URL, WORKERS: '1', KEYS_DIR: keysDir }, stdoutFd);
+    const tollgate = await spawnTollgate(
+      { DATABASE_URL: database.url, REDIS_URL, WORKERS: '1', KEYS_DIR: keysDir },
+      stdoutFd,
+    );
     started.push(tollgate);
     return tollgate;
   }
@@ -72,18 +76,22 @@ describe('SIGTERM when stdout does not take the log lines', () => {
   it.each([
     ['writes fail with EAGAIN', true],
     ['writes block', false],
-  ])('a full pipe nobody reads (%s): the process gives up on the lines at its deadline and exits 1', async (_kind, nonBlocking) => {
-    const dir = temporaryDirectory('fifo');
-    directories.push(dir);
-    const stdout = fullPipe(dir, nonBlocking);
-    descriptors.push(stdout);
-    const tollgate = await start(stdout);
-    // Each token decision is a log line: these overflow the 8 KiB the logger gathers before it writes,
-    // so one write is stuck and more lines wait behind it, as on a busy server whose log reader stalled.
-    for (let i = 0; i < TOKENS_TO_LOG; i += 1) await adminToken(tollgate.url);
-    tollgate.process.child.kill('SIGTERM');
-    expect(await exitWithin(tollgate, EXIT_BOUND_MS)).toBe(1);
-  }, 60_000);
+  ])(
+    'a full pipe nobody reads (%s): the process gives up on the lines at its deadline and exits 1',
+    async (_kind, nonBlocking) => {
+      const dir = temporaryDirectory('fifo');
+      directories.push(dir);
+      const stdout = fullPipe(dir, nonBlocking);
+      descriptors.push(stdout);
+      const tollgate = await start(stdout);
+      // Each token decision is a log line: these overflow the 8 KiB the logger gathers before it writes,
+      // so one write is stuck and more lines wait behind it, as on a busy server whose log reader stalled.
+      for (let i = 0; i < TOKENS_TO_LOG; i += 1) await adminToken(tollgate.url);
+      tollgate.process.child.kill('SIGTERM');
+      expect(await exitWithin(tollgate, EXIT_BOUND_MS)).toBe(1);
+    },
+    60_000,
+  );
 
   it('a pipe whose reader has closed it: the lines are dropped and the process exits 0', async () => {
     const tollgate = await start();

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
-import { prepareDeployment } from '../../src/deployment/prepare.js';
-import { AuditStore } from '../../src/audit/store.js';
 import type { AuditEvent } from '../../src/audit/event.js';
-import { loadConfig, type Environment } from '../../src/config/config.js';
+import { AuditStore } from '../../src/audit/store.js';
+import { type Environment, loadConfig } from '../../src/config/config.js';
 import { JOB_TIMINGS_VARIABLE, type JobTimings } from '../../src/config/job-timings.js';
 import { openDatabase } from '../../src/db/database.js';
+import { prepareDeployment } from '../../src/deployment/prepare.js';
 import { sealPrivateKey } from '../../src/keys/envelope.js';
 import { generateSigningKey } from '../../src/keys/generate.js';
 import { KeyStore } from '../../src/keys/store.js';
@@ -16,8 +16,14 @@ import { fetchJwks } from '../support/keys.js';
 import { sample, scrape } from '../support/metrics.js';
 import { adminToken, api, basicAuth, createClient, tokenFor } from '../support/oauth.js';
 import { waitFor } from '../support/poll.js';
-import { spawnServer, type ServerProcess } from '../support/processes.js';
-import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, freePort, temporaryDirectory, TEST_KEY_ENCRYPTION_KEY } from '../support/server.js';
+import { type ServerProcess, spawnServer } from '../support/processes.js';
+import {
+  ADMIN_CLIENT_ID,
+  ADMIN_CLIENT_SECRET,
+  freePort,
+  TEST_KEY_ENCRYPTION_KEY,
+  temporaryDirectory,
+} from '../support/server.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 
 /**
@@ -64,7 +70,17 @@ const MODES: readonly Mode[] = [
 ];
 
 function agedEvent(at: Date): AuditEvent {
-  return { id: randomUUID(), at, type: AGED_TYPE, actor: null, client_id: null, organization_id: null, ip: null, request_id: null, details: {} };
+  return {
+    id: randomUUID(),
+    at,
+    type: AGED_TYPE,
+    actor: null,
+    client_id: null,
+    organization_id: null,
+    ip: null,
+    request_id: null,
+    details: {},
+  };
 }
 
 interface Seeded {
@@ -83,7 +99,8 @@ async function seed(env: Environment): Promise<Seeded> {
     await prepareDeployment(db, config, createLogger('silent'), () => undefined);
     const audit = new AuditStore(db);
     const longAgo = new Date(Date.now() - 200 * DAY_MS);
-    for (let start = 0; start < AGED_EVENTS; start += 1_000) await audit.insert(Array.from({ length: 1_000 }, () => agedEvent(longAgo)));
+    for (let start = 0; start < AGED_EVENTS; start += 1_000)
+      await audit.insert(Array.from({ length: 1_000 }, () => agedEvent(longAgo)));
 
     const keys = new KeyStore(db);
     const key = await generateSigningKey('ES256');
@@ -91,7 +108,15 @@ async function seed(env: Environment): Promise<Seeded> {
     const sealed = sealPrivateKey(Buffer.from(TEST_KEY_ENCRYPTION_KEY, 'base64'), key.kid, pkcs8);
     await keys.withLock(async (trx, now) => {
       const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS);
-      await keys.insert(trx, { kid: key.kid, alg: 'ES256', status: 'retired', public_jwk: key.publicJwk, private_key_ciphertext: sealed, created_at: daysAgo(3), activated_at: daysAgo(3) });
+      await keys.insert(trx, {
+        kid: key.kid,
+        alg: 'ES256',
+        status: 'retired',
+        public_jwk: key.publicJwk,
+        private_key_ciphertext: sealed,
+        created_at: daysAgo(3),
+        activated_at: daysAgo(3),
+      });
       await keys.update(trx, key.kid, { retired_at: daysAgo(2), expires_at: daysAgo(1) });
     });
 
@@ -139,7 +164,10 @@ class SteadyTraffic {
       else this.failures.push(`/healthz answered ${health.status}`);
       const token = await fetch(`${this.url}/token`, {
         method: 'POST',
-        headers: { authorization: basicAuth(this.client.client_id, this.client.client_secret), 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: basicAuth(this.client.client_id, this.client.client_secret),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams({ grant_type: 'client_credentials' }),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
@@ -166,7 +194,9 @@ const withMessage = (server: ServerProcess, msg: string) => logLines(server).fil
 async function stopWithin15s(server: ServerProcess): Promise<number | null | 'still running'> {
   const deadline = new AbortController();
   // Aborted once the race is decided, so the timer does not keep the test process alive; nothing reads it then.
-  const stillRunning = pause(15_000, 'still running' as const, { signal: deadline.signal }).catch(() => 'still running' as const);
+  const stillRunning = pause(15_000, 'still running' as const, { signal: deadline.signal }).catch(
+    () => 'still running' as const,
+  );
   const outcome = await Promise.race([server.stop(), stillRunning]);
   deadline.abort();
   if (outcome === 'still running') server.child.kill('SIGKILL');
@@ -203,8 +233,13 @@ describe.each(MODES)('soak: the real server across the first run of every backgr
       const running = server;
       const admin = await adminToken(url);
       // A custom role, so each token request reads the in-memory custom roles (built-in ones are code).
-      expect((await api(url, admin, 'POST', '/roles', { name: 'soak-reader', scopes: ['soak:read'] })).status).toBe(201);
-      const steady = new SteadyTraffic(url, await createClient(url, admin, { name: 'steady traffic', role: 'soak-reader' }));
+      expect((await api(url, admin, 'POST', '/roles', { name: 'soak-reader', scopes: ['soak:read'] })).status).toBe(
+        201,
+      );
+      const steady = new SteadyTraffic(
+        url,
+        await createClient(url, admin, { name: 'steady traffic', role: 'soak-reader' }),
+      );
       traffic = steady;
 
       // Audit retention: every aged event is gone, and the sweeps say how many they deleted.
@@ -212,14 +247,20 @@ describe.each(MODES)('soak: the real server across the first run of every backgr
         const { body } = await api<{ items: unknown[] }>(url, admin, 'GET', `/audit-events?type=${AGED_TYPE}&limit=1`);
         return body.items.length === 0;
       });
-      const pruned = () => withMessage(running, 'pruned audit events past their retention').reduce((sum, line) => sum + (line.deleted as number), 0);
+      const pruned = () =>
+        withMessage(running, 'pruned audit events past their retention').reduce(
+          (sum, line) => sum + (line.deleted as number),
+          0,
+        );
       // Log lines reach stdout through pino's buffer, a moment after the sweep.
       await waitFor('the sweeps to log what they deleted', 20_000, async () => pruned() >= AGED_EVENTS);
       expect(pruned()).toBe(AGED_EVENTS);
 
       // Key poll and maintenance: the retired key whose tokens have all expired is deleted and unpublished.
       await waitFor('the key poll to delete the expired key', 20_000, async () =>
-        withMessage(running, 'deleted retired signing keys whose tokens have expired').some((line) => (line.kids as string[]).includes(seeded.expiredKid)),
+        withMessage(running, 'deleted retired signing keys whose tokens have expired').some((line) =>
+          (line.kids as string[]).includes(seeded.expiredKid),
+        ),
       );
       expect((await fetchJwks(url)).kids).not.toContain(seeded.expiredKid);
 
@@ -230,11 +271,19 @@ describe.each(MODES)('soak: the real server across the first run of every backgr
       });
       const newcomer = await createClient(url, admin, { name: 'first use', role: 'read-only' });
       await tokenFor(url, newcomer);
-      await waitFor("the newcomer's first use", 20_000, async () => (await api(url, admin, 'GET', `/clients/${newcomer.client_id}`)).body.last_used_at);
+      await waitFor(
+        "the newcomer's first use",
+        20_000,
+        async () => (await api(url, admin, 'GET', `/clients/${newcomer.client_id}`)).body.last_used_at,
+      );
 
       // Active-sessions census: recounted as tokens accumulate, not stuck at its first count.
       const issuedSoFar = steady.tokens;
-      await waitFor('the session census to count the tokens issued so far', 20_000, async () => (sample(await scrape(url), 'tollgate_active_sessions') ?? 0) >= issuedSoFar);
+      await waitFor(
+        'the session census to count the tokens issued so far',
+        20_000,
+        async () => (sample(await scrape(url), 'tollgate_active_sessions') ?? 0) >= issuedSoFar,
+      );
 
       // Cache refreshes: the in-memory roles and API switches reload once their TTL has passed.
       await waitFor('the roles and API switches to reload', 20_000, async () => {

@@ -1,8 +1,8 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { waitFor } from './poll.js';
 
 /** Debian's chromium package (`.ci/run` installs it): never a browser downloaded by a test tool. */
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -32,8 +32,15 @@ export interface ConsoleTab {
  * A fresh browser context (no shared storage) with one page on the console, its clipboard usable,
  * recording what the page got from /token and whatever it did wrong.
  */
-export async function openConsole(browser: Browser, baseUrl: string, options: { viewport?: { width: number; height: number }; fakeClock?: boolean } = {}): Promise<ConsoleTab> {
-  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, acceptDownloads: true });
+export async function openConsole(
+  browser: Browser,
+  baseUrl: string,
+  options: { viewport?: { width: number; height: number }; fakeClock?: boolean } = {},
+): Promise<ConsoleTab> {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+    acceptDownloads: true,
+  });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
   // The page's clock and timers, under the test's control (page.clock.fastForward): time still flows.
   if (options.fakeClock) await context.clock.install();
@@ -43,7 +50,8 @@ export async function openConsole(browser: Browser, baseUrl: string, options: { 
   const tokens: string[] = [];
   page.on('pageerror', (error) => faults.push(`page error: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) faults.push(message.text());
+    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text()))
+      faults.push(message.text());
   });
   page.on('response', (response) => {
     if (new URL(response.url()).pathname === '/token' && response.request().method() === 'POST' && response.ok()) {
@@ -80,7 +88,9 @@ export function signIn(tab: ConsoleTab, clientId: string, clientSecret: string):
 
 /** Client-side navigation to a console URL, as the console's own links do (no reload). */
 export async function navigate(page: Page, path: string): Promise<void> {
-  await page.evaluate(`history.pushState(null, '', ${JSON.stringify(path)}); dispatchEvent(new PopStateEvent('popstate'))`);
+  await page.evaluate(
+    `history.pushState(null, '', ${JSON.stringify(path)}); dispatchEvent(new PopStateEvent('popstate'))`,
+  );
 }
 
 /** Follows a console link in the page, as a user would (a reload would sign the page out). */
@@ -91,6 +101,8 @@ export async function goTo(page: Page, linkName: string): Promise<void> {
 /** Everything the page could have persisted: web storage and cookies (script-readable or not). */
 export async function persistedState(tab: ConsoleTab): Promise<string> {
   // A string, evaluated in the page: this project's TypeScript has no DOM types.
-  const storage = await tab.page.evaluate<string>('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie })');
+  const storage = await tab.page.evaluate<string>(
+    'JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie })',
+  );
   return `${storage} ${JSON.stringify(await tab.context.cookies())}`;
 }

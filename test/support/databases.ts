@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { openDatabase, type Database } from '../../src/db/database.js';
+import { type Database, openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { temporaryDirectory } from './server.js';
 import { createTestDatabase } from './services.js';
@@ -16,7 +16,11 @@ export interface DatabaseDriver {
   open(): Promise<OpenedDatabase>;
 }
 
-async function migrated(db: Database, databaseUrl: string | undefined, cleanUp: () => Promise<void>): Promise<OpenedDatabase> {
+async function migrated(
+  db: Database,
+  databaseUrl: string | undefined,
+  cleanUp: () => Promise<void>,
+): Promise<OpenedDatabase> {
   const close = async () => {
     try {
       await db.destroy();
@@ -39,7 +43,9 @@ export const DATABASE_DRIVERS: readonly DatabaseDriver[] = [
     name: 'embedded Postgres (PGlite in a temporary DATA_DIR)',
     async open() {
       const dataDir = temporaryDirectory('data');
-      return migrated(openDatabase({ databaseUrl: undefined, dataDir }), undefined, async () => rmSync(dataDir, { recursive: true, force: true }));
+      return migrated(openDatabase({ databaseUrl: undefined, dataDir }), undefined, async () =>
+        rmSync(dataDir, { recursive: true, force: true }),
+      );
     },
   },
   {

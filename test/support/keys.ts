@@ -11,7 +11,11 @@ export interface PublishedJwks {
 export async function fetchJwks(baseUrl: string): Promise<PublishedJwks> {
   const response = await fetch(`${baseUrl}/jwks`);
   const { keys } = (await response.json()) as { keys: Record<string, unknown>[] };
-  return { keys, kids: keys.map((key) => key.kid as string).sort(), cacheControl: response.headers.get('cache-control') };
+  return {
+    keys,
+    kids: keys.map((key) => key.kid as string).sort(),
+    cacheControl: response.headers.get('cache-control'),
+  };
 }
 
 export function kidOf(token: string): string {
@@ -41,7 +45,9 @@ export async function keyRows(db: Knex): Promise<KeyRow[]> {
 
 /** Stands in for time passing: the next key looks published an hour ago, long enough to sign. */
 export async function ageNextKey(db: Knex): Promise<string> {
-  const [row] = await db<KeyRow>('signing_keys').where({ status: 'next' }).update({ created_at: new Date(Date.now() - 3_600_000) }, ['kid']);
+  const [row] = await db<KeyRow>('signing_keys')
+    .where({ status: 'next' })
+    .update({ created_at: new Date(Date.now() - 3_600_000) }, ['kid']);
   return row!.kid;
 }
 

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export interface CapturedLogs {
   readonly logger: Logger;
@@ -16,5 +16,8 @@ export function captureLogs(): CapturedLogs {
       callback();
     },
   });
-  return { logger: pino({ level: 'info' }, stream), lines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return {
+    logger: pino({ level: 'info' }, stream),
+    lines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }

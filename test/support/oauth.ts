@@ -20,10 +20,18 @@ export async function requestToken(
 ): Promise<TokenResult> {
   const response = await fetch(`${baseUrl}/token`, {
     method: 'POST',
-    headers: { authorization: basicAuth(clientId, clientSecret), 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    headers: {
+      authorization: basicAuth(clientId, clientSecret),
+      'content-type': 'application/x-www-form-urlencoded',
+      ...headers,
+    },
     body: new URLSearchParams({ grant_type: 'client_credentials', ...params }),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+    headers: response.headers,
+  };
 }
 
 export function adminToken(baseUrl: string): Promise<string> {
@@ -37,10 +45,19 @@ export interface ApiResult<T = Record<string, unknown>> {
 }
 
 /** Calls the admin API with a bearer token and a JSON body. */
-export async function api<T = Record<string, unknown>>(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
+export async function api<T = Record<string, unknown>>(
+  baseUrl: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiResult<T>> {
   const response = await fetch(`${baseUrl}/api/v1${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
@@ -53,7 +70,11 @@ export interface CreatedClient {
   [field: string]: unknown;
 }
 
-export async function createClient(baseUrl: string, token: string, fields: Record<string, unknown>): Promise<CreatedClient> {
+export async function createClient(
+  baseUrl: string,
+  token: string,
+  fields: Record<string, unknown>,
+): Promise<CreatedClient> {
   const { status, body } = await api<CreatedClient>(baseUrl, token, 'POST', '/clients', fields);
   if (status !== 201) throw new Error(`client creation failed: ${status} ${JSON.stringify(body)}`);
   return body;
@@ -73,20 +94,40 @@ export async function postOAuth(
     body: new URLSearchParams(params),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined, headers: response.headers };
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+    headers: response.headers,
+  };
 }
 
-export function introspect(baseUrl: string, clientId: string, clientSecret: string, token: string, params: Record<string, string> = {}) {
+export function introspect(
+  baseUrl: string,
+  clientId: string,
+  clientSecret: string,
+  token: string,
+  params: Record<string, string> = {},
+) {
   return postOAuth(baseUrl, '/token/introspection', clientId, clientSecret, { token, ...params });
 }
 
-export function revoke(baseUrl: string, clientId: string, clientSecret: string, token: string, params: Record<string, string> = {}) {
+export function revoke(
+  baseUrl: string,
+  clientId: string,
+  clientSecret: string,
+  token: string,
+  params: Record<string, string> = {},
+) {
   return postOAuth(baseUrl, '/token/revocation', clientId, clientSecret, { token, ...params });
 }
 
 /** A token's payload, read without verification (tests only). */
 export function claimsOf(token: string): Record<string, unknown> & { jti: string; exp: number; iat: number } {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown> & { jti: string; exp: number; iat: number };
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown> & {
+    jti: string;
+    exp: number;
+    iat: number;
+  };
 }
 
 /** Issues a token and returns it; fails the test when the server refuses. */
@@ -103,6 +144,11 @@ export function uniqueIp(): string {
 }
 
 /** A token request as seen from `ip` (the server must run with TRUST_PROXY). */
-export function requestTokenFrom(ip: string, baseUrl: string, clientId: string, clientSecret: string): Promise<TokenResult> {
+export function requestTokenFrom(
+  ip: string,
+  baseUrl: string,
+  clientId: string,
+  clientSecret: string,
+): Promise<TokenResult> {
   return requestToken(baseUrl, clientId, clientSecret, {}, { 'x-forwarded-for': ip });
 }

@@ -1,4 +1,4 @@
-import { api, createClient, tokenFor, type CreatedClient } from './oauth.js';
+import { api, type CreatedClient, createClient, tokenFor } from './oauth.js';
 
 export interface Organization {
   id: string;
@@ -12,7 +12,9 @@ let sequence = 0;
 /** A new organization with a name unique to this test run. */
 export async function createOrganization(baseUrl: string, adminToken: string, name = 'Org'): Promise<Organization> {
   sequence += 1;
-  const { status, body } = await api<Organization>(baseUrl, adminToken, 'POST', '/organizations', { name: `${name} ${process.pid}-${Date.now()}-${sequence}` });
+  const { status, body } = await api<Organization>(baseUrl, adminToken, 'POST', '/organizations', {
+    name: `${name} ${process.pid}-${Date.now()}-${sequence}`,
+  });
   if (status !== 201) throw new Error(`organization creation failed: ${status} ${JSON.stringify(body)}`);
   return body;
 }
@@ -23,7 +25,15 @@ export interface OrganizationAdmin {
 }
 
 /** An org-admin client of the organization, created by a platform admin, with a fresh token. */
-export async function createOrganizationAdmin(baseUrl: string, adminToken: string, organizationId: string): Promise<OrganizationAdmin> {
-  const client = await createClient(baseUrl, adminToken, { name: 'org admin', role: 'org-admin', organization_id: organizationId });
+export async function createOrganizationAdmin(
+  baseUrl: string,
+  adminToken: string,
+  organizationId: string,
+): Promise<OrganizationAdmin> {
+  const client = await createClient(baseUrl, adminToken, {
+    name: 'org admin',
+    role: 'org-admin',
+    organization_id: organizationId,
+  });
   return { client, token: await tokenFor(baseUrl, client) };
 }

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Environment } from '../../src/config/config.js';
@@ -22,10 +22,15 @@ export interface CliResult {
 
 export function runCli(args: readonly string[], env: Environment, cwd?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CLI_MAIN, ...args], { env: isolatedEnv(env), cwd, timeout: 30_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(error);
-      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI_MAIN, ...args],
+      { env: isolatedEnv(env), cwd, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') reject(error);
+        else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -45,7 +50,11 @@ export interface ServerProcess {
  * answers.
  */
 export async function spawnServer(env: Environment, cwd?: string, stdoutFd?: number): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SERVER_MAIN], { env: isolatedEnv(env), cwd, stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SERVER_MAIN], {
+    env: isolatedEnv(env),
+    cwd,
+    stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
+  });
   let output = '';
   let stdout = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -54,7 +63,8 @@ export async function spawnServer(env: Environment, cwd?: string, stdoutFd?: num
   });
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const listening = stdoutFd === undefined ? async () => output.includes('"msg":"listening"') : () => answersHealthz(env.PORT!);
+  const listening =
+    stdoutFd === undefined ? async () => output.includes('"msg":"listening"') : () => answersHealthz(env.PORT!);
   try {
     await waitFor('the server to listen', 20_000, async () => (await listening()) || child.exitCode !== null);
     if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
@@ -80,7 +90,11 @@ export async function spawnServer(env: Environment, cwd?: string, stdoutFd?: num
  */
 export async function runServerOnTerminal(env: Environment, cwd: string): Promise<string> {
   const command = `exec "${process.execPath}" "${SERVER_MAIN}"`;
-  const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], { env: isolatedEnv(env), cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+    env: isolatedEnv(env),
+    cwd,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let shown = '';
   child.stdout!.on('data', (chunk: Buffer) => (shown += chunk.toString('utf8')));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -128,7 +142,8 @@ export async function spawnTollgate(env: Environment, stdoutFd?: number): Promis
 }
 
 /** How many log lines so far carry this message. */
-export const logCount = (tollgate: Tollgate, message: string) => tollgate.process.output().split(`"msg":"${message}`).length - 1;
+export const logCount = (tollgate: Tollgate, message: string) =>
+  tollgate.process.output().split(`"msg":"${message}`).length - 1;
 
 async function answersHealthz(port: string): Promise<boolean> {
   try {

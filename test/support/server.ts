@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApplication, type Application } from '../../src/app.js';
-import { prepareDeployment } from '../../src/deployment/prepare.js';
-import { loadConfig, type Config, type Environment } from '../../src/config/config.js';
+import { type Application, createApplication } from '../../src/app.js';
+import { type Config, type Environment, loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/database.js';
+import { prepareDeployment } from '../../src/deployment/prepare.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { listen, type RunningServer } from '../../src/server.js';
 
@@ -45,7 +45,9 @@ export async function startTestServer(env: Environment = {}): Promise<TestServer
   const port = env.PORT ? Number(env.PORT) : await freePort();
   // Embedded data never lands in the working directory, where test files would share it.
   const ownDirectories = [temporaryDirectory('keys'), temporaryDirectory('data')] as const;
-  const removeOwnDirectories = () => ownDirectories.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+  const removeOwnDirectories = () => {
+    for (const dir of ownDirectories) rmSync(dir, { recursive: true, force: true });
+  };
   const config = loadConfig({
     PORT: String(port),
     ISSUER: `http://127.0.0.1:${port}`,

@@ -15,7 +15,11 @@ export interface SlowRequest {
  * The server's "100 Continue" proves the request reached its handler: it is in flight.
  */
 export function startSlowTokenRequest(port: number, client: CreatedClient): SlowRequest {
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }).toString();
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: client.client_id,
+    client_secret: client.client_secret,
+  }).toString();
   const socket: Socket = connect(port, '127.0.0.1');
   let received = '';
   let continued: () => void;

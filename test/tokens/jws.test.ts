@@ -1,7 +1,7 @@
+import { createHmac, createPublicKey } from 'node:crypto';
 import { compactVerify, importJWK } from 'jose';
-import { generateSigningKey } from '../../src/keys/generate.js';
 import { SIGNING_ALGORITHMS } from '../../src/config/variables.js';
-import { createPublicKey, createHmac } from 'node:crypto';
+import { generateSigningKey } from '../../src/keys/generate.js';
 import { signCompact, verifyCompact } from '../../src/tokens/jws.js';
 
 describe.each(SIGNING_ALGORITHMS)('compact JWS with %s', (alg) => {
@@ -13,7 +13,9 @@ describe.each(SIGNING_ALGORITHMS)('compact JWS with %s', (alg) => {
     expect(JSON.parse(Buffer.from(payload).toString())).toEqual({ sub: 'client' });
 
     const publicKey = createPublicKey(privateKey);
-    expect(verifyCompact(token, (k) => (k === kid ? { alg, publicKey } : undefined))?.payload).toEqual({ sub: 'client' });
+    expect(verifyCompact(token, (k) => (k === kid ? { alg, publicKey } : undefined))?.payload).toEqual({
+      sub: 'client',
+    });
   });
 
   it('rejects a tampered payload, an unknown kid and garbage', async () => {
@@ -24,7 +26,8 @@ describe.each(SIGNING_ALGORITHMS)('compact JWS with %s', (alg) => {
     const forged = `${header}.${Buffer.from(JSON.stringify({ sub: 'b' })).toString('base64url')}.${signature}`;
     expect(verifyCompact(forged, keyFor)).toBeNull();
     expect(verifyCompact(await signCompact({}, {}, { kid: 'other', alg, privateKey }), keyFor)).toBeNull();
-    for (const garbage of ['', 'a.b', 'a.b.c', 'x'.repeat(10_000), '....']) expect(verifyCompact(garbage, keyFor)).toBeNull();
+    for (const garbage of ['', 'a.b', 'a.b.c', 'x'.repeat(10_000), '....'])
+      expect(verifyCompact(garbage, keyFor)).toBeNull();
   });
 });
 

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
+import { startSharedServer } from '../support/modes.js';
 import { adminToken, api, claimsOf, createClient, introspect, tokenFor } from '../support/oauth.js';
 import { createOrganization, createOrganizationAdmin } from '../support/organizations.js';
-import { REDIS_URL } from '../support/services.js';
 import type { TestServer } from '../support/server.js';
-import { startSharedServer } from '../support/modes.js';
+import { REDIS_URL } from '../support/services.js';
 
 let server: TestServer;
 let admin: string;
@@ -31,7 +31,9 @@ describe('a token is only as good as its client is now', () => {
     const second = await createClient(server.url, admin, { name: 'second admin', role: 'admin' });
     const token = await tokenFor(server.url, second);
     expect((await api(server.url, token, 'GET', '/clients')).status).toBe(200);
-    expect((await api(server.url, admin, 'PATCH', `/clients/${second.client_id}`, { role: 'read-only' })).status).toBe(200);
+    expect((await api(server.url, admin, 'PATCH', `/clients/${second.client_id}`, { role: 'read-only' })).status).toBe(
+      200,
+    );
     expect((await api(server.url, token, 'GET', '/clients')).status).toBe(401);
     expect((await api(server.url, token, 'POST', '/clients', { name: 'escalate', role: 'admin' })).status).toBe(401);
     expect(await isActive(token)).toBe(false);
@@ -54,10 +56,17 @@ describe('a token is only as good as its client is now', () => {
     expect(await isActive(await tokenFor(server.url, client))).toBe(true);
   });
 
-  it('dies when its client\'s IP allowlist is narrowed, also on the admin API, and survives a widening', async () => {
-    const second = await createClient(server.url, admin, { name: 'fenced admin', role: 'admin', ip_allowlist: ['127.0.0.1'] });
+  it("dies when its client's IP allowlist is narrowed, also on the admin API, and survives a widening", async () => {
+    const second = await createClient(server.url, admin, {
+      name: 'fenced admin',
+      role: 'admin',
+      ip_allowlist: ['127.0.0.1'],
+    });
     const token = await tokenFor(server.url, second);
-    const allowlist = async (ip_allowlist: string[]) => expect((await api(server.url, admin, 'PATCH', `/clients/${second.client_id}`, { ip_allowlist })).status).toBe(200);
+    const allowlist = async (ip_allowlist: string[]) =>
+      expect((await api(server.url, admin, 'PATCH', `/clients/${second.client_id}`, { ip_allowlist })).status).toBe(
+        200,
+      );
 
     for (const wider of [['127.0.0.0/8'], ['127.0.0.0/9', '127.128.0.0/9', '10.0.0.0/8'], []]) {
       await allowlist(wider);
@@ -77,7 +86,9 @@ describe('a token is only as good as its client is now', () => {
 
   it('loses a scope its custom role no longer grants', async () => {
     const roleName = `exporter-${Date.now()}`;
-    expect((await api(server.url, admin, 'POST', '/roles', { name: roleName, scopes: ['read', 'export'] })).status).toBe(201);
+    expect(
+      (await api(server.url, admin, 'POST', '/roles', { name: roleName, scopes: ['read', 'export'] })).status,
+    ).toBe(201);
     const client = await createClient(server.url, admin, { name: 'exporter', role: roleName });
     const token = await tokenFor(server.url, client);
     expect(await isActive(token)).toBe(true);
@@ -92,10 +103,17 @@ describe('introspection by a resource server of an organization', () => {
     const orgB = await createOrganization(server.url, admin, 'B');
     const orgAdminA = await createOrganizationAdmin(server.url, admin, orgA.id);
     const tenantRs = await createClient(server.url, orgAdminA.token, { name: 'tenant rs', role: 'resource-server' });
-    const inA = await tokenFor(server.url, await createClient(server.url, admin, { name: 'in A', role: 'read-only', organization_id: orgA.id }));
-    const inB = await tokenFor(server.url, await createClient(server.url, admin, { name: 'in B', role: 'read-only', organization_id: orgB.id }));
+    const inA = await tokenFor(
+      server.url,
+      await createClient(server.url, admin, { name: 'in A', role: 'read-only', organization_id: orgA.id }),
+    );
+    const inB = await tokenFor(
+      server.url,
+      await createClient(server.url, admin, { name: 'in B', role: 'read-only', organization_id: orgB.id }),
+    );
     const platform = await adminToken(server.url);
-    const seen = async (token: string) => (await introspect(server.url, tenantRs.client_id, tenantRs.client_secret, token)).body?.active;
+    const seen = async (token: string) =>
+      (await introspect(server.url, tenantRs.client_id, tenantRs.client_secret, token)).body?.active;
     expect(await seen(inA)).toBe(true);
     expect(await seen(inB)).toBe(false);
     expect(await seen(platform)).toBe(false);

@@ -24,7 +24,8 @@ type Query = Record<string, string | number | undefined>;
 
 function withQuery(path: string, query: Query = {}): string {
   const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(name, String(value));
+  for (const [name, value] of Object.entries(query))
+    if (value !== undefined && value !== '') params.set(name, String(value));
   const search = params.toString();
   return `${API}${path}${search ? `?${search}` : ''}`;
 }
@@ -46,7 +47,13 @@ export class AdminApi {
   }
 
   /** Sends one request; anything but 2xx becomes an ApiProblem. */
-  async send(method: string, url: string, body?: unknown, accept = 'application/json', keepalive = false): Promise<Response> {
+  async send(
+    method: string,
+    url: string,
+    body?: unknown,
+    accept = 'application/json',
+    keepalive = false,
+  ): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(url, {
@@ -92,7 +99,9 @@ export class AdminApi {
     return this.json('DELETE', withQuery(`/clients/${segment(clientId)}`));
   }
   rotateSecret(clientId: string, gracePeriodSeconds: number): Promise<RotatedSecret> {
-    return this.json('POST', withQuery(`/clients/${segment(clientId)}/secret`), { grace_period_seconds: gracePeriodSeconds });
+    return this.json('POST', withQuery(`/clients/${segment(clientId)}/secret`), {
+      grace_period_seconds: gracePeriodSeconds,
+    });
   }
 
   // Sessions
@@ -100,7 +109,13 @@ export class AdminApi {
     return this.json('GET', withQuery(`/clients/${segment(clientId)}/sessions`, { limit: 50, cursor }));
   }
   revokeSession(clientId: string, jti: string, keepalive = false): Promise<Response> {
-    return this.send('DELETE', withQuery(`/clients/${segment(clientId)}/sessions/${segment(jti)}`), undefined, undefined, keepalive);
+    return this.send(
+      'DELETE',
+      withQuery(`/clients/${segment(clientId)}/sessions/${segment(jti)}`),
+      undefined,
+      undefined,
+      keepalive,
+    );
   }
   revokeAllSessions(clientId: string): Promise<void> {
     return this.json('DELETE', withQuery(`/clients/${segment(clientId)}/sessions`));
@@ -111,7 +126,10 @@ export class AdminApi {
     const organizations: Organization[] = [];
     let cursor: string | undefined;
     do {
-      const page: Page<Organization> = await this.json('GET', withQuery('/organizations', { limit: MAX_PAGE_SIZE, cursor }));
+      const page: Page<Organization> = await this.json(
+        'GET',
+        withQuery('/organizations', { limit: MAX_PAGE_SIZE, cursor }),
+      );
       organizations.push(...page.items);
       cursor = page.next_cursor ?? undefined;
     } while (cursor);
@@ -163,7 +181,10 @@ export class AdminApi {
     return this.json('GET', withQuery('/audit-events', { ...filter, limit, cursor }));
   }
   /** Every event matching the filter as NDJSON, read as it streams in; `progress` hears the count so far. */
-  async exportAuditEvents(filter: AuditFilter, progress: (events: number) => void): Promise<{ file: Blob; events: number }> {
+  async exportAuditEvents(
+    filter: AuditFilter,
+    progress: (events: number) => void,
+  ): Promise<{ file: Blob; events: number }> {
     const response = await this.send('GET', withQuery('/audit-events', { ...filter }), undefined, NDJSON);
     const chunks: BlobPart[] = [];
     let events = 0;
@@ -177,7 +198,11 @@ export class AdminApi {
         progress(events);
       }
     } catch {
-      throw new ApiProblem(0, 'The export was interrupted', `The connection broke after ${events} events. Retry the export.`);
+      throw new ApiProblem(
+        0,
+        'The export was interrupted',
+        `The connection broke after ${events} events. Retry the export.`,
+      );
     }
     return { file: new Blob(chunks, { type: NDJSON }), events };
   }

@@ -1,7 +1,7 @@
 import { ApiProblem, NETWORK_PROBLEM } from './problem';
 
 /** The claims of our access tokens the console uses (README: "Token response"). */
-export interface AccessClaims {
+interface AccessClaims {
   client_id: string;
   jti: string;
   scope: string;
@@ -24,13 +24,22 @@ function basic(clientId: string, clientSecret: string): string {
   return `Basic ${btoa(String.fromCharCode(...bytes))}`;
 }
 
-async function postForm(path: string, clientId: string, clientSecret: string, form: Record<string, string>): Promise<Response> {
+async function postForm(
+  path: string,
+  clientId: string,
+  clientSecret: string,
+  form: Record<string, string>,
+): Promise<Response> {
   try {
     return await fetch(path, {
       method: 'POST',
       // Without credentials a 401 (`WWW-Authenticate: Basic`) cannot open the browser's own login prompt.
       credentials: 'omit',
-      headers: { Authorization: basic(clientId, clientSecret), 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      headers: {
+        Authorization: basic(clientId, clientSecret),
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Accept: 'application/json',
+      },
       body: new URLSearchParams(form),
     });
   } catch {
@@ -47,14 +56,20 @@ async function oauthProblem(response: Response): Promise<ApiProblem> {
     slow_down: 'Too many attempts',
     temporarily_unavailable: 'Tollgate is temporarily unavailable',
   };
-  return new ApiProblem(response.status, titles[body.error ?? ''] ?? body.error ?? `HTTP ${response.status}`, body.error_description ?? '');
+  return new ApiProblem(
+    response.status,
+    titles[body.error ?? ''] ?? body.error ?? `HTTP ${response.status}`,
+    body.error_description ?? '',
+  );
 }
 
 /** The payload of one of our JWTs, read without verification: only to know who signed in, never to trust. */
-export function readClaims(token: string): AccessClaims {
+function readClaims(token: string): AccessClaims {
   const payload = token.split('.')[1] ?? '';
   const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
-  const bytes = Uint8Array.from(atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, '=')), (character) => character.charCodeAt(0));
+  const bytes = Uint8Array.from(atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, '=')), (character) =>
+    character.charCodeAt(0),
+  );
   return JSON.parse(new TextDecoder().decode(bytes)) as AccessClaims;
 }
 
@@ -64,7 +79,11 @@ export async function requestToken(clientId: string, clientSecret: string): Prom
   const response = await postForm('/token', clientId, clientSecret, { grant_type: 'client_credentials' });
   if (!response.ok) throw await oauthProblem(response);
   const body = (await response.json()) as { access_token: string; expires_in: number };
-  return { accessToken: body.access_token, claims: readClaims(body.access_token), expiresAt: requestedAt + body.expires_in * 1000 };
+  return {
+    accessToken: body.access_token,
+    claims: readClaims(body.access_token),
+    expiresAt: requestedAt + body.expires_in * 1000,
+  };
 }
 
 /** POST /token/revocation (RFC 7009): a client revokes its own token. */
@@ -81,7 +100,10 @@ export interface ServerMetadata {
 /** The discovery document (public): where clients get tokens, for the .env file handed over with a secret. */
 export async function serverMetadata(): Promise<ServerMetadata> {
   try {
-    const response = await fetch('/.well-known/oauth-authorization-server', { credentials: 'omit', headers: { Accept: 'application/json' } });
+    const response = await fetch('/.well-known/oauth-authorization-server', {
+      credentials: 'omit',
+      headers: { Accept: 'application/json' },
+    });
     if (response.ok) return (await response.json()) as ServerMetadata;
   } catch {
     // The page's own origin is the best guess left.

@@ -29,7 +29,11 @@ export class ApiProblem extends Error {
   }
 }
 
-export const NETWORK_PROBLEM = new ApiProblem(0, 'Tollgate cannot be reached', 'The request did not reach the server. Check the connection and retry.');
+export const NETWORK_PROBLEM = new ApiProblem(
+  0,
+  'Tollgate cannot be reached',
+  'The request did not reach the server. Check the connection and retry.',
+);
 
 function isProblemBody(body: unknown): body is { title?: unknown; detail?: unknown; errors?: unknown } {
   return typeof body === 'object' && body !== null;
@@ -44,9 +48,12 @@ export async function problemOf(response: Response): Promise<ApiProblem> {
   } catch {
     body = undefined;
   }
-  if (!isProblemBody(body)) return new ApiProblem(response.status, response.statusText || `HTTP ${response.status}`, text.slice(0, 500));
+  if (!isProblemBody(body))
+    return new ApiProblem(response.status, response.statusText || `HTTP ${response.status}`, text.slice(0, 500));
   const errors = Array.isArray(body.errors)
-    ? body.errors.filter((issue): issue is FieldIssue => typeof issue?.field === 'string' && typeof issue?.message === 'string')
+    ? body.errors.filter(
+        (issue): issue is FieldIssue => typeof issue?.field === 'string' && typeof issue?.message === 'string',
+      )
     : [];
   return new ApiProblem(
     response.status,

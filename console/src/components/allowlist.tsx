@@ -19,7 +19,7 @@ export function allowlistValue(allowlist: Allowlist): string[] {
 }
 
 /** The problem with one entry as typed, or null when the API will take it. */
-export function entryProblem(entry: string): string | null {
+function entryProblem(entry: string): string | null {
   if (!entry.trim()) return 'Enter an IPv4/IPv6 address or a CIDR range, or remove this line';
   return normalizeAllowlistEntry(entry) === null ? `"${entry.trim()}" is not an IPv4/IPv6 address or CIDR` : null;
 }
@@ -66,7 +66,11 @@ export function AllowlistEditor({ value, onChange, showAll, problem }: EditorPro
         onValue={(mode) => onChange({ ...value, restricted: mode === 'restricted' })}
         choices={[
           { value: 'any', label: 'Any address', hint: 'tokens may be requested from anywhere' },
-          { value: 'restricted', label: 'Only these addresses', hint: 'IPv4/IPv6 addresses or CIDR ranges, e.g. 10.0.0.0/8' },
+          {
+            value: 'restricted',
+            label: 'Only these addresses',
+            hint: 'IPv4/IPv6 addresses or CIDR ranges, e.g. 10.0.0.0/8',
+          },
         ]}
         errors={listErrors}
       />
@@ -91,7 +95,9 @@ export function AllowlistEditor({ value, onChange, showAll, problem }: EditorPro
                     spellcheck={false}
                     aria-invalid={errors.length > 0 || undefined}
                     aria-describedby={errors.length > 0 || canonical ? `${inputId}-note` : undefined}
-                    onInput={(event) => setEntries(value.entries.map((old, i) => (i === index ? event.currentTarget.value : old)))}
+                    onInput={(event) =>
+                      setEntries(value.entries.map((old, i) => (i === index ? event.currentTarget.value : old)))
+                    }
                     onBlur={(event) => {
                       // Leaving for a button of the form (Create, Add, Remove) shows nothing yet: a message
                       // appearing now would move the button away before the click lands. Its own click decides.

@@ -26,7 +26,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
     const settle = (next: { value?: T; problem?: ApiProblem }) => {
       if (call !== latest.current) return;
       setState({ ...next, loading: false });
-      waiting.current.splice(0).forEach((resolve) => resolve());
+      for (const resolve of waiting.current.splice(0)) resolve();
     };
     load().then(
       (value) => settle({ value }),

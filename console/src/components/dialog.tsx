@@ -21,7 +21,16 @@ interface ConfirmProps {
  * A modal confirmation (the native <dialog>: focus moves into it, stays there, and Escape cancels).
  * Rendered only while open.
  */
-export function ConfirmDialog({ title, children, confirmLabel, danger = false, action, onConfirm, onClose, shownFields }: ConfirmProps) {
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  danger = false,
+  action,
+  onConfirm,
+  onClose,
+  shownFields,
+}: ConfirmProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const element = dialog.current!;
@@ -53,7 +62,12 @@ export function ConfirmDialog({ title, children, confirmLabel, danger = false, a
           <button type="button" class="button" onClick={onClose} disabled={action.busy}>
             Cancel
           </button>
-          <button type="submit" class={`button ${danger ? 'button-danger' : 'button-primary'}`} disabled={action.busy} aria-busy={action.busy}>
+          <button
+            type="submit"
+            class={`button ${danger ? 'button-danger' : 'button-primary'}`}
+            disabled={action.busy}
+            aria-busy={action.busy}
+          >
             {action.busy ? 'Working…' : confirmLabel}
           </button>
         </div>

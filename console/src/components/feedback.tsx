@@ -18,7 +18,11 @@ export function ProblemBanner({ problem, shownFields = () => false }: ProblemPro
         <strong>{problem.title}</strong>
         {problem.status > 0 && <span class="muted"> ({problem.status})</span>}
       </p>
-      {fieldCount > 0 ? <p>Correct the {fieldCount === 1 ? 'field marked' : `${fieldCount} fields marked`} below.</p> : problem.detail && <p>{problem.detail}</p>}
+      {fieldCount > 0 ? (
+        <p>Correct the {fieldCount === 1 ? 'field marked' : `${fieldCount} fields marked`} below.</p>
+      ) : (
+        problem.detail && <p>{problem.detail}</p>
+      )}
       {unshown.length > 0 && (
         <ul>
           {unshown.map((issue) => (
@@ -32,7 +36,13 @@ export function ProblemBanner({ problem, shownFields = () => false }: ProblemPro
   );
 }
 
-export function Notice({ children, tone = 'success' }: { children: ComponentChildren; tone?: 'success' | 'warning' | 'info' }) {
+export function Notice({
+  children,
+  tone = 'success',
+}: {
+  children: ComponentChildren;
+  tone?: 'success' | 'warning' | 'info';
+}) {
   return (
     <div class={`banner banner-${tone}`} role="status">
       {children}

@@ -13,7 +13,7 @@ interface FieldFrameProps {
  * A label, the control, its hint and its errors, tied together with aria-describedby so a screen reader
  * reads the error with the field the API named.
  */
-export function FieldFrame({ id, label, hint, errors = [], children }: FieldFrameProps) {
+function FieldFrame({ id, label, hint, errors = [], children }: FieldFrameProps) {
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = errors.length ? `${id}-error` : undefined;
   const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
@@ -82,13 +82,20 @@ export function TextAreaField({ label, value, onValue, hint, errors }: TextProps
   return (
     <FieldFrame id={id} label={label} hint={hint} errors={errors}>
       {(describedBy, invalid) => (
-        <textarea id={id} rows={3} value={value} onInput={(event) => onValue(event.currentTarget.value)} aria-describedby={describedBy} aria-invalid={invalid || undefined} />
+        <textarea
+          id={id}
+          rows={3}
+          value={value}
+          onInput={(event) => onValue(event.currentTarget.value)}
+          aria-describedby={describedBy}
+          aria-invalid={invalid || undefined}
+        />
       )}
     </FieldFrame>
   );
 }
 
-export interface Choice {
+interface Choice {
   readonly value: string;
   readonly label: string;
 }
@@ -109,7 +116,15 @@ export function SelectField({ label, value, onValue, choices, hint, errors, name
   return (
     <FieldFrame id={id} label={label} hint={hint} errors={errors}>
       {(describedBy, invalid) => (
-        <select id={id} name={name} value={value} disabled={disabled} onChange={(event) => onValue(event.currentTarget.value)} aria-describedby={describedBy} aria-invalid={invalid || undefined}>
+        <select
+          id={id}
+          name={name}
+          value={value}
+          disabled={disabled}
+          onChange={(event) => onValue(event.currentTarget.value)}
+          aria-describedby={describedBy}
+          aria-invalid={invalid || undefined}
+        >
           {choices.map((choice) => (
             <option key={choice.value} value={choice.value}>
               {choice.label}
@@ -133,11 +148,20 @@ interface RadioGroupProps {
 export function RadioGroup({ legend, name, value, onValue, choices, errors = [] }: RadioGroupProps) {
   const id = useId();
   return (
-    <fieldset class={`field${errors.length ? ' field-invalid' : ''}`} aria-describedby={errors.length ? `${id}-error` : undefined}>
+    <fieldset
+      class={`field${errors.length ? ' field-invalid' : ''}`}
+      aria-describedby={errors.length ? `${id}-error` : undefined}
+    >
       <legend>{legend}</legend>
       {choices.map((choice) => (
         <label key={choice.value} class="choice">
-          <input type="radio" name={name} value={choice.value} checked={value === choice.value} onChange={() => onValue(choice.value)} />
+          <input
+            type="radio"
+            name={name}
+            value={choice.value}
+            checked={value === choice.value}
+            onChange={() => onValue(choice.value)}
+          />
           <span>
             {choice.label}
             {choice.hint && <span class="hint"> {choice.hint}</span>}

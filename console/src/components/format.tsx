@@ -2,7 +2,15 @@ const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeS
 const dateTimeSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
 /** A timestamp in the reader's locale and time zone, machine-readable in `datetime`. */
-export function Time({ value, seconds = false, empty = '—' }: { value: string | number | null; seconds?: boolean; empty?: string }) {
+export function Time({
+  value,
+  seconds = false,
+  empty = '—',
+}: {
+  value: string | number | null;
+  seconds?: boolean;
+  empty?: string;
+}) {
   if (value === null) return <span class="muted">{empty}</span>;
   const date = new Date(value);
   return (

@@ -67,7 +67,11 @@ interface ResultCountProps {
 
 /** What a list shows right now, announced politely to screen readers as it changes. */
 export function ResultCount({ loading, count, noun, page, more, empty }: ResultCountProps) {
-  const text = loading ? 'Loading…' : count === 0 ? empty : `Showing ${count} ${count === 1 ? noun[0] : noun[1]}${more || page > 1 ? ` on page ${page}` : ''}.`;
+  const text = loading
+    ? 'Loading…'
+    : count === 0
+      ? empty
+      : `Showing ${count} ${count === 1 ? noun[0] : noun[1]}${more || page > 1 ? ` on page ${page}` : ''}.`;
   return (
     <p class="result-count" role="status" aria-live="polite">
       {text}

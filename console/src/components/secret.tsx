@@ -49,7 +49,8 @@ export function SecretReveal({ clientId, clientName, clientSecret, previousSecre
     <div class="secret-reveal" ref={region} tabIndex={-1} role="region" aria-labelledby="secret-title">
       <h2 id="secret-title">Credentials of {clientName}</h2>
       <p class="banner banner-warning">
-        <strong>Store the secret now: it cannot be shown again.</strong> Tollgate keeps only a digest of it. If it is lost, rotate the secret.
+        <strong>Store the secret now: it cannot be shown again.</strong> Tollgate keeps only a digest of it. If it is
+        lost, rotate the secret.
       </p>
       <div class="credential">
         <label for="new-client-id">client_id</label>
@@ -78,7 +79,11 @@ export function SecretReveal({ clientId, clientName, clientSecret, previousSecre
         {status}
       </p>
       <div class="actions">
-        <button type="button" class="button" onClick={async () => download(await envFile(clientId, clientSecret), `tollgate-${clientId}.env`)}>
+        <button
+          type="button"
+          class="button"
+          onClick={async () => download(await envFile(clientId, clientSecret), `tollgate-${clientId}.env`)}
+        >
           Download .env file
         </button>
         <button type="button" class="button button-primary" onClick={onDone}>

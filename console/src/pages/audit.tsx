@@ -1,12 +1,12 @@
-import { useLocation } from 'preact-iso';
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import type { ApiProblem } from '../api/problem';
 import type { AuditEvent, AuditFilter } from '../api/types';
 import { useAction, useLoad } from '../components/async';
 import { download } from '../components/download';
-import { SelectField, TextField } from '../components/fields';
 import { Loading, Notice, ProblemBanner } from '../components/feedback';
+import { SelectField, TextField } from '../components/fields';
 import { localInputToIso, Time } from '../components/format';
 import { Page, Pager, ResultCount } from '../components/page';
 import { useDirectory } from '../directory';
@@ -42,7 +42,9 @@ function filterOf(query: Record<string, string>): AuditFilter {
 }
 
 function urlOf(filter: AuditFilter): string {
-  const search = new URLSearchParams(Object.entries(filter).filter((entry): entry is [string, string] => Boolean(entry[1]))).toString();
+  const search = new URLSearchParams(
+    Object.entries(filter).filter((entry): entry is [string, string] => Boolean(entry[1])),
+  ).toString();
   return `/console/audit${search ? `?${search}` : ''}`;
 }
 
@@ -54,11 +56,26 @@ function isoToLocalInput(iso: string | undefined): string {
   return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
-function Filters({ filter, problem, onApply }: { filter: AuditFilter; problem: ApiProblem | undefined; onApply: (filter: AuditFilter) => void }) {
+function Filters({
+  filter,
+  problem,
+  onApply,
+}: {
+  filter: AuditFilter;
+  problem: ApiProblem | undefined;
+  onApply: (filter: AuditFilter) => void;
+}) {
   const { session } = useSession();
   const directory = useDirectory();
-  const [draft, setDraft] = useState({ ...filter, since: isoToLocalInput(filter.since), until: isoToLocalInput(filter.until) });
-  useEffect(() => setDraft({ ...filter, since: isoToLocalInput(filter.since), until: isoToLocalInput(filter.until) }), [urlOf(filter)]);
+  const [draft, setDraft] = useState({
+    ...filter,
+    since: isoToLocalInput(filter.since),
+    until: isoToLocalInput(filter.until),
+  });
+  useEffect(
+    () => setDraft({ ...filter, since: isoToLocalInput(filter.since), until: isoToLocalInput(filter.until) }),
+    [urlOf(filter)],
+  );
   const set = (field: keyof AuditFilter) => (value: string) => setDraft({ ...draft, [field]: value });
   const errors = (field: string) => problem?.messagesFor(field) ?? [];
   return (
@@ -68,27 +85,62 @@ function Filters({ filter, problem, onApply }: { filter: AuditFilter; problem: A
       aria-label="Filter audit events"
       onSubmit={(event) => {
         event.preventDefault();
-        onApply({ ...draft, type: draft.type?.trim(), client_id: draft.client_id?.trim(), since: localInputToIso(draft.since ?? ''), until: localInputToIso(draft.until ?? '') });
+        onApply({
+          ...draft,
+          type: draft.type?.trim(),
+          client_id: draft.client_id?.trim(),
+          since: localInputToIso(draft.since ?? ''),
+          until: localInputToIso(draft.until ?? ''),
+        });
       }}
     >
-      <TextField label="Event type" value={draft.type ?? ''} onValue={set('type')} list="audit-types" placeholder="e.g. token.denied" errors={errors('type')} spellcheck={false} />
+      <TextField
+        label="Event type"
+        value={draft.type ?? ''}
+        onValue={set('type')}
+        list="audit-types"
+        placeholder="e.g. token.denied"
+        errors={errors('type')}
+        spellcheck={false}
+      />
       <datalist id="audit-types">
         {KNOWN_TYPES.map((type) => (
           <option key={type} value={type} />
         ))}
       </datalist>
-      <TextField label="Client ID" value={draft.client_id ?? ''} onValue={set('client_id')} errors={errors('client_id')} spellcheck={false} />
+      <TextField
+        label="Client ID"
+        value={draft.client_id ?? ''}
+        onValue={set('client_id')}
+        errors={errors('client_id')}
+        spellcheck={false}
+      />
       {session.admin.kind === 'platform' && (
         <SelectField
           label="Organization"
           value={draft.organization_id ?? ''}
           onValue={set('organization_id')}
-          choices={[{ value: '', label: 'All' }, ...directory.organizations.map((organization) => ({ value: organization.id, label: organization.name }))]}
+          choices={[
+            { value: '', label: 'All' },
+            ...directory.organizations.map((organization) => ({ value: organization.id, label: organization.name })),
+          ]}
           errors={errors('organization_id')}
         />
       )}
-      <TextField label="From (your local time)" type="datetime-local" value={draft.since ?? ''} onValue={set('since')} errors={errors('since')} />
-      <TextField label="Until (your local time)" type="datetime-local" value={draft.until ?? ''} onValue={set('until')} errors={errors('until')} />
+      <TextField
+        label="From (your local time)"
+        type="datetime-local"
+        value={draft.since ?? ''}
+        onValue={set('since')}
+        errors={errors('since')}
+      />
+      <TextField
+        label="Until (your local time)"
+        type="datetime-local"
+        value={draft.until ?? ''}
+        onValue={set('until')}
+        errors={errors('until')}
+      />
       <div class="filter-actions">
         <button type="submit" class="button button-primary">
           Apply filters
@@ -113,14 +165,22 @@ function EventRow({ event }: { event: AuditEvent }) {
           <Time value={event.at} seconds />
         </td>
         <th scope="row">
-          <button type="button" class="disclosure" aria-expanded={open} aria-controls={detailsId} onClick={() => setOpen(!open)}>
+          <button
+            type="button"
+            class="disclosure"
+            aria-expanded={open}
+            aria-controls={detailsId}
+            onClick={() => setOpen(!open)}
+          >
             <code>{event.type}</code>
             <span class="sr-only"> at {event.at}: details</span>
           </button>
         </th>
         <td>{event.actor ? <code>{event.actor}</code> : <span class="muted">nobody</span>}</td>
         <td>{event.client_id ? <code>{event.client_id}</code> : <span class="muted">—</span>}</td>
-        <td>{event.organization_id ? directory.organizationName(event.organization_id) : <span class="muted">—</span>}</td>
+        <td>
+          {event.organization_id ? directory.organizationName(event.organization_id) : <span class="muted">—</span>}
+        </td>
         <td>{event.ip ? <code>{event.ip}</code> : <span class="muted">—</span>}</td>
       </tr>
       <tr id={detailsId} class="event-details" hidden={!open}>
@@ -153,7 +213,10 @@ export function AuditPage() {
   const { query, route } = useLocation();
   const filter = filterOf(query);
   const filterKey = urlOf(filter);
-  const [paging, setPaging] = useState<{ key: string; cursors: (string | undefined)[] }>({ key: filterKey, cursors: [undefined] });
+  const [paging, setPaging] = useState<{ key: string; cursors: (string | undefined)[] }>({
+    key: filterKey,
+    cursors: [undefined],
+  });
   const cursors = paging.key === filterKey ? paging.cursors : [undefined];
   const setCursors = (next: (string | undefined)[]) => setPaging({ key: filterKey, cursors: next });
   const cursor = cursors[cursors.length - 1];
@@ -173,19 +236,29 @@ export function AuditPage() {
     <Page
       title="Audit log"
       actions={
-        <button type="button" class="button" onClick={exportEvents} disabled={exporting.busy} aria-busy={exporting.busy}>
+        <button
+          type="button"
+          class="button"
+          onClick={exportEvents}
+          disabled={exporting.busy}
+          aria-busy={exporting.busy}
+        >
           {exporting.busy ? `Exporting… ${progress} events` : 'Export NDJSON'}
         </button>
       }
     >
       <p class="hint">
-        Every admin action and token decision, newest first{session.admin.kind === 'organization' ? ', for your organization' : ''}. The export streams every event that matches the filters as NDJSON,
-        one JSON object per line, for SIEM import.
+        Every admin action and token decision, newest first
+        {session.admin.kind === 'organization' ? ', for your organization' : ''}. The export streams every event that
+        matches the filters as NDJSON, one JSON object per line, for SIEM import.
       </p>
       <Filters filter={filter} problem={page.problem} onApply={(next) => route(urlOf(next))} />
       <ProblemBanner problem={exporting.problem} />
       {exported !== null && <Notice>Exported {exported === 1 ? '1 event' : `${exported} events`}.</Notice>}
-      <ProblemBanner problem={page.problem} shownFields={(field) => (FILTER_FIELDS as readonly string[]).includes(field)} />
+      <ProblemBanner
+        problem={page.problem}
+        shownFields={(field) => (FILTER_FIELDS as readonly string[]).includes(field)}
+      />
       {page.loading && !page.value && <Loading what="audit events" />}
       {page.value && (
         <ResultCount

@@ -4,7 +4,15 @@ import { useSession } from '../session';
 import { ClientForm, changesOf } from './client-form';
 
 /** Edit a client: PATCH with the fields that changed. */
-export function ChangesForm({ client, onSaved, onCancel }: { client: Client; onSaved: (message: string) => Promise<void>; onCancel: () => void }) {
+export function ChangesForm({
+  client,
+  onSaved,
+  onCancel,
+}: {
+  client: Client;
+  onSaved: (message: string) => Promise<void>;
+  onCancel: () => void;
+}) {
   const { session } = useSession();
   const action = useAction();
   return (

@@ -1,9 +1,16 @@
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Client, ClientInput, ClientStatus } from '../api/types';
+import {
+  type Allowlist,
+  AllowlistEditor,
+  allowlistOf,
+  allowlistProblems,
+  allowlistValue,
+  isAllowlistField,
+} from '../components/allowlist';
 import type { Action } from '../components/async';
-import { AllowlistEditor, allowlistOf, allowlistProblems, allowlistValue, isAllowlistField, type Allowlist } from '../components/allowlist';
-import { RadioGroup, SelectField, TextAreaField, TextField } from '../components/fields';
 import { ProblemBanner } from '../components/feedback';
+import { RadioGroup, SelectField, TextAreaField, TextField } from '../components/fields';
 import { useDirectory } from '../directory';
 import { useSession } from '../session';
 
@@ -49,7 +56,10 @@ export function ClientForm({ client, action, submitLabel, onSubmit, onCancel }: 
   useLayoutEffect(() => {
     if (refusals > 0) form.current?.querySelector<HTMLInputElement>('.allowlist input[aria-invalid="true"]')?.focus();
   }, [refusals]);
-  const set = <K extends keyof Draft>(field: K) => (value: Draft[K]) => setDraft({ ...draft, [field]: value });
+  const set =
+    <K extends keyof Draft>(field: K) =>
+    (value: Draft[K]) =>
+      setDraft({ ...draft, [field]: value });
   const roleChoices = directory.roles
     .filter((role) => platform || !ADMINISTRATIVE_ROLES.has(role.name) || role.name === client?.role)
     .map((role) => ({ value: role.name, label: `${role.name} (${role.scopes.join(' ')})` }));
@@ -75,20 +85,45 @@ export function ClientForm({ client, action, submitLabel, onSubmit, onCancel }: 
 
   return (
     <form class="form" ref={form} onSubmit={submit} noValidate>
-      <ProblemBanner problem={action.problem} shownFields={(field) => FORM_FIELDS.has(field) || isAllowlistField(field)} />
-      <TextField label="Name" value={draft.name} onValue={set('name')} hint="What it is for, e.g. SOAR playbooks (1-200 characters)." errors={errors('name')} maxLength={200} />
-      <SelectField label="Role" value={draft.role} onValue={set('role')} choices={roleChoices} hint="The role decides the token's scopes." errors={errors('role')} />
+      <ProblemBanner
+        problem={action.problem}
+        shownFields={(field) => FORM_FIELDS.has(field) || isAllowlistField(field)}
+      />
+      <TextField
+        label="Name"
+        value={draft.name}
+        onValue={set('name')}
+        hint="What it is for, e.g. SOAR playbooks (1-200 characters)."
+        errors={errors('name')}
+        maxLength={200}
+      />
+      <SelectField
+        label="Role"
+        value={draft.role}
+        onValue={set('role')}
+        choices={roleChoices}
+        hint="The role decides the token's scopes."
+        errors={errors('role')}
+      />
       {platform && (
         <SelectField
           label="Organization"
           value={draft.organizationId}
           onValue={set('organizationId')}
-          choices={[{ value: '', label: 'None: a platform client' }, ...directory.organizations.map((organization) => ({ value: organization.id, label: organization.name }))]}
+          choices={[
+            { value: '', label: 'None: a platform client' },
+            ...directory.organizations.map((organization) => ({ value: organization.id, label: organization.name })),
+          ]}
           hint="admin clients belong to no organization; org-admin clients must belong to one."
           errors={errors('organization_id')}
         />
       )}
-      <AllowlistEditor value={draft.allowlist} onChange={set('allowlist')} showAll={attempted} problem={action.problem} />
+      <AllowlistEditor
+        value={draft.allowlist}
+        onChange={set('allowlist')}
+        showAll={attempted}
+        problem={action.problem}
+      />
       <RadioGroup
         legend="Status"
         name="status"
@@ -96,11 +131,21 @@ export function ClientForm({ client, action, submitLabel, onSubmit, onCancel }: 
         onValue={(value) => set('status')(value as ClientStatus)}
         choices={[
           { value: 'active', label: 'Active', hint: 'may get tokens' },
-          { value: 'inactive', label: 'Inactive', hint: 'gets no tokens; setting a client inactive revokes its tokens' },
+          {
+            value: 'inactive',
+            label: 'Inactive',
+            hint: 'gets no tokens; setting a client inactive revokes its tokens',
+          },
         ]}
         errors={errors('status')}
       />
-      <TextAreaField label="Note" value={draft.note} onValue={set('note')} hint="Who uses it and where; never a secret." errors={errors('note')} />
+      <TextAreaField
+        label="Note"
+        value={draft.note}
+        onValue={set('note')}
+        hint="Who uses it and where; never a secret."
+        errors={errors('note')}
+      />
       <div class="actions">
         <button type="button" class="button" onClick={onCancel} disabled={action.busy}>
           Cancel
@@ -120,7 +165,9 @@ export function changesOf(client: Client, input: ClientInput): Partial<ClientInp
   if (input.role !== client.role) changes.role = input.role;
   if (input.status !== client.status) changes.status = input.status;
   if (input.note !== client.note) changes.note = input.note;
-  if (input.organization_id !== undefined && input.organization_id !== client.organization_id) changes.organization_id = input.organization_id;
-  if (JSON.stringify(input.ip_allowlist) !== JSON.stringify(client.ip_allowlist)) changes.ip_allowlist = input.ip_allowlist;
+  if (input.organization_id !== undefined && input.organization_id !== client.organization_id)
+    changes.organization_id = input.organization_id;
+  if (JSON.stringify(input.ip_allowlist) !== JSON.stringify(client.ip_allowlist))
+    changes.ip_allowlist = input.ip_allowlist;
   return changes;
 }

@@ -1,10 +1,10 @@
-import { useLocation, useRoute } from 'preact-iso';
 import { useState } from 'preact/hooks';
+import { useLocation, useRoute } from 'preact-iso';
 import type { Client, Page as ListPage, RotatedSecret, TokenSession } from '../api/types';
-import { useAction, useLoad, type Loaded } from '../components/async';
+import { type Loaded, useAction, useLoad } from '../components/async';
 import { ConfirmDialog } from '../components/dialog';
-import { SelectField } from '../components/fields';
 import { Loading, Notice, ProblemBanner } from '../components/feedback';
+import { SelectField } from '../components/fields';
 import { Time } from '../components/format';
 import { Page, Pager } from '../components/page';
 import { SecretReveal } from '../components/secret';
@@ -39,7 +39,9 @@ function Details({ client }: { client: Client }) {
       <dt>Organization</dt>
       <dd>{directory.organizationName(client.organization_id)}</dd>
       <dt>IP restriction</dt>
-      <dd>{client.ip_allowlist.length ? <code>{client.ip_allowlist.join(', ')}</code> : <IpRestriction entries={[]} />}</dd>
+      <dd>
+        {client.ip_allowlist.length ? <code>{client.ip_allowlist.join(', ')}</code> : <IpRestriction entries={[]} />}
+      </dd>
       <dt>Note</dt>
       <dd>{client.note || <span class="muted">—</span>}</dd>
       <dt>Created</dt>
@@ -86,7 +88,10 @@ function Sessions({ client, page, pageNumber, onPage, onRevoke, onRevokeAll }: S
           </button>
         )}
       </div>
-      <p class="hint">Each token a client obtains is a session until it expires (24 hours) or is revoked. Resource servers that introspect see a revoked token as inactive at once.</p>
+      <p class="hint">
+        Each token a client obtains is a session until it expires (24 hours) or is revoked. Resource servers that
+        introspect see a revoked token as inactive at once.
+      </p>
       <ProblemBanner problem={page.problem} />
       {page.loading && !page.value && <Loading what="tokens" />}
       {page.value && page.value.items.length === 0 && <p>No live tokens.</p>}
@@ -125,7 +130,12 @@ function Sessions({ client, page, pageNumber, onPage, onRevoke, onRevokeAll }: S
                     {own(item.jti) && <span class="badge"> this console</span>}
                   </td>
                   <td>
-                    <button type="button" class="button button-small" onClick={() => onRevoke(item)} aria-label={`Revoke the token issued ${new Date(item.issued_at).toLocaleString()} from ${item.ip}`}>
+                    <button
+                      type="button"
+                      class="button button-small"
+                      onClick={() => onRevoke(item)}
+                      aria-label={`Revoke the token issued ${new Date(item.issued_at).toLocaleString()} from ${item.ip}`}
+                    >
                       Revoke
                     </button>
                   </td>
@@ -136,7 +146,13 @@ function Sessions({ client, page, pageNumber, onPage, onRevoke, onRevokeAll }: S
         </div>
       )}
       {page.value && (
-        <Pager label="Token pages" page={pageNumber} hasNext={Boolean(page.value.next_cursor)} onPrevious={() => onPage(null)} onNext={() => onPage(page.value!.next_cursor)} />
+        <Pager
+          label="Token pages"
+          page={pageNumber}
+          hasNext={Boolean(page.value.next_cursor)}
+          onPrevious={() => onPage(null)}
+          onNext={() => onPage(page.value!.next_cursor)}
+        />
       )}
     </section>
   );
@@ -175,7 +191,11 @@ export function ClientPage() {
   };
 
   if (!client) {
-    return <Page title="Client">{loaded.problem ? <ProblemBanner problem={loaded.problem} /> : <Loading what="the client" />}</Page>;
+    return (
+      <Page title="Client">
+        {loaded.problem ? <ProblemBanner problem={loaded.problem} /> : <Loading what="the client" />}
+      </Page>
+    );
   }
   const label = `“${client.name}” (${client.client_id})`;
   return (
@@ -267,8 +287,17 @@ export function ClientPage() {
           onClose={() => setDialog(null)}
           onConfirm={async () => setSecret(await session.api.rotateSecret(client.client_id, Number(gracePeriod)))}
         >
-          <p>A new secret is generated and shown once. Tokens already issued stay valid; revoke them below if the old secret leaked.</p>
-          <SelectField label="Previous secret keeps working for" value={gracePeriod} onValue={setGracePeriod} choices={GRACE_PERIODS} hint="A grace period lets running systems switch to the new secret without an outage." />
+          <p>
+            A new secret is generated and shown once. Tokens already issued stay valid; revoke them below if the old
+            secret leaked.
+          </p>
+          <SelectField
+            label="Previous secret keeps working for"
+            value={gracePeriod}
+            onValue={setGracePeriod}
+            choices={GRACE_PERIODS}
+            hint="A grace period lets running systems switch to the new secret without an outage."
+          />
         </ConfirmDialog>
       )}
       {dialog === 'delete' && (
@@ -284,7 +313,8 @@ export function ClientPage() {
           }}
         >
           <p>
-            This deletes the client {label} and revokes all its tokens now. Anything using its credentials stops working. This cannot be undone.
+            This deletes the client {label} and revokes all its tokens now. Anything using its credentials stops
+            working. This cannot be undone.
           </p>
         </ConfirmDialog>
       )}
@@ -300,7 +330,10 @@ export function ClientPage() {
             await done(`${client.name} is inactive; its tokens were revoked.`);
           }}
         >
-          <p>The client {label} gets no more tokens, and every token it holds is revoked now. You can activate it again later.</p>
+          <p>
+            The client {label} gets no more tokens, and every token it holds is revoked now. You can activate it again
+            later.
+          </p>
         </ConfirmDialog>
       )}
       {dialog === 'revoke-all' && (
@@ -317,7 +350,9 @@ export function ClientPage() {
           }}
         >
           <p>The client keeps its secret and can get new tokens; its current tokens stop working now.</p>
-          {client.client_id === session.admin.clientId && <p>This includes the token of this console: you will be signed out.</p>}
+          {client.client_id === session.admin.clientId && (
+            <p>This includes the token of this console: you will be signed out.</p>
+          )}
         </ConfirmDialog>
       )}
       {dialog !== null && typeof dialog === 'object' && (
@@ -328,15 +363,19 @@ export function ClientPage() {
           action={dialogAction}
           onClose={() => setDialog(null)}
           onConfirm={async () => {
-            if (client.client_id === session.admin.clientId && dialog.revoke.jti === session.admin.jti) return signOut();
+            if (client.client_id === session.admin.clientId && dialog.revoke.jti === session.admin.jti)
+              return signOut();
             await session.api.revokeSession(client.client_id, dialog.revoke.jti);
             await done(`The token ${dialog.revoke.jti} was revoked.`);
           }}
         >
           <p>
-            The token of {client.name} issued <Time value={dialog.revoke.issued_at} seconds /> from <code>{dialog.revoke.ip}</code> stops working now.
+            The token of {client.name} issued <Time value={dialog.revoke.issued_at} seconds /> from{' '}
+            <code>{dialog.revoke.ip}</code> stops working now.
           </p>
-          {client.client_id === session.admin.clientId && dialog.revoke.jti === session.admin.jti && <p>It is this console's own token: you will be signed out.</p>}
+          {client.client_id === session.admin.clientId && dialog.revoke.jti === session.admin.jti && (
+            <p>It is this console's own token: you will be signed out.</p>
+          )}
         </ConfirmDialog>
       )}
     </Page>

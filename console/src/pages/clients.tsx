@@ -1,9 +1,9 @@
-import { useLocation } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import type { Client, ClientFilter, ClientStatus } from '../api/types';
 import { useLoad } from '../components/async';
-import { SelectField, TextField } from '../components/fields';
 import { Loading, ProblemBanner } from '../components/feedback';
+import { SelectField, TextField } from '../components/fields';
 import { Time } from '../components/format';
 import { Page, Pager, ResultCount } from '../components/page';
 import { useDirectory } from '../directory';
@@ -23,7 +23,9 @@ function filterOf(query: Record<string, string>): ClientFilter {
 }
 
 function urlOf(filter: ClientFilter): string {
-  const params = new URLSearchParams(Object.entries(filter).filter((entry): entry is [string, string] => Boolean(entry[1])));
+  const params = new URLSearchParams(
+    Object.entries(filter).filter((entry): entry is [string, string] => Boolean(entry[1])),
+  );
   const search = params.toString();
   return `/console/clients${search ? `?${search}` : ''}`;
 }
@@ -62,7 +64,15 @@ function Filters({ filter, onApply }: { filter: ClientFilter; onApply: (filter: 
       }}
     >
       <TextField label="Name or client ID" type="search" value={draft.q ?? ''} onValue={set('q')} />
-      <SelectField label="Role" value={draft.role ?? ''} onValue={set('role')} choices={[{ value: '', label: 'Any role' }, ...directory.roles.map((role) => ({ value: role.name, label: role.name }))]} />
+      <SelectField
+        label="Role"
+        value={draft.role ?? ''}
+        onValue={set('role')}
+        choices={[
+          { value: '', label: 'Any role' },
+          ...directory.roles.map((role) => ({ value: role.name, label: role.name })),
+        ]}
+      />
       <SelectField
         label="Status"
         value={draft.status ?? ''}
@@ -78,7 +88,10 @@ function Filters({ filter, onApply }: { filter: ClientFilter; onApply: (filter: 
           label="Organization"
           value={draft.organization_id ?? ''}
           onValue={set('organization_id')}
-          choices={[{ value: '', label: 'All' }, ...directory.organizations.map((organization) => ({ value: organization.id, label: organization.name }))]}
+          choices={[
+            { value: '', label: 'All' },
+            ...directory.organizations.map((organization) => ({ value: organization.id, label: organization.name })),
+          ]}
         />
       )}
       <div class="filter-actions">
@@ -152,7 +165,10 @@ export function ClientsPage() {
   const filter = filterOf(query);
   const filterKey = urlOf(filter);
   // Cursors of the pages up to the current one, for the filter they belong to (the API's go forward only).
-  const [paging, setPaging] = useState<{ key: string; cursors: (string | undefined)[] }>({ key: filterKey, cursors: [undefined] });
+  const [paging, setPaging] = useState<{ key: string; cursors: (string | undefined)[] }>({
+    key: filterKey,
+    cursors: [undefined],
+  });
   const cursors = paging.key === filterKey ? paging.cursors : [undefined];
   const setCursors = (next: (string | undefined)[]) => setPaging({ key: filterKey, cursors: next });
   const cursor = cursors[cursors.length - 1];

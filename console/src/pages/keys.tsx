@@ -19,7 +19,9 @@ export function KeysPage() {
     setNotice('');
     setConfirming(true);
   };
-  const sorted = [...(keys.value ?? [])].sort((a, b) => ORDER[a.status] - ORDER[b.status] || b.created_at.localeCompare(a.created_at));
+  const sorted = [...(keys.value ?? [])].sort(
+    (a, b) => ORDER[a.status] - ORDER[b.status] || b.created_at.localeCompare(a.created_at),
+  );
   return (
     <Page
       title="Signing keys"
@@ -30,8 +32,9 @@ export function KeysPage() {
       }
     >
       <p class="hint">
-        Keys rotate by themselves (<code>KEY_ROTATION_INTERVAL</code>). A <em>next</em> key is published in the JWKS before it signs, so resource servers that cache the JWKS already know it;
-        rotating early is refused until it has been published long enough.
+        Keys rotate by themselves (<code>KEY_ROTATION_INTERVAL</code>). A <em>next</em> key is published in the JWKS
+        before it signs, so resource servers that cache the JWKS already know it; rotating early is refused until it has
+        been published long enough.
       </p>
       {notice && <Notice>{notice}</Notice>}
       <ProblemBanner problem={keys.problem} />
@@ -87,10 +90,15 @@ export function KeysPage() {
           onConfirm={async () => {
             const active = await session.api.rotateKeys();
             await keys.reload();
-            setNotice(`Key ${active.kid} signs from now on; the previous key is retired and still verifies the tokens it signed.`);
+            setNotice(
+              `Key ${active.kid} signs from now on; the previous key is retired and still verifies the tokens it signed.`,
+            );
           }}
         >
-          <p>The next key starts signing, the active key retires, and a new next key is published. Tokens already issued stay valid.</p>
+          <p>
+            The next key starts signing, the active key retires, and a new next key is published. Tokens already issued
+            stay valid.
+          </p>
         </ConfirmDialog>
       )}
     </Page>

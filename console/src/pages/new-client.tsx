@@ -1,5 +1,5 @@
-import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import type { CreatedClient } from '../api/types';
 import { useAction } from '../components/async';
 import { Page } from '../components/page';
@@ -16,7 +16,12 @@ export function NewClientPage() {
   return (
     <Page title={created ? 'Client created' : 'New client'}>
       {created ? (
-        <SecretReveal clientId={created.client_id} clientName={created.name} clientSecret={created.client_secret} onDone={() => route(clientUrl(created.client_id))} />
+        <SecretReveal
+          clientId={created.client_id}
+          clientName={created.name}
+          clientSecret={created.client_secret}
+          onDone={() => route(clientUrl(created.client_id))}
+        />
       ) : (
         <ClientForm
           action={action}

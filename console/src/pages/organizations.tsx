@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks';
 import type { Organization } from '../api/types';
 import { useAction } from '../components/async';
 import { ConfirmDialog } from '../components/dialog';
-import { TextField } from '../components/fields';
 import { Notice, ProblemBanner } from '../components/feedback';
+import { TextField } from '../components/fields';
 import { Time } from '../components/format';
 import { Page } from '../components/page';
 import { useDirectory } from '../directory';
@@ -32,7 +32,13 @@ function CreateOrganization({ onCreated }: { onCreated: (organization: Organizat
       }}
     >
       <ProblemBanner problem={action.problem} shownFields={(field) => field === 'name'} />
-      <TextField label="New organization's name" value={name} onValue={setName} errors={action.problem?.messagesFor('name')} maxLength={200} />
+      <TextField
+        label="New organization's name"
+        value={name}
+        onValue={setName}
+        errors={action.problem?.messagesFor('name')}
+        maxLength={200}
+      />
       <button type="submit" class="button button-primary" disabled={action.busy} aria-busy={action.busy}>
         {action.busy ? 'Creating…' : 'Create organization'}
       </button>
@@ -42,7 +48,11 @@ function CreateOrganization({ onCreated }: { onCreated: (organization: Organizat
 
 function SwitchButton({ organization, onClick }: { organization: Organization; onClick: () => void }) {
   return (
-    <button type="button" class={`button button-small${organization.api_enabled ? ' button-danger' : ''}`} onClick={onClick}>
+    <button
+      type="button"
+      class={`button button-small${organization.api_enabled ? ' button-danger' : ''}`}
+      onClick={onClick}
+    >
       {organization.api_enabled ? `Switch API off` : `Switch API on`}
       <span class="sr-only"> for {organization.name}</span>
     </button>
@@ -73,11 +83,13 @@ export function OrganizationsPage() {
   return (
     <Page title={platform ? 'Organizations' : 'Your organization'}>
       <p class="hint">
-        An organization groups clients under their own administrators (org-admin clients), who see and manage only that organization. Its API switch stops all its clients from getting tokens while it
-        is off.
+        An organization groups clients under their own administrators (org-admin clients), who see and manage only that
+        organization. Its API switch stops all its clients from getting tokens while it is off.
       </p>
       {notice && <Notice>{notice}</Notice>}
-      {platform && <CreateOrganization onCreated={(organization) => changed(`Organization ${organization.name} was created.`)} />}
+      {platform && (
+        <CreateOrganization onCreated={(organization) => changed(`Organization ${organization.name} was created.`)} />
+      )}
       {directory.organizations.length === 0 ? (
         <p>No organizations yet.</p>
       ) : (
@@ -109,16 +121,31 @@ export function OrganizationsPage() {
                   </td>
                   <td>
                     <div class="row-actions">
-                      <a class="button button-small" href={platform ? `/console/clients?organization_id=${encodeURIComponent(organization.id)}` : '/console/clients'}>
+                      <a
+                        class="button button-small"
+                        href={
+                          platform
+                            ? `/console/clients?organization_id=${encodeURIComponent(organization.id)}`
+                            : '/console/clients'
+                        }
+                      >
                         Clients<span class="sr-only"> of {organization.name}</span>
                       </a>
                       <SwitchButton organization={organization} onClick={() => open('switch', organization)} />
                       {platform && (
                         <>
-                          <button type="button" class="button button-small" onClick={() => open('rename', organization)}>
+                          <button
+                            type="button"
+                            class="button button-small"
+                            onClick={() => open('rename', organization)}
+                          >
                             Rename<span class="sr-only"> {organization.name}</span>
                           </button>
-                          <button type="button" class="button button-small button-danger" onClick={() => open('delete', organization)}>
+                          <button
+                            type="button"
+                            class="button button-small button-danger"
+                            onClick={() => open('delete', organization)}
+                          >
                             Delete<span class="sr-only"> {organization.name}</span>
                           </button>
                         </>
@@ -140,17 +167,23 @@ export function OrganizationsPage() {
           action={action}
           onClose={() => setDialog(null)}
           onConfirm={async () => {
-            const updated = await session.api.updateOrganization(dialog.organization.id, { api_enabled: !dialog.organization.api_enabled });
+            const updated = await session.api.updateOrganization(dialog.organization.id, {
+              api_enabled: !dialog.organization.api_enabled,
+            });
             await changed(`The API is ${updated.api_enabled ? 'on' : 'off'} for ${updated.name}.`);
           }}
         >
           {dialog.organization.api_enabled ? (
             <p>
-              While it is off, no client of {dialog.organization.name} gets a token (they receive <code>unauthorized_client</code>) and their current tokens introspect as inactive. Its org-admins keep
+              While it is off, no client of {dialog.organization.name} gets a token (they receive{' '}
+              <code>unauthorized_client</code>) and their current tokens introspect as inactive. Its org-admins keep
               access to switch it back on.
             </p>
           ) : (
-            <p>The clients of {dialog.organization.name} can get tokens again, and their unexpired tokens become valid again.</p>
+            <p>
+              The clients of {dialog.organization.name} can get tokens again, and their unexpired tokens become valid
+              again.
+            </p>
           )}
         </ConfirmDialog>
       )}
@@ -166,7 +199,13 @@ export function OrganizationsPage() {
             await changed(`${dialog.organization.name} is now called ${updated.name}.`);
           }}
         >
-          <TextField label="Name" value={newName} onValue={setNewName} errors={action.problem?.messagesFor('name')} maxLength={200} />
+          <TextField
+            label="Name"
+            value={newName}
+            onValue={setNewName}
+            errors={action.problem?.messagesFor('name')}
+            maxLength={200}
+          />
         </ConfirmDialog>
       )}
       {dialog?.kind === 'delete' && (
@@ -182,7 +221,8 @@ export function OrganizationsPage() {
           }}
         >
           <p>
-            This deletes the organization “{dialog.organization.name}” ({dialog.organization.id}) <strong>and every one of its clients</strong>, and revokes their tokens now. This cannot be undone.
+            This deletes the organization “{dialog.organization.name}” ({dialog.organization.id}){' '}
+            <strong>and every one of its clients</strong>, and revokes their tokens now. This cannot be undone.
           </p>
         </ConfirmDialog>
       )}

@@ -3,8 +3,8 @@ import type { ApiProblem } from '../api/problem';
 import type { Role } from '../api/types';
 import { useAction } from '../components/async';
 import { ConfirmDialog } from '../components/dialog';
-import { TextField } from '../components/fields';
 import { Notice, ProblemBanner } from '../components/feedback';
+import { TextField } from '../components/fields';
 import { Page } from '../components/page';
 import { useDirectory } from '../directory';
 import { useSession } from '../session';
@@ -23,18 +23,54 @@ function scopeErrors(problem: ApiProblem | undefined, scopes: string[]): string[
     .filter((issue) => issue.field === 'scopes' || issue.field.startsWith('scopes.'))
     .map((issue) => {
       const index = Number(issue.field.split('.')[1]);
-      return Number.isInteger(index) && scopes[index] !== undefined ? `"${scopes[index]}": ${issue.message}` : issue.message;
+      return Number.isInteger(index) && scopes[index] !== undefined
+        ? `"${scopes[index]}": ${issue.message}`
+        : issue.message;
     });
 }
 
-const SCOPES_HINT = 'Separated by spaces or commas; names of a-z 0-9 : . _ -. "admin" and "org-admin" are reserved to the built-in roles.';
+const SCOPES_HINT =
+  'Separated by spaces or commas; names of a-z 0-9 : . _ -. "admin" and "org-admin" are reserved to the built-in roles.';
 
-function RoleFields({ name, scopes, description, problem }: { name?: [string, (v: string) => void]; scopes: [string, (v: string) => void]; description: [string, (v: string) => void]; problem: ApiProblem | undefined }) {
+function RoleFields({
+  name,
+  scopes,
+  description,
+  problem,
+}: {
+  name?: [string, (v: string) => void];
+  scopes: [string, (v: string) => void];
+  description: [string, (v: string) => void];
+  problem: ApiProblem | undefined;
+}) {
   return (
     <>
-      {name && <TextField label="Name" value={name[0]} onValue={name[1]} hint="1-64 characters of a-z 0-9 . _ -" errors={problem?.messagesFor('name')} spellcheck={false} />}
-      <TextField label="Scopes" value={scopes[0]} onValue={scopes[1]} hint={SCOPES_HINT} errors={scopeErrors(problem, scopesOf(scopes[0]))} spellcheck={false} class="mono" />
-      <TextField label="Description" value={description[0]} onValue={description[1]} errors={problem?.messagesFor('description')} maxLength={500} />
+      {name && (
+        <TextField
+          label="Name"
+          value={name[0]}
+          onValue={name[1]}
+          hint="1-64 characters of a-z 0-9 . _ -"
+          errors={problem?.messagesFor('name')}
+          spellcheck={false}
+        />
+      )}
+      <TextField
+        label="Scopes"
+        value={scopes[0]}
+        onValue={scopes[1]}
+        hint={SCOPES_HINT}
+        errors={scopeErrors(problem, scopesOf(scopes[0]))}
+        spellcheck={false}
+        class="mono"
+      />
+      <TextField
+        label="Description"
+        value={description[0]}
+        onValue={description[1]}
+        errors={problem?.messagesFor('description')}
+        maxLength={500}
+      />
     </>
   );
 }
@@ -52,7 +88,9 @@ function CreateRole({ onCreated }: { onCreated: (role: Role) => Promise<void> })
       onSubmit={(event) => {
         event.preventDefault();
         void action.run(async () => {
-          await onCreated(await session.api.createRole({ name: name[0], scopes: scopesOf(scopes[0]), description: description[0] }));
+          await onCreated(
+            await session.api.createRole({ name: name[0], scopes: scopesOf(scopes[0]), description: description[0] }),
+          );
           name[1]('');
           scopes[1]('');
           description[1]('');
@@ -92,7 +130,9 @@ export function RolesPage() {
   };
   return (
     <Page title="Roles">
-      <p class="hint">A client's role decides the scopes of its tokens. Changes to a custom role apply to tokens issued from then on.</p>
+      <p class="hint">
+        A client's role decides the scopes of its tokens. Changes to a custom role apply to tokens issued from then on.
+      </p>
       {notice && <Notice>{notice}</Notice>}
       <div class="table-wrap" tabIndex={0} role="group" aria-label="Roles table, scrolls sideways">
         <table>
@@ -117,7 +157,13 @@ export function RolesPage() {
                   <code>{role.scopes.join(' ')}</code>
                 </td>
                 <td>{role.description || <span class="muted">—</span>}</td>
-                <td>{role.built_in ? <span class="badge">built-in, read-only</span> : <span class="badge badge-active">custom</span>}</td>
+                <td>
+                  {role.built_in ? (
+                    <span class="badge">built-in, read-only</span>
+                  ) : (
+                    <span class="badge badge-active">custom</span>
+                  )}
+                </td>
                 {platform && (
                   <td>
                     <div class="row-actions">
@@ -126,7 +172,11 @@ export function RolesPage() {
                           <button type="button" class="button button-small" onClick={() => edit(role)}>
                             Edit<span class="sr-only"> {role.name}</span>
                           </button>
-                          <button type="button" class="button button-small button-danger" onClick={() => setDialog({ kind: 'delete', role })}>
+                          <button
+                            type="button"
+                            class="button button-small button-danger"
+                            onClick={() => setDialog({ kind: 'delete', role })}
+                          >
                             Delete<span class="sr-only"> {role.name}</span>
                           </button>
                         </>
@@ -149,7 +199,10 @@ export function RolesPage() {
           shownFields={isRoleField}
           onClose={() => setDialog(null)}
           onConfirm={async () => {
-            await session.api.updateRole(dialog.role.name, { scopes: scopesOf(scopes[0]), description: description[0] });
+            await session.api.updateRole(dialog.role.name, {
+              scopes: scopesOf(scopes[0]),
+              description: description[0],
+            });
             await changed(`Role ${dialog.role.name} was saved.`);
           }}
         >

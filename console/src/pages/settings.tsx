@@ -35,8 +35,9 @@ export function SettingsPage() {
             .
           </p>
           <p class="hint">
-            While it is off, the token endpoint refuses every client except platform admin clients (<code>unauthorized_client</code>), and their tokens introspect as inactive. Platform
-            administrators are never locked out.
+            While it is off, the token endpoint refuses every client except platform admin clients (
+            <code>unauthorized_client</code>), and their tokens introspect as inactive. Platform administrators are
+            never locked out.
           </p>
           <button type="button" class={`button ${enabled ? 'button-danger' : 'button-primary'}`} onClick={askToConfirm}>
             {enabled ? 'Switch the API off…' : 'Switch the API on…'}
@@ -57,9 +58,15 @@ export function SettingsPage() {
           }}
         >
           {enabled ? (
-            <p>Every client except platform admin clients stops getting tokens at once, and every token they hold introspects as inactive until the API is switched on again.</p>
+            <p>
+              Every client except platform admin clients stops getting tokens at once, and every token they hold
+              introspects as inactive until the API is switched on again.
+            </p>
           ) : (
-            <p>Clients can get tokens again (unless their organization's switch is off), and their unexpired tokens become valid again.</p>
+            <p>
+              Clients can get tokens again (unless their organization's switch is off), and their unexpired tokens
+              become valid again.
+            </p>
           )}
         </ConfirmDialog>
       )}

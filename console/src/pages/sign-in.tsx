@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useAction } from '../components/async';
-import { TextField } from '../components/fields';
 import { Notice, ProblemBanner } from '../components/feedback';
-import { signInWithClientCredentials, type Session, type SessionEnd } from '../session';
+import { TextField } from '../components/fields';
+import { type Session, type SessionEnd, signInWithClientCredentials } from '../session';
 
 const ENDINGS: Record<SessionEnd, string> = {
   'signed-out': 'You are signed out; the console token was revoked.',
@@ -34,12 +34,33 @@ export function SignInPage({ ended, onSignedIn, onEnd }: SignInProps) {
   return (
     <main id="main" class="sign-in">
       <h1>Tollgate console</h1>
-      <p>Sign in with the credentials of an administrator client: role <code>admin</code> for the whole platform, or <code>org-admin</code> for one organization.</p>
+      <p>
+        Sign in with the credentials of an administrator client: role <code>admin</code> for the whole platform, or{' '}
+        <code>org-admin</code> for one organization.
+      </p>
       {ended && <Notice tone="info">{ENDINGS[ended]}</Notice>}
       <ProblemBanner problem={action.problem} />
       <form onSubmit={submit} class="form" aria-describedby="sign-in-advice">
-        <TextField label="Client ID" name="client_id" value={clientId} onValue={setClientId} required autoComplete="username" spellcheck={false} class="mono" />
-        <TextField label="Client secret" name="client_secret" type="password" value={clientSecret} onValue={setClientSecret} required autoComplete="current-password" class="mono" />
+        <TextField
+          label="Client ID"
+          name="client_id"
+          value={clientId}
+          onValue={setClientId}
+          required
+          autoComplete="username"
+          spellcheck={false}
+          class="mono"
+        />
+        <TextField
+          label="Client secret"
+          name="client_secret"
+          type="password"
+          value={clientSecret}
+          onValue={setClientSecret}
+          required
+          autoComplete="current-password"
+          class="mono"
+        />
         <button type="submit" class="button button-primary" disabled={action.busy} aria-busy={action.busy}>
           {action.busy ? 'Signing in…' : 'Sign in'}
         </button>
@@ -47,12 +68,14 @@ export function SignInPage({ ended, onSignedIn, onEnd }: SignInProps) {
       <aside id="sign-in-advice" class="advice">
         <h2>Recommended: one console client per administrator</h2>
         <p>
-          Create a dedicated <code>admin</code> or <code>org-admin</code> client for each person who uses this console, and do not share it with scripts. Every action is then audited under
-          that person's own client, and one person's access can be rotated or revoked without touching anyone else's.
+          Create a dedicated <code>admin</code> or <code>org-admin</code> client for each person who uses this console,
+          and do not share it with scripts. Every action is then audited under that person's own client, and one
+          person's access can be rotated or revoked without touching anyone else's.
         </p>
         <p>
-          The console keeps its token in this page's memory only, never in storage or a cookie: signing out, closing or reloading the page revokes it. The console talks only to the
-          documented admin API (<a href="/docs">reference</a>), so anything done here can also be scripted.
+          The console keeps its token in this page's memory only, never in storage or a cookie: signing out, closing or
+          reloading the page revokes it. The console talks only to the documented admin API (
+          <a href="/docs">reference</a>), so anything done here can also be scripted.
         </p>
       </aside>
     </main>

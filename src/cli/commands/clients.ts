@@ -1,4 +1,4 @@
-import { clientListQuerySchema, type ClientResource } from '../../clients/schemas.js';
+import { type ClientResource, clientListQuerySchema } from '../../clients/schemas.js';
 import { parseInput } from '../../x/validation.js';
 import type { CliCommand, CommandInput, OptionSpec } from '../command.js';
 import { renderRecord, renderTable } from '../output.js';
@@ -7,8 +7,14 @@ import { renderRecord, renderTable } from '../output.js';
 const FIELD_OPTIONS: Record<string, OptionSpec> = {
   name: { type: 'string', description: 'display name' },
   role: { type: 'string', description: 'role name, e.g. admin, analyst, read-only, or a custom role' },
-  'organization-id': { type: 'string', description: 'the organization the client belongs to; "" for a platform client (the default)' },
-  'ip-allowlist': { type: 'string', description: 'comma-separated IP addresses or CIDRs allowed to get tokens; "" allows all' },
+  'organization-id': {
+    type: 'string',
+    description: 'the organization the client belongs to; "" for a platform client (the default)',
+  },
+  'ip-allowlist': {
+    type: 'string',
+    description: 'comma-separated IP addresses or CIDRs allowed to get tokens; "" allows all',
+  },
   status: { type: 'string', description: 'active or inactive' },
   note: { type: 'string', description: 'free text' },
 };
@@ -17,7 +23,11 @@ const LIST_COLUMNS = ['client_id', 'name', 'role', 'organization_id', 'status', 
 
 /** Options whose API field is not a string. */
 const FIELD_VALUES: Record<string, (value: string) => unknown> = {
-  'ip-allowlist': (value) => value.split(',').map((entry) => entry.trim()).filter(Boolean),
+  'ip-allowlist': (value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
   'organization-id': (value) => (value === '' ? null : value),
 };
 
@@ -65,7 +75,11 @@ export const CLIENT_COMMANDS: readonly CliCommand[] = [
       'organization-id': { type: 'string', description: "only this organization's clients" },
     },
     async run(context, { options }) {
-      const query = parseInput(clientListQuerySchema, { limit: options.limit, cursor: options.cursor, organization_id: options['organization-id'] });
+      const query = parseInput(clientListQuerySchema, {
+        limit: options.limit,
+        cursor: options.cursor,
+        organization_id: options['organization-id'],
+      });
       const page = await (await context.clients()).list(query, context.actor);
       const more = page.next_cursor ? `\n\nmore: clients list --cursor ${page.next_cursor}` : '';
       return { data: page, text: renderTable(page.items as unknown as Record<string, unknown>[], LIST_COLUMNS) + more };
@@ -103,7 +117,10 @@ export const CLIENT_COMMANDS: readonly CliCommand[] = [
     summary: 'issue a new secret and print it, once; tokens already issued stay valid',
     args: ['<client_id>'],
     options: {
-      'grace-period-seconds': { type: 'string', description: 'how long the previous secret keeps working (default 0: it stops at once)' },
+      'grace-period-seconds': {
+        type: 'string',
+        description: 'how long the previous secret keeps working (default 0: it stops at once)',
+      },
     },
     async run(context, { positionals, options }) {
       const grace = options['grace-period-seconds'];

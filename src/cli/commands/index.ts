@@ -5,4 +5,9 @@ import { MIGRATE_COMMANDS } from './migrate.js';
 import { ORGANIZATION_COMMANDS } from './organizations.js';
 
 /** Every CLI command; a new one is an entry in its domain's list. */
-export const COMMANDS: readonly CliCommand[] = [...CLIENT_COMMANDS, ...ORGANIZATION_COMMANDS, ...KEY_COMMANDS, ...MIGRATE_COMMANDS];
+export const COMMANDS: readonly CliCommand[] = [
+  ...CLIENT_COMMANDS,
+  ...ORGANIZATION_COMMANDS,
+  ...KEY_COMMANDS,
+  ...MIGRATE_COMMANDS,
+];

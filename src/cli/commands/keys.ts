@@ -18,7 +18,10 @@ export const KEY_COMMANDS: readonly CliCommand[] = [
     name: 'keys rotate',
     summary: 'make the next signing key active now (refused while it is too recently published)',
     options: {
-      immediate: { type: 'boolean', description: 'emergency (suspected compromise): a fresh key signs at once, and the next key is replaced too' },
+      immediate: {
+        type: 'boolean',
+        description: 'emergency (suspected compromise): a fresh key signs at once, and the next key is replaced too',
+      },
     },
     async run(context, { options }) {
       const activated = await (await context.keys()).rotate(context.actor, { immediate: options.immediate === true });
@@ -27,7 +30,8 @@ export const KEY_COMMANDS: readonly CliCommand[] = [
   },
   {
     name: 'keys revoke',
-    summary: 'emergency: unpublish a key, refuse every token it signed and remove their sessions (an active key is replaced by a fresh one first)',
+    summary:
+      'emergency: unpublish a key, refuse every token it signed and remove their sessions (an active key is replaced by a fresh one first)',
     args: ['<kid>'],
     async run(context, { positionals }) {
       const revocation = await (await context.keys()).revoke(positionals[0]!, context.actor);
@@ -35,13 +39,22 @@ export const KEY_COMMANDS: readonly CliCommand[] = [
       const sessionsRevoked =
         revocation.revoked.status === 'next'
           ? 0
-          : await (await context.revokedKeySessions()).run(revocation.revoked.kid, context.actor).catch((error: unknown) => {
-              context.logger.warn({ err: error }, 'could not remove the sessions of the revoked key; its tokens are refused anyway');
-              return null;
-            });
+          : await (await context.revokedKeySessions())
+              .run(revocation.revoked.kid, context.actor)
+              .catch((error: unknown) => {
+                context.logger.warn(
+                  { err: error },
+                  'could not remove the sessions of the revoked key; its tokens are refused anyway',
+                );
+                return null;
+              });
       const data = { ...revocation, sessions_revoked: sessionsRevoked };
-      const removed = sessionsRevoked === null ? 'its sessions could not be removed now' : `${sessionsRevoked} sessions removed`;
-      return { data, text: `revoked ${revocation.revoked.kid} (${revocation.revoked.status}); ${removed}\nnow signing with:\n${renderRecord({ ...revocation.active })}` };
+      const removed =
+        sessionsRevoked === null ? 'its sessions could not be removed now' : `${sessionsRevoked} sessions removed`;
+      return {
+        data,
+        text: `revoked ${revocation.revoked.kid} (${revocation.revoked.status}); ${removed}\nnow signing with:\n${renderRecord({ ...revocation.active })}`,
+      };
     },
   },
 ];

@@ -10,7 +10,7 @@ export const ORGANIZATION_COMMANDS: readonly CliCommand[] = [
     summary: 'create an organization',
     options: {
       name: { type: 'string', description: 'display name, unique' },
-      'api-disabled': { type: 'boolean', description: "create it with the API switched off for its clients" },
+      'api-disabled': { type: 'boolean', description: 'create it with the API switched off for its clients' },
     },
     async run(context, { options }) {
       const input = { name: options.name, ...(options['api-disabled'] ? { api_enabled: false } : {}) };

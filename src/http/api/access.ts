@@ -13,11 +13,11 @@ import type { Principal } from './principal.js';
  */
 export type Access = 'public' | 'platform-admin' | 'any-admin';
 
-export function isPlatformAdmin(principal: Principal): boolean {
+function isPlatformAdmin(principal: Principal): boolean {
   return principal.scopes.has(ADMIN_SCOPE) && principal.organizationId === null;
 }
 
-export function isOrganizationAdmin(principal: Principal): boolean {
+function isOrganizationAdmin(principal: Principal): boolean {
   return principal.scopes.has(ORG_ADMIN_SCOPE) && principal.organizationId !== null;
 }
 

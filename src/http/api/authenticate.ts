@@ -4,12 +4,13 @@ import type { Principal } from './principal.js';
 
 function bearerToken(authorization: string | undefined): string {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization ?? '');
-  if (!match) throw new UnauthenticatedError('an access token from this server is required: Authorization: Bearer <token>');
+  if (!match)
+    throw new UnauthenticatedError('an access token from this server is required: Authorization: Bearer <token>');
   return match[1]!;
 }
 
 /** The claims of a live access token that the admin API reads. */
-export interface BearerClaims {
+interface BearerClaims {
   readonly client_id: string;
   readonly org_id?: string;
   readonly role: string;

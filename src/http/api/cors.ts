@@ -19,7 +19,11 @@ export function adminCors(origins: readonly string[]): Middleware {
     if (!origin || !allowed.has(origin)) return next();
     ctx.set('Access-Control-Allow-Origin', origin);
     if (ctx.method === 'OPTIONS' && ctx.get('access-control-request-method')) {
-      ctx.set({ 'Access-Control-Allow-Methods': ALLOWED_METHODS, 'Access-Control-Allow-Headers': ALLOWED_HEADERS, 'Access-Control-Max-Age': PREFLIGHT_MAX_AGE_SECONDS });
+      ctx.set({
+        'Access-Control-Allow-Methods': ALLOWED_METHODS,
+        'Access-Control-Allow-Headers': ALLOWED_HEADERS,
+        'Access-Control-Max-Age': PREFLIGHT_MAX_AGE_SECONDS,
+      });
       ctx.status = 204;
       return;
     }

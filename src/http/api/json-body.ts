@@ -8,11 +8,16 @@ const MAX_JSON_BYTES = 64 * 1024;
 export function jsonBody(): Middleware {
   return async (ctx, next) => {
     if (ctx.method === 'POST' || ctx.method === 'PATCH' || ctx.method === 'PUT') {
-      const raw = await readBody(ctx.req, MAX_JSON_BYTES, () => new PayloadTooLargeError(`request body exceeds ${MAX_JSON_BYTES} bytes`));
+      const raw = await readBody(
+        ctx.req,
+        MAX_JSON_BYTES,
+        () => new PayloadTooLargeError(`request body exceeds ${MAX_JSON_BYTES} bytes`),
+      );
       if (raw.trim() === '') {
         ctx.request.body = {};
       } else {
-        if (!ctx.is('application/json', 'application/*+json')) throw new UnsupportedMediaTypeError('the body must be application/json');
+        if (!ctx.is('application/json', 'application/*+json'))
+          throw new UnsupportedMediaTypeError('the body must be application/json');
         try {
           ctx.request.body = JSON.parse(raw) as unknown;
         } catch {

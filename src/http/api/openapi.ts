@@ -43,7 +43,8 @@ class Components {
 
   ref(named: NamedSchema, io: 'input' | 'output'): JsonObject {
     const existing = this.byName.get(named.name);
-    if (existing && (existing.schema !== named.schema || existing.io !== io)) throw new Error(`two different schemas are named ${named.name}`);
+    if (existing && (existing.schema !== named.schema || existing.io !== io))
+      throw new Error(`two different schemas are named ${named.name}`);
     this.byName.set(named.name, { schema: named.schema, io });
     return { $ref: COMPONENT_REF(named.name) };
   }
@@ -54,7 +55,9 @@ class Components {
     for (const io of ['input', 'output'] as const) {
       const registry = z.registry<{ id: string }>();
       for (const [name, entry] of this.byName) if (entry.io === io) registry.add(entry.schema, { id: name });
-      const { schemas } = z.toJSONSchema(registry, { io, uri: COMPONENT_REF }) as { schemas: Record<string, JsonObject> };
+      const { schemas } = z.toJSONSchema(registry, { io, uri: COMPONENT_REF }) as {
+        schemas: Record<string, JsonObject>;
+      };
       for (const [name, { $schema: _schema, $id: _id, ...schema }] of Object.entries(schemas)) result[name] = schema;
     }
     return result;
@@ -63,12 +66,24 @@ class Components {
 
 function parametersOf(route: RouteSpec): JsonObject[] {
   const parameters: JsonObject[] = [];
-  for (const [location, object] of [['path', route.params], ['query', route.query]] as const) {
+  for (const [location, object] of [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const) {
     if (!object) continue;
-    const { properties = {}, required = [] } = toSchema(object, 'input') as { properties?: Record<string, JsonObject>; required?: string[] };
+    const { properties = {}, required = [] } = toSchema(object, 'input') as {
+      properties?: Record<string, JsonObject>;
+      required?: string[];
+    };
     for (const [name, schema] of Object.entries(properties)) {
       const { description, ...rest } = schema;
-      parameters.push({ name, in: location, required: location === 'path' || required.includes(name), ...(description ? { description } : {}), schema: rest });
+      parameters.push({
+        name,
+        in: location,
+        required: location === 'path' || required.includes(name),
+        ...(description ? { description } : {}),
+        schema: rest,
+      });
     }
   }
   return parameters;
@@ -78,12 +93,15 @@ function operationOf(route: RouteSpec, components: Components): JsonObject {
   const responses: JsonObject = {};
   for (const [status, response] of Object.entries(route.responses)) {
     const content: JsonObject = {};
-    if (response.body) content[response.contentType ?? 'application/json'] = { schema: components.ref(response.body, 'output') };
-    for (const [mediaType, schema] of Object.entries(response.alternatives ?? {})) content[mediaType] = { schema: toSchema(schema, 'output') };
+    if (response.body)
+      content[response.contentType ?? 'application/json'] = { schema: components.ref(response.body, 'output') };
+    for (const [mediaType, schema] of Object.entries(response.alternatives ?? {}))
+      content[mediaType] = { schema: toSchema(schema, 'output') };
     responses[status] = { description: response.description, ...(Object.keys(content).length ? { content } : {}) };
   }
   // A route may describe one of its error statuses itself (what it means there, extension members).
-  for (const status of errorStatusesOf(route)) responses[status] ??= { $ref: `#/components/responses/Problem${status}` };
+  for (const status of errorStatusesOf(route))
+    responses[status] ??= { $ref: `#/components/responses/Problem${status}` };
   const parameters = parametersOf(route);
   return {
     operationId: route.operationId,
@@ -92,7 +110,14 @@ function operationOf(route: RouteSpec, components: Components): JsonObject {
     tags: [route.tag],
     security: SECURITY[route.access],
     ...(parameters.length ? { parameters } : {}),
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: components.ref(route.body, 'input') } } } } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: components.ref(route.body, 'input') } },
+          },
+        }
+      : {}),
     responses,
   };
 }
@@ -102,7 +127,10 @@ function problemResponses(routes: readonly RouteSpec[]): JsonObject {
   return Object.fromEntries(
     statuses.map((status) => [
       `Problem${status}`,
-      { description: `${STATUS_CODES[status]} (RFC 9457 problem details)`, content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: COMPONENT_REF('Problem') } } } },
+      {
+        description: `${STATUS_CODES[status]} (RFC 9457 problem details)`,
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: COMPONENT_REF('Problem') } } },
+      },
     ]),
   );
 }

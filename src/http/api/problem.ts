@@ -1,15 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import type { Middleware } from 'koa';
-import { sendText } from '../send.js';
 import { z } from 'zod';
 import type { Logger } from '../../observability/logger.js';
 import {
-  type DomainErrorCode,
   DomainError,
+  type DomainErrorCode,
   MethodNotAllowedError,
   RetryLaterError,
   ValidationError,
 } from '../../x/errors.js';
+import { sendText } from '../send.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -31,7 +31,8 @@ export const PROBLEM_TYPES = {
   invalid_input: {
     status: 400,
     title: 'Invalid request',
-    description: 'The request names a bad field, parameter or value; `errors` lists every one, so all can be fixed at once.',
+    description:
+      'The request names a bad field, parameter or value; `errors` lists every one, so all can be fixed at once.',
   },
   unauthenticated: {
     status: 401,
@@ -41,12 +42,13 @@ export const PROBLEM_TYPES = {
   forbidden: {
     status: 403,
     title: 'Forbidden',
-    description: "The token is valid but its role or organization does not allow this; `detail` says who may.",
+    description: 'The token is valid but its role or organization does not allow this; `detail` says who may.',
   },
   not_found: {
     status: 404,
     title: 'Not found',
-    description: 'No such resource, or one the caller may not see (other organizations’ resources are not found either).',
+    description:
+      'No such resource, or one the caller may not see (other organizations’ resources are not found either).',
   },
   method_not_allowed: {
     status: 405,
@@ -56,12 +58,14 @@ export const PROBLEM_TYPES = {
   conflict: {
     status: 409,
     title: 'Conflict',
-    description: 'The request contradicts the current state (a name taken, a role still assigned, a client without a secret).',
+    description:
+      'The request contradicts the current state (a name taken, a role still assigned, a client without a secret).',
   },
   retry_later: {
     status: 409,
     title: 'Conflict',
-    description: 'Not now, but later: `retry_at` (and the `Retry-After` header, in seconds) say when the same request may succeed.',
+    description:
+      'Not now, but later: `retry_at` (and the `Retry-After` header, in seconds) say when the same request may succeed.',
   },
   payload_too_large: {
     status: 413,
@@ -76,7 +80,8 @@ export const PROBLEM_TYPES = {
   dependency_unavailable: {
     status: 503,
     title: 'Service unavailable',
-    description: 'The database or the session store did not answer; retry after the `Retry-After` header. Nothing was changed.',
+    description:
+      'The database or the session store did not answer; retry after the `Retry-After` header. Nothing was changed.',
   },
   internal_error: {
     status: 500,
@@ -86,12 +91,18 @@ export const PROBLEM_TYPES = {
 } as const satisfies Record<ProblemCode, ProblemType>;
 
 export const problemSchema = z.object({
-  type: z.string().describe(`A URI describing the problem type: GET it for its meaning ({issuer}/api/v1${PROBLEM_TYPES_PATH}/{code}).`),
+  type: z
+    .string()
+    .describe(
+      `A URI describing the problem type: GET it for its meaning ({issuer}/api/v1${PROBLEM_TYPES_PATH}/{code}).`,
+    ),
   title: z.string(),
   status: z.int(),
   detail: z.string(),
   instance: z.string(),
-  code: z.enum(Object.keys(PROBLEM_TYPES) as [ProblemCode, ...ProblemCode[]]).describe('The stable error code, the last segment of `type`.'),
+  code: z
+    .enum(Object.keys(PROBLEM_TYPES) as [ProblemCode, ...ProblemCode[]])
+    .describe('The stable error code, the last segment of `type`.'),
   errors: z
     .array(z.object({ field: z.string(), message: z.string() }))
     .optional()
@@ -99,11 +110,13 @@ export const problemSchema = z.object({
   retry_at: z.iso
     .datetime()
     .optional()
-    .describe('For a conflict that time resolves (e.g. POST /keys/rotate too early): when the same request may succeed. The Retry-After header says the same in seconds.'),
+    .describe(
+      'For a conflict that time resolves (e.g. POST /keys/rotate too early): when the same request may succeed. The Retry-After header says the same in seconds.',
+    ),
 });
 
 /** RFC 9457 problem details, as every admin error is answered. */
-export type ProblemDetails = z.output<typeof problemSchema>;
+type ProblemDetails = z.output<typeof problemSchema>;
 
 /** A problem answer: the body and the headers that go with its code. */
 export interface ProblemAnswer {

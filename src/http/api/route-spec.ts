@@ -1,7 +1,7 @@
 import type { Router, RouterContext } from '@koa/router';
 import type { Middleware } from 'koa';
 import type { z } from 'zod';
-import { requireAccess, type Access } from './access.js';
+import { type Access, requireAccess } from './access.js';
 
 /** A schema with a name: it becomes one reusable component of the OpenAPI document. */
 export interface NamedSchema {

@@ -1,7 +1,8 @@
-import { problemFor, PROBLEM_TYPES } from '../../../src/http/api/problem.js';
+import { PROBLEM_TYPES, problemFor } from '../../../src/http/api/problem.js';
 import {
   ConflictError,
   DependencyUnavailableError,
+  type DomainError,
   ForbiddenError,
   MethodNotAllowedError,
   NotFoundError,
@@ -10,7 +11,6 @@ import {
   UnauthenticatedError,
   UnsupportedMediaTypeError,
   ValidationError,
-  type DomainError,
 } from '../../../src/x/errors.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
@@ -31,24 +31,43 @@ const EXPECTED: readonly [DomainError, number, Record<string, string>][] = [
 ];
 
 describe('the problem table', () => {
-  it.each(EXPECTED)('answers %p with its status, its code, and a type URI that names the code', (error, status, headers) => {
-    const answer = problemFor(error, '/api/v1/x', BASE);
-    expect(answer.status).toBe(status);
-    expect(answer.headers).toEqual(headers);
-    expect(answer.body).toMatchObject({ status, code: error.code, type: `${BASE}/${error.code}`, detail: error.message, instance: '/api/v1/x' });
-  });
+  it.each(EXPECTED)(
+    'answers %p with its status, its code, and a type URI that names the code',
+    (error, status, headers) => {
+      const answer = problemFor(error, '/api/v1/x', BASE);
+      expect(answer.status).toBe(status);
+      expect(answer.headers).toEqual(headers);
+      expect(answer.body).toMatchObject({
+        status,
+        code: error.code,
+        type: `${BASE}/${error.code}`,
+        detail: error.message,
+        instance: '/api/v1/x',
+      });
+    },
+  );
 
   it('carries the fields of a validation error and the time of a retry', () => {
-    expect(problemFor(ValidationError.field('name', 'required'), '/', BASE).body.errors).toEqual([{ field: 'name', message: 'required' }]);
-    expect(problemFor(new RetryLaterError('later', new Date('2030-01-01T00:00:00Z'), 1), '/', BASE).body.retry_at).toBe('2030-01-01T00:00:00.000Z');
+    expect(problemFor(ValidationError.field('name', 'required'), '/', BASE).body.errors).toEqual([
+      { field: 'name', message: 'required' },
+    ]);
+    expect(problemFor(new RetryLaterError('later', new Date('2030-01-01T00:00:00Z'), 1), '/', BASE).body.retry_at).toBe(
+      '2030-01-01T00:00:00.000Z',
+    );
   });
 
   it('answers an unexpected error 500 without details', () => {
-    expect(problemFor(undefined, '/', BASE).body).toMatchObject({ status: 500, code: 'internal_error', detail: 'an unexpected error occurred; it has been logged' });
+    expect(problemFor(undefined, '/', BASE).body).toMatchObject({
+      status: 500,
+      code: 'internal_error',
+      detail: 'an unexpected error occurred; it has been logged',
+    });
   });
 
   it('has one entry for every code, and the tests above cover each', () => {
-    expect(Object.keys(PROBLEM_TYPES).sort()).toEqual([...EXPECTED.map(([error]) => error.code), 'internal_error'].sort());
+    expect(Object.keys(PROBLEM_TYPES).sort()).toEqual(
+      [...EXPECTED.map(([error]) => error.code), 'internal_error'].sort(),
+    );
   });
 });
 
@@ -64,7 +83,9 @@ describe('problem type URIs', () => {
   });
 
   it('resolve: every type a problem names describes itself at its own URI', async () => {
-    const list = (await (await fetch(`${server!.url}/api/v1/problems`)).json()) as { items: { type: string; code: string; status: number }[] };
+    const list = (await (await fetch(`${server!.url}/api/v1/problems`)).json()) as {
+      items: { type: string; code: string; status: number }[];
+    };
     expect(list.items.map((item) => item.code).sort()).toEqual(Object.keys(PROBLEM_TYPES).sort());
     for (const item of list.items) {
       const response = await fetch(item.type);
