@@ -11,6 +11,7 @@
 const LAYERS = [
   ['x', '^src/x/'],
   ['config', '^src/config/'],
+  ['redis', '^src/redis/'],
   ['http', '^src/http/(?!api/)'],
   ['limits', '^src/limits/'],
   ['observability', '^src/observability/'],

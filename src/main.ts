@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { createApplication } from './app.js';
 import { type Config, loadConfig } from './config/config.js';
 import { ConfigError } from './config/errors.js';
+import { redisVariable } from './config/redis-target.js';
 import { openDatabase } from './db/database.js';
 import type { ShowOnTerminal } from './deployment/initial-admin.js';
 import { prepareDeployment } from './deployment/prepare.js';
@@ -26,17 +27,16 @@ function fail(message: string): never {
 
 /** Startup errors that explain themselves to the operator: their message alone, no stack. */
 /** The setting to look at when a dependency does not answer at startup. */
-const DEPENDENCY_VARIABLES: Readonly<Record<Dependency, string>> = {
-  database: 'DATABASE_URL',
-  redis: 'REDIS_URL',
-  session_store: 'REDIS_URL',
-  rate_limit_store: 'REDIS_URL',
-};
+function dependencyVariable(dependency: Dependency, config: Config): string {
+  return dependency === 'database' ? 'DATABASE_URL' : redisVariable(config.redis);
+}
 
 /** What to tell the operator when startup fails for a known reason, or null for a bug (logged with its stack). */
-function refusalToStart(error: unknown): string | null {
+function refusalToStart(error: unknown, config: Config): string | null {
   if (error instanceof StartupError) return error.message;
-  if (error instanceof DependencyUnavailableError) return `${DEPENDENCY_VARIABLES[error.dependency]}: ${error.message}`;
+  if (error instanceof DependencyUnavailableError) {
+    return `${dependencyVariable(error.dependency, config)}: ${error.message}`;
+  }
   return null;
 }
 
@@ -45,7 +45,7 @@ function describeMode(config: Config, logger: Logger): void {
     logger.warn(
       {
         database: config.databaseUrl ? 'postgres' : `embedded (PGlite) in ${config.dataDir}`,
-        sessions: config.redisUrl ? 'redis' : 'in-process',
+        sessions: config.redis ? 'redis' : 'in-process',
       },
       'SINGLE-NODE MODE: embedded database and/or in-process session store; run exactly one instance. Set DATABASE_URL and REDIS_URL to scale out.',
     );
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     if (cluster.isPrimary && config.workers > 1) await runPrimary(config, logger);
     else await serve(config, logger, cluster.isPrimary);
   } catch (error) {
-    const refusal = refusalToStart(error);
+    const refusal = refusalToStart(error, config);
     if (refusal) process.stderr.write(`tollgate: ${refusal}\n`);
     else logger.fatal({ err: error }, 'startup failed');
     exitOnStartupFailure();

@@ -13,10 +13,11 @@ import type { FailureLimiter, FailureLimits } from './limits/types.js';
 import type { Logger } from './observability/logger.js';
 import { OrganizationService } from './organizations/service.js';
 import { OrganizationStore } from './organizations/store.js';
+import { connectRedis, describeTarget, type RedisConnection } from './redis/connection.js';
 import { RoleService } from './roles/service.js';
 import { RoleStore } from './roles/store.js';
 import { MemorySessionStore } from './sessions/memory-store.js';
-import { connectRedis, RedisSessionStore } from './sessions/redis-store.js';
+import { RedisSessionStore } from './sessions/redis-store.js';
 import { RevokedKeySessionSweep } from './sessions/revoked-key-sweep.js';
 import type { SessionStore } from './sessions/types.js';
 import { SettingsService } from './settings/service.js';
@@ -33,7 +34,8 @@ import { DependencyUnavailableError } from './x/errors.js';
  *   CLIENT_CACHE_TTL);
  * - `local`: never connect; sessions and notices stay in this process (deployment preparation, which
  *   revokes nothing and has nobody to notify).
- * Without REDIS_URL every policy is `local`: single-node mode keeps that state in the process.
+ * Without Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS) every policy is `local`: single-node
+ * mode keeps that state in the process.
  */
 export type RedisPolicy = 'required' | 'best-effort' | 'local';
 
@@ -65,7 +67,7 @@ function failureLimitsOf(config: Config): FailureLimits {
 }
 
 /** Resolves true once Redis is ready, false after `waitMs` or when it gives up connecting. */
-function redisReady(redis: ReturnType<typeof connectRedis>, waitMs: number): Promise<boolean> {
+function redisReady(redis: RedisConnection, waitMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), waitMs);
     timer.unref();
@@ -155,17 +157,17 @@ export class Registry {
 
   private async connectShared(): Promise<SharedState> {
     const limits = failureLimitsOf(this.config);
-    const { redisUrl } = this.config;
-    if (!redisUrl || this.redisPolicy === 'local') {
+    const target = this.config.redis;
+    if (!target || this.redisPolicy === 'local') {
       return {
         sessions: new MemorySessionStore(),
         failures: new MemoryFailureLimiter(limits),
         changes: new LocalChangeFeed(),
       };
     }
-    const redis = connectRedis(redisUrl);
+    const redis = connectRedis(target);
     redis.on('error', () => undefined);
-    const host = new URL(redisUrl).host;
+    const host = describeTarget(target);
     const waitMs = this.redisPolicy === 'required' ? REDIS_REQUIRED_WAIT_MS : REDIS_BEST_EFFORT_WAIT_MS;
     if (!(await redisReady(redis, waitMs))) {
       if (this.redisPolicy === 'required') {
@@ -175,7 +177,7 @@ export class Registry {
       this.logger.warn({ redis: host }, 'Redis does not answer; going on without it (sessions cannot be revoked now)');
     }
     return {
-      sessions: new RedisSessionStore(redis),
+      sessions: new RedisSessionStore(redis, target.minReplicasAck),
       failures: new RedisFailureLimiter(redis, limits, this.config.issuer),
       changes: new RedisChangeFeed(redis, this.logger),
     };

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { ConfigError } from './errors.js';
 import { JOB_TIMINGS_VARIABLE, type JobTimings, parseJobTimings } from './job-timings.js';
 import type { ProxyTrust } from './proxy-trust.js';
+import { type RedisTarget, redisTargetOf } from './redis-target.js';
 import { type ParsedVariables, type SigningAlgorithm, VARIABLES } from './variables.js';
 
 export interface Config {
@@ -10,7 +11,8 @@ export interface Config {
   readonly tokenAudience: string;
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
-  readonly redisUrl: string | undefined;
+  /** Where the state instances share lives; unset in single-node mode. */
+  readonly redis: RedisTarget | undefined;
   readonly initialAdmin: { readonly clientId: string; readonly clientSecret: string } | undefined;
   readonly signingAlg: SigningAlgorithm;
   readonly keyRotationIntervalMs: number;
@@ -76,9 +78,13 @@ function initialAdmin(vars: ParsedVariables): Config['initialAdmin'] {
 export function loadConfig(env: Environment = process.env): Config {
   const vars = parseVariables(env);
   const issuer = vars.issuer ?? `http://localhost:${vars.port}`;
-  const singleNode = !vars.databaseUrl || !vars.redisUrl;
+  const redis = redisTargetOf(vars);
+  const singleNode = !vars.databaseUrl || !redis;
   if (singleNode && vars.workers !== undefined && vars.workers > 1) {
-    throw new ConfigError(VARIABLES.workers.name, 'more than one worker needs both DATABASE_URL and REDIS_URL');
+    throw new ConfigError(
+      VARIABLES.workers.name,
+      'more than one worker needs DATABASE_URL and Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS)',
+    );
   }
   return {
     port: vars.port,
@@ -86,7 +92,7 @@ export function loadConfig(env: Environment = process.env): Config {
     tokenAudience: vars.tokenAudience ?? `${issuer}/api`,
     databaseUrl: vars.databaseUrl,
     dataDir: vars.dataDir,
-    redisUrl: vars.redisUrl,
+    redis,
     initialAdmin: initialAdmin(vars),
     signingAlg: vars.signingAlg,
     keyRotationIntervalMs: vars.keyRotationInterval,

@@ -41,6 +41,21 @@ const httpUrl = z
 
 const optionalSecret = z.string().min(1).optional();
 
+/** `host:port,host:port` (IPv6 hosts in brackets), as Redis Cluster and Sentinel tools write node lists. */
+const hostPorts = z.string().transform((text, ctx) => {
+  const nodes = [];
+  for (const entry of text.split(',').map((part) => part.trim())) {
+    const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port` });
+      return z.NEVER;
+    }
+    nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  return nodes;
+});
+
 export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
@@ -76,11 +91,72 @@ export const VARIABLES = {
   redisUrl: variable({
     name: 'REDIS_URL',
     defaultText: 'unset: in-process session store',
-    description: 'Redis (7.0 or later) connection string, e.g. `redis://host:6379/0`.',
+    description:
+      'One Redis (7.0 or later): a connection string such as `redis://host:6379/0`, or `rediss://user:password@host:6380/0` for TLS and an ACL user. For a Redis Cluster set `REDIS_CLUSTER_NODES` instead, for a Sentinel group `REDIS_SENTINELS`; exactly one of the three.',
     schema: z
       .string()
       .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
       .optional(),
+  }),
+  redisClusterNodes: variable({
+    name: 'REDIS_CLUSTER_NODES',
+    defaultText: 'unset',
+    description:
+      'A Redis Cluster (7.0 or later): some of its nodes as comma-separated `host:port` (e.g. `redis-1:6379,redis-2:6379,redis-3:6379`); the rest are discovered. Every Redis use (sessions, limits, the change feed over sharded pub/sub, readiness, the CLI) goes to the master of the slot concerned. Credentials and TLS: `REDIS_USERNAME`, `REDIS_PASSWORD`, `REDIS_TLS`.',
+    schema: hostPorts.optional(),
+  }),
+  redisSentinels: variable({
+    name: 'REDIS_SENTINELS',
+    defaultText: 'unset',
+    description:
+      "A Redis Sentinel group: its sentinels as comma-separated `host:port`, with `REDIS_SENTINEL_NAME`. Tollgate asks them for the current master and follows failovers. Credentials and TLS for the master: `REDIS_USERNAME`, `REDIS_PASSWORD`, `REDIS_TLS` (which also applies to the sentinels); the sentinels' own password: `REDIS_SENTINEL_PASSWORD`.",
+    schema: hostPorts.optional(),
+  }),
+  redisSentinelName: variable({
+    name: 'REDIS_SENTINEL_NAME',
+    defaultText: 'unset; required with `REDIS_SENTINELS`',
+    description: 'The master name the sentinels monitor (`sentinel monitor <name> …`).',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,128}$/, 'expected 1-128 characters of A-Z a-z 0-9 . _ -')
+      .optional(),
+  }),
+  redisUsername: variable({
+    name: 'REDIS_USERNAME',
+    defaultText: 'unset: `default`',
+    description:
+      'ACL user for `REDIS_CLUSTER_NODES` and `REDIS_SENTINELS` (with `REDIS_URL`, put it in the URL). Needs the commands Tollgate uses on `tg:*` keys and channels, plus `CLUSTER`/`INFO`.',
+    schema: z.string().min(1).optional(),
+  }),
+  redisPassword: variable({
+    name: 'REDIS_PASSWORD',
+    defaultText: 'unset',
+    description:
+      'Password (`requirepass` or of `REDIS_USERNAME`) for `REDIS_CLUSTER_NODES` and `REDIS_SENTINELS` (with `REDIS_URL`, put it in the URL).',
+    schema: optionalSecret,
+  }),
+  redisTls: variable({
+    name: 'REDIS_TLS',
+    defaultText: '`false`',
+    description:
+      '`true`: TLS to every cluster node, or to the sentinels and the master, verified against the system CAs (`NODE_EXTRA_CA_CERTS` adds yours): the `rediss://` of `REDIS_CLUSTER_NODES` and `REDIS_SENTINELS`.',
+    schema: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .default(false),
+  }),
+  redisSentinelPassword: variable({
+    name: 'REDIS_SENTINEL_PASSWORD',
+    defaultText: 'unset',
+    description: "The sentinels' own password (`requirepass` in sentinel.conf), when they have one.",
+    schema: optionalSecret,
+  }),
+  redisMinReplicasAck: variable({
+    name: 'REDIS_MIN_REPLICAS_ACK',
+    defaultText: '`0`',
+    description:
+      'Durability of sessions across a Redis failover. `0`: a token is returned once its master has its session; replication is asynchronous, so a master lost in the next moments can take the sessions of tokens just issued with it (introspection then answers inactive). `N`: the token is returned only once N replicas of that master have the session too (Redis `WAIT`, at most 500 ms; otherwise 503 and the session is discarded), at a cost in tokens/s (see Scaling out).',
+    schema: integer(0, 16).default(0),
   }),
   tokenAudience: variable({
     name: 'TOKEN_AUDIENCE',

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connection.js';
 import { DependencyUnavailableError } from '../x/errors.js';
 import { addressKeyPart, clientKeyPart, deploymentKeyPart } from './key-parts.js';
 import {
@@ -43,18 +43,18 @@ interface LimiterCommands {
  *   tg:rl:<deployment>:{<address>}:client:<digest>  failures from the address for one client_id
  */
 export class RedisFailureLimiter implements FailureLimiter {
-  private readonly redis: Redis & LimiterCommands;
+  private readonly redis: RedisConnection & LimiterCommands;
   private readonly deployment: string;
 
   constructor(
-    redis: Redis,
+    redis: RedisConnection,
     private readonly limits: FailureLimits,
     issuer: string,
   ) {
     this.deployment = deploymentKeyPart(issuer);
     // No fixed number of keys: a request without a client_id has one counter, others two.
     redis.defineCommand('recordFailure', { lua: RECORD_SCRIPT });
-    this.redis = redis as Redis & LimiterCommands;
+    this.redis = redis as RedisConnection & LimiterCommands;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { pingEveryMaster, type RedisConnection } from '../redis/connection.js';
 import { DependencyUnavailableError } from '../x/errors.js';
 import { expiryPrefix, nowSeconds, sessionOrderKey } from './order-key.js';
 import type { CreateLimits, CreateOutcome, Session, SessionPage, SessionStore } from './types.js';
@@ -52,9 +52,9 @@ if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[
 return 1
 `;
 
-/** Commands fail after this long instead of holding a request while Redis is unreachable. */
-const COMMAND_TIMEOUT_MS = 1_000;
 const REVOKE_ALL_BATCH = 500;
+/** How long a new session waits for REDIS_MIN_REPLICAS_ACK replicas before its token is refused. */
+const REPLICA_ACK_TIMEOUT_MS = 500;
 
 interface ScriptCommands {
   createSession(
@@ -73,26 +73,30 @@ interface ScriptCommands {
   discardSession(index: string, session: string, issued: string, member: string): Promise<number>;
 }
 
-type ScriptedRedis = Redis & ScriptCommands;
+type ScriptedRedis = RedisConnection & ScriptCommands;
 
-export function connectRedis(url: string): Redis {
-  return new Redis(url, {
-    // Requests from many concurrent token calls go out in one write: the hot path's pipelining.
-    enableAutoPipelining: true,
-    // Fail at once while disconnected rather than queue: callers turn that into a prompt 503.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
-  });
+type CreateReply = Awaited<ReturnType<ScriptCommands['createSession']>>;
+
+/** A pipeline of the create script and WAIT, as ioredis types it loosely. */
+interface ReplicatedCreate {
+  createSession(...args: Parameters<ScriptCommands['createSession']>): ReplicatedCreate;
+  wait(replicas: number, timeoutMs: number): ReplicatedCreate;
+  exec(): Promise<[[Error | null, CreateReply], [Error | null, number]]>;
 }
 
+/**
+ * Sessions in one Redis, a Sentinel group's master or a Redis Cluster: every script and multi-key
+ * command names keys of one client only, so of one slot; nothing here spans slots.
+ */
 export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis';
   private readonly redis: ScriptedRedis;
 
-  constructor(redis: Redis) {
+  /** `minReplicasAck` > 0: a session counts as created only once that many replicas hold it (WAIT). */
+  constructor(
+    redis: RedisConnection,
+    private readonly minReplicasAck = 0,
+  ) {
     redis.defineCommand('createSession', { numberOfKeys: 3, lua: CREATE_SCRIPT });
     redis.defineCommand('revokeSession', { numberOfKeys: 2, lua: REVOKE_SCRIPT });
     redis.defineCommand('discardSession', { numberOfKeys: 3, lua: DISCARD_SCRIPT });
@@ -101,7 +105,7 @@ export class RedisSessionStore implements SessionStore {
 
   create(session: Session, limits: CreateLimits): Promise<CreateOutcome> {
     return this.call(async () => {
-      const [status, retryAfterMs] = await this.redis.createSession(
+      const args: Parameters<ScriptCommands['createSession']> = [
         indexKey(session.client_id),
         sessionKey(session.client_id, session.jti),
         issuedKey(session.client_id),
@@ -112,9 +116,38 @@ export class RedisSessionStore implements SessionStore {
         limits.maxPerClient,
         limits.perWindow,
         limits.windowMs,
-      );
+      ];
+      const [status, retryAfterMs] =
+        this.minReplicasAck > 0 ? await this.createReplicated(session, args) : await this.redis.createSession(...args);
       return status === 'rate_limited' ? { status, retryAfterMs: retryAfterMs! } : { status };
     });
+  }
+
+  /**
+   * The script and WAIT in one pipeline, so WAIT goes to the master that ran the script (on a cluster,
+   * the client's slot's). Too few acknowledgements: the session is taken back and the caller answers 503,
+   * since a failover now could lose it.
+   */
+  private async createReplicated(
+    session: Session,
+    args: Parameters<ScriptCommands['createSession']>,
+  ): Promise<CreateReply> {
+    const pipeline = this.redis.pipeline() as unknown as ReplicatedCreate;
+    const [[createError, outcome], [waitError, acknowledged]] = await pipeline
+      .createSession(...args)
+      .wait(this.minReplicasAck, REPLICA_ACK_TIMEOUT_MS)
+      .exec();
+    if (createError) throw createError;
+    if (outcome[0] !== 'created') return outcome;
+    if (waitError || acknowledged < this.minReplicasAck) {
+      await this.discard(session).catch(() => undefined);
+      throw new DependencyUnavailableError(
+        'session_store',
+        `only ${waitError ? 0 : acknowledged} of the ${this.minReplicasAck} Redis replicas required acknowledged the session; retry shortly`,
+        waitError ? { cause: waitError } : undefined,
+      );
+    }
+    return outcome;
   }
 
   async discard(session: Pick<Session, 'client_id' | 'jti' | 'exp'>): Promise<void> {
@@ -185,8 +218,9 @@ export class RedisSessionStore implements SessionStore {
     });
   }
 
+  /** Every master answers (on a cluster each is asked: one down leaves some clients unserved). */
   async ping(): Promise<void> {
-    await this.call(() => this.redis.ping());
+    await this.call(() => pingEveryMaster(this.redis));
   }
 
   async close(): Promise<void> {

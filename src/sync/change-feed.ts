@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
+import { openChannel, type RedisChannel, type RedisConnection } from '../redis/connection.js';
 
 /** What other instances must hear about at once instead of waiting for a cache to expire. */
 export type ChangeEvent =
@@ -40,11 +40,12 @@ export class LocalChangeFeed implements ChangeFeed {
 }
 
 /**
- * Redis pub/sub between instances. Delivery is best effort: a notice lost while Redis is down is covered
- * by each cache's own short TTL, so publishing never fails the admin request that caused it.
+ * Redis pub/sub between instances (sharded pub/sub on a cluster, see openChannel). Delivery is best
+ * effort: a notice lost while Redis is down or failing over is covered by each cache's own short TTL,
+ * so publishing never fails the admin request that caused it.
  */
 export class RedisChangeFeed implements ChangeFeed {
-  private readonly subscriber: Redis;
+  private readonly channel: RedisChannel;
   private readonly listeners: ChangeListener[] = [];
   /** Tells this feed's own notices apart: per feed, not per pid (containers on different hosts often share pid 1, and tests run several applications in one process). */
   private readonly origin = randomUUID();
@@ -52,21 +53,23 @@ export class RedisChangeFeed implements ChangeFeed {
   private closed = false;
 
   constructor(
-    private readonly publisher: Redis,
+    redis: RedisConnection,
     private readonly logger: Logger,
   ) {
-    this.subscriber = publisher.duplicate({ enableOfflineQueue: true });
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', (_channel: string, message: string) => this.deliver(message));
-    void this.subscriber.subscribe(CHANNEL).catch((error: unknown) => {
-      if (!this.closed) this.logger.warn({ err: error }, 'change feed subscription failed');
-    });
+    this.channel = openChannel(
+      redis,
+      CHANNEL,
+      (message) => this.deliver(message),
+      (error) => {
+        if (!this.closed) this.logger.warn({ err: error }, 'change feed subscription failed');
+      },
+    );
   }
 
   async publish(event: ChangeEvent): Promise<void> {
     await deliverTo(this.listeners, event);
     try {
-      await this.publisher.publish(CHANNEL, JSON.stringify({ ...event, origin: this.origin }));
+      await this.channel.publish(JSON.stringify({ ...event, origin: this.origin }));
     } catch (error) {
       this.logger.warn(
         { err: error, event },
@@ -81,7 +84,7 @@ export class RedisChangeFeed implements ChangeFeed {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.subscriber.disconnect();
+    this.channel.close();
   }
 
   private deliver(message: string): void {

@@ -15,7 +15,7 @@ describe('loadConfig', () => {
       workers: 1,
       singleNode: true,
       databaseUrl: undefined,
-      redisUrl: undefined,
+      redis: undefined,
     });
   });
 
