@@ -51,7 +51,8 @@ async function freePorts(count: number): Promise<number[]> {
   throw new Error('no free port range for a Redis group');
 }
 
-function authed(port: number, password = REDIS_PASSWORD, username: string | undefined = REDIS_USER): Redis {
+/** `username` '' authenticates with the password alone (sentinels). */
+function authed(port: number, password = REDIS_PASSWORD, username = REDIS_USER): Redis {
   const redis = new Redis({
     host: '127.0.0.1',
     port,
@@ -70,7 +71,7 @@ export async function ask(
   port: number,
   args: string[],
   password = REDIS_PASSWORD,
-  username: string | undefined = REDIS_USER,
+  username = REDIS_USER,
 ): Promise<unknown> {
   const redis = authed(port, password, username);
   try {
@@ -125,7 +126,11 @@ function dataNode(port: number, dir: string, extra: string[]): RedisProcess {
 }
 
 async function answering(port: number, password?: string, username?: string): Promise<void> {
-  await waitFor(`redis on ${port} to answer`, 10_000, async () => (await ask(port, ['PING'], password, username)) === 'PONG');
+  await waitFor(
+    `redis on ${port} to answer`,
+    10_000,
+    async () => (await ask(port, ['PING'], password, username)) === 'PONG',
+  );
 }
 
 async function kill(node: RedisProcess): Promise<void> {
@@ -278,16 +283,18 @@ export async function startSentinelGroup(): Promise<RedisGroup> {
     await Promise.all(all.map(kill));
     rmSync(dir, { recursive: true, force: true });
   };
-  const askSentinel = (port: number, args: string[]) => ask(port, args, SENTINEL_PASSWORD, undefined);
+  const askSentinel = (port: number, args: string[]) => ask(port, args, SENTINEL_PASSWORD, '');
   const currentMaster = async () => {
-    const reply = (await askSentinel(sentinelPorts[0]!, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_MASTER_NAME])) as
-      | [string, string]
-      | null;
+    const reply = (await askSentinel(sentinelPorts[0]!, [
+      'SENTINEL',
+      'GET-MASTER-ADDR-BY-NAME',
+      SENTINEL_MASTER_NAME,
+    ])) as [string, string] | null;
     return reply ? Number(reply[1]) : null;
   };
   try {
     await Promise.all([masterPort, replicaPort].map((port) => answering(port)));
-    await Promise.all(sentinelPorts.map((port) => answering(port, SENTINEL_PASSWORD, undefined)));
+    await Promise.all(sentinelPorts.map((port) => answering(port, SENTINEL_PASSWORD, '')));
     // Each sentinel knows the replica and the two other sentinels: a failover can be agreed on.
     await waitFor('the sentinels to know each other and the replica', 30_000, async () => {
       const views = await Promise.all(
