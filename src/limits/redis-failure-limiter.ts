@@ -1,5 +1,6 @@
-import type { RedisConnection } from '../redis/connection.js';
+import { REDIS_CALL_LIMIT_MS, type RedisConnection } from '../redis/connection.js';
 import { DependencyUnavailableError } from '../x/errors.js';
+import { withTimeLimit } from '../x/time-limit.js';
 import { addressKeyPart, clientKeyPart, deploymentKeyPart } from './key-parts.js';
 import {
   type Block,
@@ -95,9 +96,10 @@ export class RedisFailureLimiter implements FailureLimiter {
     });
   }
 
+  /** Bounded in time however the client retries during a failover: past it the request answers 503. */
   private async call<T>(operation: () => Promise<T>): Promise<T> {
     try {
-      return await operation();
+      return await withTimeLimit(operation(), REDIS_CALL_LIMIT_MS, 'the rate limit store');
     } catch (error) {
       throw new DependencyUnavailableError('rate_limit_store', 'the rate limit store is unavailable; retry shortly', {
         cause: error,

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
+import { withTimeLimit } from '../x/time-limit.js';
 import type { Logger } from './logger.js';
-import { withTimeLimit } from './time-limit.js';
 
 /**
  * With several workers, GET /metrics reaches whichever worker the primary hands the connection to, yet

@@ -1,4 +1,4 @@
-import { withTimeLimit } from './time-limit.js';
+import { withTimeLimit } from '../x/time-limit.js';
 
 /** A probe must answer before the orchestrator's own timeout, whatever state a dependency is in. */
 const CHECK_TIME_LIMIT_MS = 1_000;

@@ -65,6 +65,22 @@ export function connectRedis(target: RedisTarget): RedisConnection {
   return new Redis(target.url, { ...common, retryStrategy: reconnectDelay });
 }
 
+/**
+ * Another connection to the same Redis (or cluster) for commands that block their connection (WAIT).
+ * It queues commands while it connects, so the first requests after startup do not fail; callers bound
+ * every call in time (REDIS_CALL_LIMIT_MS).
+ */
+export function duplicateConnection(redis: RedisConnection): RedisConnection {
+  if (redis instanceof Cluster) return redis.duplicate(undefined, { enableOfflineQueue: true });
+  return redis.duplicate({ enableOfflineQueue: true });
+}
+
+/**
+ * The longest a hot-path Redis call (create, get, the limit checks) may take, whatever the client does
+ * during a failover (retries, redirections, slot refreshes): past it the request answers 503.
+ */
+export const REDIS_CALL_LIMIT_MS = 2_500;
+
 /** Where the connection goes, for log lines and startup errors: no credentials. */
 export function describeTarget(target: RedisTarget): string {
   if (target.kind === 'cluster') return `cluster ${target.nodes.map(({ host, port }) => `${host}:${port}`).join(',')}`;

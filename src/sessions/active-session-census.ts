@@ -1,7 +1,7 @@
 import type { ClientStore } from '../clients/store.js';
 import { inRounds } from '../db/rounds.js';
 import type { Logger } from '../observability/logger.js';
-import { withTimeLimit } from '../observability/time-limit.js';
+import { withTimeLimit } from '../x/time-limit.js';
 import type { SessionStore } from './types.js';
 
 /** A scrape every few seconds, on every worker, must not turn into a recount every few seconds. */

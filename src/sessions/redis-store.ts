@@ -1,5 +1,11 @@
-import { pingEveryMaster, type RedisConnection } from '../redis/connection.js';
+import {
+  duplicateConnection,
+  pingEveryMaster,
+  REDIS_CALL_LIMIT_MS,
+  type RedisConnection,
+} from '../redis/connection.js';
 import { DependencyUnavailableError } from '../x/errors.js';
+import { withTimeLimit } from '../x/time-limit.js';
 import { expiryPrefix, nowSeconds, sessionOrderKey } from './order-key.js';
 import type { CreateLimits, CreateOutcome, Session, SessionPage, SessionStore } from './types.js';
 
@@ -55,6 +61,11 @@ return 1
 const REVOKE_ALL_BATCH = 500;
 /** How long a new session waits for REDIS_MIN_REPLICAS_ACK replicas before its token is refused. */
 const REPLICA_ACK_TIMEOUT_MS = 500;
+/**
+ * WAIT blocks the connection that sent it until the replicas acknowledge, so durable creates go through
+ * connections of their own (introspection never queues behind a WAIT), several so they overlap.
+ */
+const DURABLE_CONNECTIONS = 8;
 
 interface ScriptCommands {
   createSession(
@@ -91,20 +102,27 @@ interface ReplicatedCreate {
 export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis';
   private readonly redis: ScriptedRedis;
+  private readonly durable: ScriptedRedis[];
+  private nextDurable = 0;
 
   /** `minReplicasAck` > 0: a session counts as created only once that many replicas hold it (WAIT). */
   constructor(
     redis: RedisConnection,
     private readonly minReplicasAck = 0,
   ) {
-    redis.defineCommand('createSession', { numberOfKeys: 3, lua: CREATE_SCRIPT });
-    redis.defineCommand('revokeSession', { numberOfKeys: 2, lua: REVOKE_SCRIPT });
-    redis.defineCommand('discardSession', { numberOfKeys: 3, lua: DISCARD_SCRIPT });
-    this.redis = redis as ScriptedRedis;
+    this.redis = withScripts(redis);
+    this.durable =
+      minReplicasAck > 0
+        ? Array.from({ length: DURABLE_CONNECTIONS }, () => {
+            const connection = duplicateConnection(redis);
+            connection.on('error', () => undefined);
+            return withScripts(connection);
+          })
+        : [];
   }
 
   create(session: Session, limits: CreateLimits): Promise<CreateOutcome> {
-    return this.call(async () => {
+    return this.limitedCall('creating a session', async () => {
       const args: Parameters<ScriptCommands['createSession']> = [
         indexKey(session.client_id),
         sessionKey(session.client_id, session.jti),
@@ -132,7 +150,8 @@ export class RedisSessionStore implements SessionStore {
     session: Session,
     args: Parameters<ScriptCommands['createSession']>,
   ): Promise<CreateReply> {
-    const pipeline = this.redis.pipeline() as unknown as ReplicatedCreate;
+    const connection = this.durable[this.nextDurable++ % this.durable.length]!;
+    const pipeline = connection.pipeline() as unknown as ReplicatedCreate;
     const [[createError, outcome], [waitError, acknowledged]] = await pipeline
       .createSession(...args)
       .wait(this.minReplicasAck, REPLICA_ACK_TIMEOUT_MS)
@@ -162,7 +181,9 @@ export class RedisSessionStore implements SessionStore {
   }
 
   get(clientId: string, jti: string): Promise<Session | null> {
-    return this.call(async () => parseSession(await this.redis.get(sessionKey(clientId, jti))));
+    return this.limitedCall('reading a session', async () =>
+      parseSession(await this.redis.get(sessionKey(clientId, jti))),
+    );
   }
 
   list(clientId: string, limit: number, cursor: string | null): Promise<SessionPage> {
@@ -225,6 +246,12 @@ export class RedisSessionStore implements SessionStore {
 
   async close(): Promise<void> {
     this.redis.disconnect();
+    for (const connection of this.durable) connection.disconnect();
+  }
+
+  /** A hot-path call: bounded in time however the client retries during a failover. */
+  private limitedCall<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    return this.call(() => withTimeLimit(operation(), REDIS_CALL_LIMIT_MS, what));
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {
@@ -238,6 +265,13 @@ export class RedisSessionStore implements SessionStore {
           });
     }
   }
+}
+
+function withScripts(redis: RedisConnection): ScriptedRedis {
+  redis.defineCommand('createSession', { numberOfKeys: 3, lua: CREATE_SCRIPT });
+  redis.defineCommand('revokeSession', { numberOfKeys: 2, lua: REVOKE_SCRIPT });
+  redis.defineCommand('discardSession', { numberOfKeys: 3, lua: DISCARD_SCRIPT });
+  return redis as ScriptedRedis;
 }
 
 function jtiOf(member: string): string {

@@ -66,6 +66,58 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ INITIAL_ADMIN_CLIENT_SECRET: 'x'.repeat(40) })).toThrow(/INITIAL_ADMIN_CLIENT_ID/);
   });
 
+  it('reaches Redis one way: a URL, a cluster node list, or sentinels with a master name', () => {
+    expect(loadConfig({ REDIS_URL: 'rediss://u:p@cache:6380/0' }).redis).toEqual({
+      kind: 'standalone',
+      url: 'rediss://u:p@cache:6380/0',
+      minReplicasAck: 0,
+    });
+    const cluster = loadConfig({
+      DATABASE_URL: 'postgres://db/tollgate',
+      REDIS_CLUSTER_NODES: 'redis-1:6379, [::1]:7000',
+      REDIS_USERNAME: 'tollgate',
+      REDIS_PASSWORD: 'secret',
+      REDIS_TLS: 'true',
+      REDIS_MIN_REPLICAS_ACK: '1',
+    });
+    expect(cluster.singleNode).toBe(false);
+    expect(cluster.redis).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: 'redis-1', port: 6379 },
+        { host: '::1', port: 7000 },
+      ],
+      access: { username: 'tollgate', password: 'secret', tls: true },
+      minReplicasAck: 1,
+    });
+    expect(
+      loadConfig({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'main', REDIS_SENTINEL_PASSWORD: 'x' })
+        .redis,
+    ).toMatchObject({
+      kind: 'sentinel',
+      name: 'main',
+      sentinelPassword: 'x',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+    });
+  });
+
+  it.each([
+    [{ REDIS_URL: 'redis://a', REDIS_CLUSTER_NODES: 'b:1' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'b:1', REDIS_SENTINELS: 'c:1' }, 'REDIS_SENTINELS'],
+    [{ REDIS_SENTINELS: 'c:1' }, 'REDIS_SENTINEL_NAME'],
+    [{ REDIS_SENTINEL_NAME: 'main' }, 'REDIS_SENTINEL_NAME'],
+    [{ REDIS_URL: 'redis://a', REDIS_PASSWORD: 'p' }, 'REDIS_PASSWORD'],
+    [{ REDIS_CLUSTER_NODES: 'b:1', REDIS_SENTINEL_PASSWORD: 'p' }, 'REDIS_SENTINEL_PASSWORD'],
+    [{ REDIS_CLUSTER_NODES: 'b' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'b:70000' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_MIN_REPLICAS_ACK: 'one' }, 'REDIS_MIN_REPLICAS_ACK'],
+  ])('refuses an inconsistent Redis setting %p, naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^${name}:`));
+  });
+
   it('reads TRUST_PROXY as hops or as a list of proxy networks', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).proxyTrust).toEqual({ kind: 'hops', hops: 1 });
     expect(loadConfig({ TRUST_PROXY: 'false' }).proxyTrust).toEqual({ kind: 'none' });

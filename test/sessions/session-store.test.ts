@@ -13,10 +13,10 @@ const inspector = new Redis(REDIS_URL);
 
 afterAll(() => inspector.disconnect());
 
-async function openRedisStore(): Promise<SessionStore> {
-  const redis = connectRedis({ kind: 'standalone', url: REDIS_URL, minReplicasAck: 0 });
+async function openRedisStore(minReplicasAck = 0): Promise<SessionStore> {
+  const redis = connectRedis({ kind: 'standalone', url: REDIS_URL, minReplicasAck });
   await new Promise((resolve) => redis.once('ready', resolve));
-  return new RedisSessionStore(redis);
+  return new RedisSessionStore(redis, minReplicasAck);
 }
 
 function newClientId(): string {
@@ -164,6 +164,26 @@ describe('Redis key layout', () => {
           (remaining) => remaining === 0,
         ),
       ).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('REDIS_MIN_REPLICAS_ACK', () => {
+  it('refuses a session no replica acknowledged, and takes it back (the shared Redis has no replica)', async () => {
+    const store = await openRedisStore(1);
+    try {
+      const clientId = newClientId();
+      const session = sessionFor(clientId, nowSeconds() + 60);
+      await expect(store.create(session, { maxPerClient: 0, perWindow: 5, windowMs: 60_000 })).rejects.toMatchObject({
+        code: 'dependency_unavailable',
+        dependency: 'session_store',
+      });
+      expect(await store.get(clientId, session.jti)).toBeNull();
+      expect(await store.count(clientId)).toBe(0);
+      // Its place in the issuance rate was given back.
+      expect(await inspector.get(`tg:{${clientId}}:issued`)).toBe('0');
     } finally {
       await store.close();
     }

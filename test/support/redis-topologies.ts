@@ -25,6 +25,7 @@ const NODE_TIMEOUT_MS = 1_000;
 
 interface RedisProcess {
   readonly port: number;
+  readonly args: readonly string[];
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
 }
@@ -105,7 +106,20 @@ const ACL_ARGS = [
 function startProcess(port: number, args: string[]): RedisProcess {
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { port, child, exited };
+  return { port, args, child, exited };
+}
+
+/**
+ * Starts the killed node `port` again, as an orchestrator would replace it, and resolves once it serves
+ * as a replica of the new master (the cluster or the sentinels demote it), in sync.
+ */
+async function rejoin(nodes: RedisProcess[], port: number): Promise<void> {
+  const index = nodes.findIndex((node) => node.port === port);
+  nodes[index] = startProcess(port, [...nodes[index]!.args]);
+  await waitFor(`redis on ${port} to rejoin as a replica`, 60_000, async () => {
+    const info = await ask(port, ['INFO', 'replication']);
+    return infoField(info, 'role') === 'slave' && infoField(info, 'master_link_status') === 'up';
+  });
 }
 
 function dataNode(port: number, dir: string, extra: string[]): RedisProcess {
@@ -149,7 +163,9 @@ export interface RedisGroup {
   killMasterOf(key: string): Promise<number>;
   /** Resolves once a replica has taken over the killed master's place and the group serves every key again. */
   promoted(killedPort: number, timeoutMs?: number): Promise<void>;
-  /** Every data node's port and role (master/replica), for the figures (MEMORY USAGE, INFO). */
+  /** Starts a killed node again; resolves once it is an in-sync replica of the master that replaced it. */
+  rejoin(port: number): Promise<void>;
+  /** The ports of the masters now, for the figures (MEMORY USAGE, INFO). */
   masters(): Promise<number[]>;
   stop(): Promise<void>;
 }
@@ -219,6 +235,7 @@ export async function startRedisCluster(): Promise<RedisGroup> {
         killedPort,
       );
     },
+    rejoin: (port) => rejoin(nodes, port),
     async masters() {
       const roles = await Promise.all(alive().map(async (node) => ({ node, role: await ask(node.port, ['ROLE']) })));
       return roles.filter(({ role }) => Array.isArray(role) && role[0] === 'master').map(({ node }) => node.port);
@@ -278,9 +295,9 @@ export async function startSentinelGroup(): Promise<RedisGroup> {
     );
     return startProcess(port, [file, '--sentinel']);
   });
-  const all = [master, replica, ...sentinels];
+  const dataNodes = [master, replica];
   const stop = async () => {
-    await Promise.all(all.map(kill));
+    await Promise.all([...dataNodes, ...sentinels].map(kill));
     rmSync(dir, { recursive: true, force: true });
   };
   const askSentinel = (port: number, args: string[]) => ask(port, args, SENTINEL_PASSWORD, '');
@@ -325,7 +342,7 @@ export async function startSentinelGroup(): Promise<RedisGroup> {
     },
     async killMasterOf() {
       const port = await currentMaster();
-      const node = [master, replica].find((candidate) => candidate.port === port);
+      const node = dataNodes.find((candidate) => candidate.port === port);
       if (!node) throw new Error('the sentinels name no master');
       await kill(node);
       return node.port;
@@ -338,6 +355,7 @@ export async function startSentinelGroup(): Promise<RedisGroup> {
         return role?.[0] === 'master';
       });
     },
+    rejoin: (port) => rejoin(dataNodes, port),
     async masters() {
       const port = await currentMaster();
       return port === null ? [] : [port];

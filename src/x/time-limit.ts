@@ -1,4 +1,4 @@
-import { TollgateError } from '../x/errors.js';
+import { TollgateError } from './errors.js';
 
 /** Thrown when a dependency check or a collection does not finish in time. */
 class TimeLimitExceededError extends TollgateError {
