@@ -43,6 +43,9 @@ export function connectRedis(target: RedisTarget): RedisConnection {
         retryDelayOnClusterDown: 200,
         maxRedirections: 6,
         slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
+        // Also re-read the slot map periodically: a pipeline (REDIS_MIN_REPLICAS_ACK's script + WAIT)
+        // does not follow a MOVED by itself when WAIT fails on the node it reached.
+        slotsRefreshInterval: 2_000,
         redisOptions: { ...NODE_OPTIONS, ...accessOptions(target.access) },
       },
     );
@@ -73,6 +76,11 @@ export function connectRedis(target: RedisTarget): RedisConnection {
 export function duplicateConnection(redis: RedisConnection): RedisConnection {
   if (redis instanceof Cluster) return redis.duplicate(undefined, { enableOfflineQueue: true });
   return redis.duplicate({ enableOfflineQueue: true });
+}
+
+/** After a redirection a pipeline could not follow: re-read the cluster's slot map now. */
+export function refreshTopology(redis: RedisConnection): void {
+  if (redis instanceof Cluster) redis.refreshSlotsCache();
 }
 
 /**

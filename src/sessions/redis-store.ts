@@ -3,6 +3,7 @@ import {
   pingEveryMaster,
   REDIS_CALL_LIMIT_MS,
   type RedisConnection,
+  refreshTopology,
 } from '../redis/connection.js';
 import { DependencyUnavailableError } from '../x/errors.js';
 import { withTimeLimit } from '../x/time-limit.js';
@@ -156,6 +157,7 @@ export class RedisSessionStore implements SessionStore {
       .createSession(...args)
       .wait(this.minReplicasAck, REPLICA_ACK_TIMEOUT_MS)
       .exec();
+    if (createError || waitError) refreshTopology(connection);
     if (createError) throw createError;
     if (outcome[0] !== 'created') return outcome;
     if (waitError || acknowledged < this.minReplicasAck) {

@@ -15,8 +15,8 @@ const run = promisify(execFile);
  * removed by `stop()`. Every data node requires an ACL user and password, so credentials are exercised
  * in each mode; the sentinels have a password of their own.
  */
-export const REDIS_USER = 'tollgate';
-export const REDIS_PASSWORD = 'redis-test-password-0123456789';
+const REDIS_USER = 'tollgate';
+const REDIS_PASSWORD = 'redis-test-password-0123456789';
 const SENTINEL_PASSWORD = 'sentinel-test-password-0123456789';
 const SENTINEL_MASTER_NAME = 'tollgate-master';
 
