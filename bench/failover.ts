@@ -14,7 +14,11 @@
  * Needs PostgreSQL as in the README (TEST_POSTGRES_URL overrides it) and redis-server/redis-cli 7.
  * The server runs in this process, one worker: tokens/s are this machine's, in this run; compare ratios.
  */
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../src/config/config.js';
+import { connectRedis } from '../src/redis/connection.js';
+import { RedisSessionStore } from '../src/sessions/redis-store.js';
 import { adminToken, type CreatedClient, createClient, introspect, requestToken } from '../test/support/oauth.js';
 import { ask, type RedisGroup, startRedisCluster, startSentinelGroup } from '../test/support/redis-topologies.js';
 import { startTestServer, type TestServer } from '../test/support/server.js';
@@ -29,6 +33,9 @@ const QUIET_MS = 3_000;
 const MAX_OUTAGE_MS = 40_000;
 /** Tokens issued from this long before the kill on are checked for their session afterwards. */
 const CHECK_BEFORE_KILL_MS = 5_000;
+/** Sessions written straight through the session store to size Redis: memory and creates/s. */
+const SIZING_SESSIONS = Number(process.env.FAILOVER_SIZING_SESSIONS ?? 20_000);
+const SIZING_CONCURRENCY = 64;
 
 interface Issued {
   readonly client: number;
@@ -40,6 +47,7 @@ interface Figures {
   scenario: string;
   tokensPerSecond: number;
   redisMicrosPerToken: number;
+  storeCreatesPerSecond: number;
   bytesPerSession: number;
   memoryUsageOfOneSession: number;
   answers: Record<string, number>;
@@ -77,6 +85,52 @@ function runLoad(worker: (n: number) => Promise<void>, until: () => boolean): Pr
   ).then(() => undefined);
 }
 
+async function sizeRedis(
+  group: RedisGroup,
+  ack: number,
+  clients: readonly CreatedClient[],
+): Promise<{ createsPerSecond: number; bytesPerSession: number }> {
+  const target = loadConfig({ ...group.env, REDIS_MIN_REPLICAS_ACK: String(ack) }).redis!;
+  const redis = connectRedis(target);
+  await new Promise((resolve) => redis.once('ready', resolve));
+  const store = new RedisSessionStore(redis, ack);
+  try {
+    const before = await masterStats(group);
+    const kid = randomBytes(32).toString('base64url');
+    let next = 0;
+    const startedAt = performance.now();
+    await Promise.all(
+      Array.from({ length: SIZING_CONCURRENCY }, async () => {
+        while (next < SIZING_SESSIONS) {
+          const n = next++;
+          const issuedAt = Date.now();
+          await store.create(
+            {
+              jti: randomBytes(16).toString('base64url'),
+              client_id: clients[n % clients.length]!.client_id,
+              scope: 'read write',
+              issued_at_ms: issuedAt,
+              exp: Math.floor(issuedAt / 1000) + 86_400,
+              ip: '203.0.113.7',
+              kid,
+              org_id: null,
+            },
+            { maxPerClient: 0, perWindow: 0, windowMs: 60_000 },
+          );
+        }
+      }),
+    );
+    const seconds = (performance.now() - startedAt) / 1000;
+    const after = await masterStats(group);
+    return {
+      createsPerSecond: Math.round(SIZING_SESSIONS / seconds),
+      bytesPerSession: Math.round((after.usedMemory - before.usedMemory) / SIZING_SESSIONS),
+    };
+  } finally {
+    await store.close();
+  }
+}
+
 async function scenario(name: string, startGroup: () => Promise<RedisGroup>, ack: number): Promise<Figures> {
   const [group, database] = await Promise.all([startGroup(), createTestDatabase()]);
   let server: TestServer | undefined;
@@ -93,7 +147,11 @@ async function scenario(name: string, startGroup: () => Promise<RedisGroup>, ack
     for (let i = 0; i < CLIENTS; i += 1)
       clients.push(await createClient(url, admin, { name: `failover ${i}`, role: 'read-only' }));
 
-    // 1. Tokens/s with the token endpoint alone, Redis time and memory per session.
+    // 1. Sizing: sessions written through the session store itself (the token endpoint's own script,
+    // and WAIT when on), as fast as one process can: creates/s Redis sustains, bytes per live session.
+    const sizing = await sizeRedis(group, ack, clients);
+
+    // 2. Tokens/s with the token endpoint alone, and Redis time per token.
     const before = await masterStats(group);
     let created = 0;
     const throughputEnd = performance.now() + THROUGHPUT_MS;
@@ -114,7 +172,7 @@ async function scenario(name: string, startGroup: () => Promise<RedisGroup>, ack
       memoryUsageOfOneSession ||= Number((await ask(port, ['MEMORY', 'USAGE', sessionKey])) ?? 0);
     }
 
-    // 2. Mixed load; the master of client 0's slot (or the Sentinel master) dies after WARMUP_MS.
+    // 3. Mixed load; the master of client 0's slot (or the Sentinel master) dies after WARMUP_MS.
     const answers: Record<string, number> = {};
     const failures: { at: number; client: number }[] = [];
     const issued: Issued[] = [];
@@ -170,7 +228,7 @@ async function scenario(name: string, startGroup: () => Promise<RedisGroup>, ack
     await load;
     const elapsed = (at: number) => Math.round(at - killAt);
 
-    // 3. Every token answered 200 from shortly before the kill on must still introspect as active.
+    // 4. Every token answered 200 from shortly before the kill on must still introspect as active.
     const checked = issued.filter(({ at }) => at >= killAt - CHECK_BEFORE_KILL_MS);
     let lost = 0;
     for (let i = 0; i < checked.length; i += CONCURRENCY) {
@@ -186,7 +244,8 @@ async function scenario(name: string, startGroup: () => Promise<RedisGroup>, ack
       scenario: `${name}, REDIS_MIN_REPLICAS_ACK=${ack}`,
       tokensPerSecond: Math.round(created / (THROUGHPUT_MS / 1000)),
       redisMicrosPerToken: Number(((after.usec - before.usec) / Math.max(1, after.calls - before.calls)).toFixed(1)),
-      bytesPerSession: Math.round((after.usedMemory - before.usedMemory) / Math.max(1, created)),
+      storeCreatesPerSecond: sizing.createsPerSecond,
+      bytesPerSession: sizing.bytesPerSession,
       memoryUsageOfOneSession,
       answers,
       firstFailureAfterKillMs: failures.length ? elapsed(failures[0]!.at) : null,
@@ -221,11 +280,11 @@ for (const [name, start, ack] of scenarios) {
 process.stdout.write(
   [
     '',
-    '| scenario | tokens/s (token endpoint alone) | Redis µs per token | bytes per session (used_memory_dataset) | MEMORY USAGE of one session | answers during failover | first non-200 after kill | last non-200 after kill | slowest answer | replica promoted / old master back as replica | clients affected | tokens checked | sessions lost |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | tokens/s (token endpoint alone) | Redis µs per token | session creates/s (store alone) | bytes per session (used_memory_dataset) | MEMORY USAGE of one session | answers during failover | first non-200 after kill | last non-200 after kill | slowest answer | replica promoted / old master back as replica | clients affected | tokens checked | sessions lost |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.scenario} | ${r.tokensPerSecond} | ${r.redisMicrosPerToken} | ${r.bytesPerSession} | ${r.memoryUsageOfOneSession} | ${Object.entries(
+        `| ${r.scenario} | ${r.tokensPerSecond} | ${r.redisMicrosPerToken} | ${r.storeCreatesPerSecond} | ${r.bytesPerSession} | ${r.memoryUsageOfOneSession} | ${Object.entries(
           r.answers,
         )
           .map(([k, v]) => `${k}: ${v}`)

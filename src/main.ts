@@ -47,7 +47,7 @@ function describeMode(config: Config, logger: Logger): void {
         database: config.databaseUrl ? 'postgres' : `embedded (PGlite) in ${config.dataDir}`,
         sessions: config.redis ? 'redis' : 'in-process',
       },
-      'SINGLE-NODE MODE: embedded database and/or in-process session store; run exactly one instance. Set DATABASE_URL and REDIS_URL to scale out.',
+      'SINGLE-NODE MODE: embedded database and/or in-process session store; run exactly one instance. Set DATABASE_URL and Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS) to scale out.',
     );
   } else {
     logger.info({ workers: config.workers }, 'shared mode: Postgres and Redis; any number of instances may run');

@@ -220,7 +220,8 @@ export const VARIABLES = {
   }),
   workers: variable({
     name: 'WORKERS',
-    defaultText: 'number of CPU cores when both `DATABASE_URL` and `REDIS_URL` are set, else 1',
+    defaultText:
+      'number of CPU cores when `DATABASE_URL` and Redis (`REDIS_URL`, `REDIS_CLUSTER_NODES` or `REDIS_SENTINELS`) are set, else 1',
     description: 'HTTP worker processes. The embedded database and session store are single-process, so they force 1.',
     schema: integer(1, 256).optional(),
   }),
