@@ -140,6 +140,7 @@ async function scenario(name: string, startGroup: () => Promise<RedisGroup>, ack
       DATABASE_URL: database.url,
       REDIS_MIN_REPLICAS_ACK: String(ack),
       MAX_SESSIONS_PER_CLIENT: '0',
+      LOG_LEVEL: process.env.FAILOVER_LOG_LEVEL ?? 'silent',
     });
     const url = server.url;
     const admin = await adminToken(url);
