@@ -40,7 +40,7 @@ export class ClientLookup {
   private generation = 0;
 
   constructor(
-    private readonly store: ClientStore,
+    private readonly store: Pick<ClientStore, 'find'>,
     private readonly options: ClientLookupOptions,
     changes: ChangeFeed,
   ) {
