@@ -35,8 +35,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const trail of trails) await trail.close();
-  await db.destroy();
-  await database.drop();
+  await db?.destroy();
+  await database?.drop();
 });
 
 function openTrail(options: Partial<AuditQueueOptions> = {}): {

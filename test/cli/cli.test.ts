@@ -29,7 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  await database.drop();
+  await database?.drop();
   rmSync(keysDir, { recursive: true, force: true });
 });
 

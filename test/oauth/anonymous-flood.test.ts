@@ -90,9 +90,9 @@ describe('10,000 anonymous junk requests from one address (shared mode: Postgres
 
   afterAll(async () => {
     await admin.end();
-    await server.stop();
-    await redis.kill();
-    await database.drop();
+    await server?.stop();
+    await redis?.kill();
+    await database?.drop();
   });
 
   async function auditRows(): Promise<

@@ -63,7 +63,7 @@ describe.each([
   beforeAll(async () => {
     store = await open();
   });
-  afterAll(() => store.close());
+  afterAll(() => store?.close());
 
   it('lists newest first, one page at a time', async () => {
     const clientId = newClientId();

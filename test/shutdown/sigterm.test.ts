@@ -71,7 +71,7 @@ describe('SIGTERM on the compiled server', () => {
     for (const tollgate of started)
       if (tollgate.process.child.exitCode === null) tollgate.process.child.kill('SIGKILL');
     for (const dir of directories) rmSync(dir, { recursive: true, force: true });
-    await database.drop();
+    await database?.drop();
   });
 
   it('single process (embedded default): finishes the request in flight, closes idle connections, exits 0', async () => {
