@@ -203,4 +203,13 @@ describe('PostgresAuditTrail', () => {
     expect((hostile.client_id as string).length).toBeLessThanOrEqual(257);
     expect(hostile.details).toEqual({ reason: 'bad\uFFFD', odd: '\uFFFD' });
   });
+
+  it('stores text that only looks like those escapes, and paired surrogates, exactly as recorded', async () => {
+    const { trail } = openTrail();
+    const details = { path: 'C:\\u0000\\ud800', emoji: '\u{1F512} ok' };
+    trail.record(event('test.lookalike', { details }));
+    await trail.flush();
+    const rows = await storedOfType('test.lookalike');
+    expect(rows.map((row) => row.details)).toEqual([details]);
+  });
 });
