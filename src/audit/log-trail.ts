@@ -1,4 +1,4 @@
-import { createAuditLogger, type Logger } from '../observability/logger.js';
+import { AUDIT_REDACTED_DETAILS, createAuditLogger, type Logger, writeInfoLine } from '../observability/logger.js';
 import {
   type AuditEvent,
   type AuditEventInput,
@@ -18,7 +18,11 @@ export class LogAuditTrail implements AuditTrail {
   /** Returns the stamped event, so a trail composing this one stores the same id and time as the log line. */
   record(input: AuditEventInput): AuditEvent {
     const event = stampAuditEvent(input);
-    this.logger.info({ audit: toAuditEventResource(event) }, event.type);
+    const resource = toAuditEventResource(event);
+    // Events with a detail the logger censors by name take pino's redacting path; the rest (every token
+    // decision) are serialised once, directly.
+    if (AUDIT_REDACTED_DETAILS.some((key) => key in event.details)) this.logger.info({ audit: resource }, event.type);
+    else writeInfoLine(this.logger, 'audit', JSON.stringify(resource), event.type);
     return event;
   }
 
