@@ -14,7 +14,13 @@
  * Needs PostgreSQL as in the README (TEST_POSTGRES_URL overrides it) and redis-server on the PATH: the
  * benchmark runs its own Redis, so that its CPU and command statistics are Tollgate's alone.
  * BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3) and BENCH_ALGS (default RS256,ES256,EdDSA) set the run;
- * BENCH_PROFILE=<dir> has Tollgate's processes write V8 CPU profiles there (node --cpu-prof).
+ * BENCH_PROFILE=<dir> has Tollgate's processes write V8 CPU profiles there (node --cpu-prof);
+ * BENCH_BEFORE=<checkout> adds that checkout's built Tollgate (<checkout>/dist/src/main.js) as a fourth
+ * target, "before", for a change's before/after ratio in one run.
+ *
+ * Throughput on a shared machine depends on how much CPU the others leave; the CPU each token costs
+ * across all processes (the budget) depends much less on it, so "cpu share" (the ceiling's µs per token
+ * over the target's) is printed beside the throughput share.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +38,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ALGS = (process.env.BENCH_ALGS ?? 'RS256,ES256,EdDSA').split(',');
 const PROFILE_DIR = process.env.BENCH_PROFILE;
+const BEFORE = process.env.BENCH_BEFORE;
 const CONNECTIONS = 64;
 const ADMIN_ID = 'bench-admin';
 const ADMIN_SECRET = randomBytes(32).toString('base64url');
@@ -176,7 +183,7 @@ interface TollgateTarget extends Target {
   auditRows(type: string): Promise<number>;
 }
 
-async function startTollgate(alg: string, redis: BenchRedis): Promise<TollgateTarget> {
+async function startTollgate(alg: string, redis: BenchRedis, checkout = '.'): Promise<TollgateTarget> {
   const port = await freePort();
   const database = await createTestDatabase();
   const databaseName = new URL(database.url).pathname.slice(1);
@@ -184,7 +191,10 @@ async function startTollgate(alg: string, redis: BenchRedis): Promise<TollgateTa
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    [...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, alg)] : []), 'dist/src/main.js'],
+    [
+      ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, alg)] : []),
+      join(checkout, 'dist/src/main.js'),
+    ],
     {
       env: {
         ...process.env,
@@ -226,7 +236,7 @@ async function startTollgate(alg: string, redis: BenchRedis): Promise<TollgateTa
       await postgres.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [databaseName])
     ).rows.map((row) => row.pid);
   return {
-    name: 'tollgate',
+    name: checkout === '.' ? 'tollgate' : 'before',
     baseUrl: base,
     clientId: client.client_id,
     createClient,
@@ -298,6 +308,7 @@ function summarise(rounds: RoundResult[]) {
     ok,
     failed: rounds.reduce((sum, r) => sum + r.failed, 0),
     cpuPerToken,
+    cpuTotal: Object.values(cpuPerToken).reduce((sum, us) => sum + us, 0),
   };
 }
 
@@ -306,13 +317,13 @@ type Summary = ReturnType<typeof summarise>;
 const row = (label: string, name: string, s: Summary, note: string) =>
   `${label.padEnd(14)} ${name.padEnd(14)} ${s.perSecond.toFixed(0).padStart(8)} ${String(s.p50).padStart(6)} ${String(s.p99).padStart(6)} ${String(s.failed).padStart(7)}  ${note}`;
 
-const percentOf = (s: Summary, ceiling: Summary) => `${((100 * s.perSecond) / ceiling.perSecond).toFixed(0)} %`;
+const percentOf = (s: Summary, ceiling: Summary) =>
+  `${((100 * s.perSecond) / ceiling.perSecond).toFixed(0).padStart(3)} %, cpu share ${((100 * ceiling.cpuTotal) / s.cpuTotal).toFixed(0).padStart(3)} %`;
 
 /** µs of CPU per token in each process group, with the total. */
 function budgetLine(name: string, s: Summary): string {
   const parts = Object.entries(s.cpuPerToken).map(([group, us]) => `${group} ${us.toFixed(0)}`);
-  const total = Object.values(s.cpuPerToken).reduce((sum, us) => sum + us, 0);
-  return `${''.padEnd(14)} cpu µs/token ${name.padEnd(14)} total ${total.toFixed(0).padStart(5)}: ${parts.join(', ')}`;
+  return `${''.padEnd(14)} cpu µs/token ${name.padEnd(14)} total ${s.cpuTotal.toFixed(0).padStart(5)}: ${parts.join(', ')}`;
 }
 
 /** Calls and µs per call of each Redis command between resets, accumulated over Tollgate's rounds. */
@@ -346,53 +357,69 @@ class CommandStats {
   }
 }
 
+/** Every token's session in Redis and its token.issued row in Postgres; stops the server to count the rows. */
+async function checkGuarantees(tollgate: TollgateTarget, redis: BenchRedis, counted: number): Promise<string[]> {
+  const sessions = await redis.client.zcard(`tg:{${tollgate.clientId}}:idx`);
+  // autocannon stops counting with up to one request per connection still in flight; those tokens
+  // were issued (and tracked) too, so Redis may hold slightly more sessions than were counted.
+  const inFlightAtStops = CONNECTIONS * (ROUNDS + 1);
+  const tracked = sessions >= counted && sessions - counted <= inFlightAtStops;
+  // Once Tollgate has stopped: its workers write their audit queues before they exit. The admin's
+  // token is audited too.
+  await tollgate.shutdown();
+  const audited = await tollgate.auditRows('token.issued');
+  const auditedAll = audited >= counted + 1 && audited - counted - 1 <= inFlightAtStops;
+  const label = `${''.padEnd(14)} ${tollgate.name.padEnd(14)}`;
+  return [
+    `${label} sessions in Redis: ${sessions} for ${counted} tokens counted${tracked ? ' (every token tracked)' : ' (MISMATCH)'}`,
+    `${label} token.issued audit rows: ${audited} for ${counted + 1} tokens counted${auditedAll ? ' (every token audited)' : ' (MISMATCH)'}`,
+  ];
+}
+
 async function benchAlgorithm(alg: string, redis: BenchRedis): Promise<string[]> {
   const ceiling = await startCeiling(alg, redis);
   const baseline = await startBaseline(alg);
   const tollgate = await startTollgate(alg, redis);
+  const before = BEFORE ? await startTollgate(alg, redis, BEFORE) : null;
+  const tollgates = before ? [tollgate, before] : [tollgate];
   try {
-    const targets = [ceiling, baseline, tollgate];
+    const targets = [ceiling, baseline, ...tollgates];
     const results = new Map<Target, RoundResult[]>(targets.map((target) => [target, []]));
     const stats = new CommandStats(redis.client);
-    let warmupTokens = 0;
-    for (const target of targets) {
-      const warmup = await load(target, '/token', 2);
-      if (target === tollgate) warmupTokens = warmup.ok;
-    }
+    const counted = new Map<Target, number>();
+    for (const target of targets) counted.set(target, (await load(target, '/token', 2)).ok);
     const loads: string[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const target of targets) {
         if (target === tollgate) await stats.reset();
-        results.get(target)!.push(await load(target, '/token', SECONDS));
+        const result = await load(target, '/token', SECONDS);
+        results.get(target)!.push(result);
+        counted.set(target, counted.get(target)! + result.ok);
         if (target === tollgate) await stats.collect();
       }
       loads.push(load1());
     }
-    const [top, base, ours] = targets.map((target) => summarise(results.get(target)!)) as [Summary, Summary, Summary];
-    const sessions = await redis.client.zcard(`tg:{${tollgate.clientId}}:idx`);
-    const issued = ours.ok + warmupTokens;
-    // autocannon stops counting with up to one request per connection still in flight; those tokens
-    // were issued (and tracked) too, so Redis may hold slightly more sessions than were counted.
-    const inFlightAtStops = CONNECTIONS * (ROUNDS + 1);
-    const tracked = sessions >= issued && sessions - issued <= inFlightAtStops;
-    // Once Tollgate has stopped: its workers write their audit queues before they exit.
-    await tollgate.shutdown();
-    const audited = await tollgate.auditRows('token.issued');
-    const auditedAll = audited >= issued + 1 && audited - issued - 1 <= inFlightAtStops;
-    const target = TARGET_PERCENT[alg];
-    return [
+    const summary = (target: Target) => summarise(results.get(target)!);
+    const top = summary(ceiling);
+    const goal = TARGET_PERCENT[alg];
+    const lines = [
       row(alg, 'ceiling', top, `100 %   load ${loads.join(' / ')}`),
-      row('', 'oidc-provider', base, `${percentOf(base, top)} of ceiling`),
-      row('', 'tollgate', ours, `${percentOf(ours, top)} of ceiling${target ? ` (target >= ${target} %)` : ''}`),
-      `${''.padEnd(14)} sessions in Redis: ${sessions} for ${issued} tokens counted${tracked ? ' (every token tracked)' : ' (MISMATCH)'}`,
-      `${''.padEnd(14)} token.issued audit rows: ${audited} for ${issued + 1} tokens counted${auditedAll ? ' (every token audited)' : ' (MISMATCH)'}`,
-      budgetLine('ceiling', top),
-      budgetLine('oidc-provider', base),
-      budgetLine('tollgate', ours),
-      ...stats.lines(ours.ok),
+      row('', 'oidc-provider', summary(baseline), `${percentOf(summary(baseline), top)} of ceiling`),
+      ...tollgates.map((target) =>
+        row(
+          '',
+          target.name,
+          summary(target),
+          `${percentOf(summary(target), top)} of ceiling${goal ? ` (target >= ${goal} %)` : ''}`,
+        ),
+      ),
     ];
+    for (const target of tollgates) lines.push(...(await checkGuarantees(target, redis, counted.get(target)!)));
+    for (const target of targets) lines.push(budgetLine(target.name, summary(target)));
+    lines.push(...stats.lines(summary(tollgate).ok));
+    return lines;
   } finally {
-    await tollgate.stop();
+    for (const target of tollgates) await target.stop();
     await baseline.stop();
     await ceiling.stop();
   }
