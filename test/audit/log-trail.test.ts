@@ -13,7 +13,7 @@ const withoutTime = (line: Record<string, unknown>) => {
 describe('LogAuditTrail', () => {
   it('writes the line pino would write for the event, field for field and in the same order', () => {
     const logs = captureLogs();
-    const event = new LogAuditTrail(logs.logger).record({
+    const { event, json } = new LogAuditTrail(logs.logger).record({
       type: 'token.issued',
       actor: 'tgc_0123456789abcdef01234567',
       client_id: 'tgc_0123456789abcdef01234567',
@@ -25,6 +25,7 @@ describe('LogAuditTrail', () => {
     expect(withoutTime(fast)).toEqual(withoutTime(reference));
     expect(Object.keys(fast)).toEqual(Object.keys(reference));
     expect(fast.audit).toMatchObject({ id: event.id, details: { jti: 'a"b\\c' } });
+    expect(JSON.parse(json)).toEqual(fast.audit);
   });
 
   it('censors details named like credentials, as the audit logger does', () => {
