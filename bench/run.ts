@@ -40,6 +40,14 @@ const ALGS = (process.env.BENCH_ALGS ?? 'RS256,ES256,EdDSA').split(',');
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 const BEFORE = process.env.BENCH_BEFORE;
 const CONNECTIONS = 64;
+/**
+ * The per-token CPU budget comes from the saturating rounds, or with BENCH_BUDGET_RATE (tokens/s) from
+ * extra rounds at that fixed rate, the same for every target, with fewer connections. Under saturation a
+ * target's CPU per token depends on the throughput it gets (batching grows with it, and so with the
+ * machine's other load); at a low fixed rate, per-request wakeups and timers weigh more instead.
+ */
+const BUDGET_RATE = process.env.BENCH_BUDGET_RATE ? Number(process.env.BENCH_BUDGET_RATE) : null;
+const RATE_CONNECTIONS = 16;
 const ADMIN_ID = 'bench-admin';
 const ADMIN_SECRET = randomBytes(32).toString('base64url');
 /** The issue's targets: Tollgate's share of the signing ceiling. */
@@ -272,12 +280,20 @@ async function startTollgate(alg: string, redis: BenchRedis, checkout = '.'): Pr
 
 type Requests = NonNullable<autocannon.Options['requests']>;
 
-async function load(target: Target, path: string, seconds: number, requests?: Requests): Promise<RoundResult> {
+/** Saturating load (as fast as the target answers), or `rate` requests per second in all. */
+async function load(
+  target: Target,
+  path: string,
+  seconds: number,
+  requests?: Requests,
+  rate?: number,
+): Promise<RoundResult> {
   const before = await readCpu(target.processes);
   const result = await autocannon({
     url: `${target.baseUrl}${path}`,
     method: 'POST',
-    connections: CONNECTIONS,
+    connections: rate ? RATE_CONNECTIONS : CONNECTIONS,
+    ...(rate ? { overallRate: rate } : {}),
     duration: seconds,
     headers: { authorization: target.authorization, 'content-type': 'application/x-www-form-urlencoded' },
     body: 'grant_type=client_credentials',
@@ -318,17 +334,23 @@ const row = (label: string, name: string, s: Summary, note: string) =>
   `${label.padEnd(14)} ${name.padEnd(14)} ${s.perSecond.toFixed(0).padStart(8)} ${String(s.p50).padStart(6)} ${String(s.p99).padStart(6)} ${String(s.failed).padStart(7)}  ${note}`;
 
 const percentOf = (s: Summary, ceiling: Summary) =>
-  `${((100 * s.perSecond) / ceiling.perSecond).toFixed(0).padStart(3)} %, cpu share ${((100 * ceiling.cpuTotal) / s.cpuTotal).toFixed(0).padStart(3)} %`;
+  `${((100 * s.perSecond) / ceiling.perSecond).toFixed(0).padStart(3)} %`;
+
+/** The ceiling's CPU per token over the target's: the throughput share the target would have on idle cores. */
+const cpuShare = (s: Summary, ceiling: Summary) =>
+  `${((100 * ceiling.cpuTotal) / s.cpuTotal).toFixed(0).padStart(3)} %`;
 
 /** µs of CPU per token in each process group, with the total. */
 function budgetLine(name: string, s: Summary): string {
   const parts = Object.entries(s.cpuPerToken).map(([group, us]) => `${group} ${us.toFixed(0)}`);
-  return `${''.padEnd(14)} cpu µs/token ${name.padEnd(14)} total ${s.cpuTotal.toFixed(0).padStart(5)}: ${parts.join(', ')}`;
+  return `${''.padEnd(14)} ${name.padEnd(14)} total ${s.cpuTotal.toFixed(0).padStart(5)}: ${parts.join(', ')}`;
 }
 
 /** Calls and µs per call of each Redis command between resets, accumulated over Tollgate's rounds. */
 class CommandStats {
   private readonly totals = new Map<string, { calls: number; usec: number }>();
+  /** Socket reads and writes Redis made: each read takes one write of a client, a whole pipeline. */
+  private readonly io = { reads: 0, writes: 0 };
 
   constructor(private readonly redis: Redis) {}
 
@@ -337,6 +359,9 @@ class CommandStats {
   }
 
   async collect(): Promise<void> {
+    const stats = await this.redis.info('stats');
+    this.io.reads += Number(/total_reads_processed:(\d+)/.exec(stats)?.[1] ?? 0);
+    this.io.writes += Number(/total_writes_processed:(\d+)/.exec(stats)?.[1] ?? 0);
     const info = await this.redis.info('commandstats');
     for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
       const entry = this.totals.get(match[1]!) ?? { calls: 0, usec: 0 };
@@ -347,13 +372,15 @@ class CommandStats {
   }
 
   lines(tokens: number): string[] {
-    return [...this.totals.entries()]
+    const io = `${''.padEnd(14)} redis socket reads ${(this.io.reads / tokens).toFixed(2)}/token, writes ${(this.io.writes / tokens).toFixed(2)}/token`;
+    const commands = [...this.totals.entries()]
       .filter(([, { calls }]) => calls >= tokens / 100)
       .sort(([, a], [, b]) => b.usec - a.usec)
       .map(
         ([command, { calls, usec }]) =>
           `${''.padEnd(14)} redis ${command.padEnd(12)} ${(calls / tokens).toFixed(2)} calls/token, ${(usec / calls).toFixed(1)} µs/call, ${(usec / tokens).toFixed(1)} µs/token`,
       );
+    return [io, ...commands];
   }
 }
 
@@ -362,7 +389,7 @@ async function checkGuarantees(tollgate: TollgateTarget, redis: BenchRedis, coun
   const sessions = await redis.client.zcard(`tg:{${tollgate.clientId}}:idx`);
   // autocannon stops counting with up to one request per connection still in flight; those tokens
   // were issued (and tracked) too, so Redis may hold slightly more sessions than were counted.
-  const inFlightAtStops = CONNECTIONS * (ROUNDS + 1);
+  const inFlightAtStops = CONNECTIONS * (ROUNDS + 1) + (BUDGET_RATE ? RATE_CONNECTIONS * ROUNDS : 0);
   const tracked = sessions >= counted && sessions - counted <= inFlightAtStops;
   // Once Tollgate has stopped: its workers write their audit queues before they exit. The admin's
   // token is audited too.
@@ -387,36 +414,44 @@ async function benchAlgorithm(alg: string, redis: BenchRedis): Promise<string[]>
     const results = new Map<Target, RoundResult[]>(targets.map((target) => [target, []]));
     const stats = new CommandStats(redis.client);
     const counted = new Map<Target, number>();
+    const budgets = new Map<Target, RoundResult[]>(targets.map((target) => [target, []]));
     for (const target of targets) counted.set(target, (await load(target, '/token', 2)).ok);
     const loads: string[] = [];
+    const count = (target: Target, result: RoundResult) => {
+      counted.set(target, counted.get(target)! + result.ok);
+      return result;
+    };
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const target of targets) {
-        if (target === tollgate) await stats.reset();
-        const result = await load(target, '/token', SECONDS);
-        results.get(target)!.push(result);
-        counted.set(target, counted.get(target)! + result.ok);
-        if (target === tollgate) await stats.collect();
+        if (target === tollgate && !BUDGET_RATE) await stats.reset();
+        results.get(target)!.push(count(target, await load(target, '/token', SECONDS)));
+        if (target === tollgate && !BUDGET_RATE) await stats.collect();
       }
       loads.push(load1());
     }
+    for (let round = 0; round < (BUDGET_RATE ? ROUNDS : 0); round += 1)
+      for (const target of targets) {
+        if (target === tollgate) await stats.reset();
+        budgets.get(target)!.push(count(target, await load(target, '/token', SECONDS, undefined, BUDGET_RATE!)));
+        if (target === tollgate) await stats.collect();
+      }
     const summary = (target: Target) => summarise(results.get(target)!);
+    const budget = (target: Target) => summarise((BUDGET_RATE ? budgets : results).get(target)!);
     const top = summary(ceiling);
     const goal = TARGET_PERCENT[alg];
+    const share = (target: Target) =>
+      `${percentOf(summary(target), top)}, cpu ${cpuShare(budget(target), budget(ceiling))} of ceiling`;
     const lines = [
       row(alg, 'ceiling', top, `100 %   load ${loads.join(' / ')}`),
-      row('', 'oidc-provider', summary(baseline), `${percentOf(summary(baseline), top)} of ceiling`),
+      row('', 'oidc-provider', summary(baseline), share(baseline)),
       ...tollgates.map((target) =>
-        row(
-          '',
-          target.name,
-          summary(target),
-          `${percentOf(summary(target), top)} of ceiling${goal ? ` (target >= ${goal} %)` : ''}`,
-        ),
+        row('', target.name, summary(target), `${share(target)}${goal ? ` (target >= ${goal} %)` : ''}`),
       ),
     ];
     for (const target of tollgates) lines.push(...(await checkGuarantees(target, redis, counted.get(target)!)));
-    for (const target of targets) lines.push(budgetLine(target.name, summary(target)));
-    lines.push(...stats.lines(summary(tollgate).ok));
+    lines.push(`${''.padEnd(14)} cpu µs per token, ${BUDGET_RATE ? `at ${BUDGET_RATE} tokens/s` : 'saturated'}:`);
+    for (const target of targets) lines.push(budgetLine(target.name, budget(target)));
+    lines.push(...stats.lines(budget(tollgate).ok));
     return lines;
   } finally {
     for (const target of tollgates) await target.stop();
@@ -508,6 +543,7 @@ async function benchIntrospection(redis: BenchRedis): Promise<string[]> {
       row('introspection', 'ceiling', top, `100 %   load ${loads.join(' / ')}`),
       row('RS256', 'tollgate', ours, `${percentOf(ours, top)} of ceiling`),
       `${''.padEnd(14)} ${active} of ${answered} Tollgate answers active (every token introspected is live)`,
+      `${''.padEnd(14)} cpu µs per introspection, saturated:`,
       budgetLine('ceiling', top),
       budgetLine('tollgate', ours),
     ];
