@@ -500,7 +500,8 @@ function cycling(tokens: string[], counts: { active: number; answered: number })
 /** Introspection of RS256 tokens by a resource server, cycling through many distinct live tokens, beside its ceiling. */
 async function benchIntrospection(redis: BenchRedis): Promise<string[]> {
   const ceiling = await startCeiling('RS256', redis);
-  const tollgate = await startTollgate('RS256', redis);
+  const tollgates = [await startTollgate('RS256', redis)];
+  if (BEFORE) tollgates.push(await startTollgate('RS256', redis, BEFORE));
   try {
     const ceilingTokens = await tokensFrom(ceiling);
     // The ceiling's sessions: the one Redis GET per introspection finds them.
@@ -510,25 +511,20 @@ async function benchIntrospection(redis: BenchRedis): Promise<string[]> {
         return [`${CEILING_SESSION_PREFIX}${jti}`, '1'];
       }),
     );
-    const tollgateTokens = await tokensFrom(tollgate);
-    const resourceServer = await tollgate.createClient('resource-server');
-    const asResourceServer: Target = {
-      ...tollgate,
-      authorization: basic(resourceServer.client_id, resourceServer.client_secret),
-    };
     const counts = new Map<Target, { active: number; answered: number }>();
     const requests = new Map<Target, Requests>();
-    for (const [target, tokens] of [
-      [ceiling, ceilingTokens],
-      [asResourceServer, tollgateTokens],
-    ] as const) {
+    const results = new Map<Target, RoundResult[]>();
+    const add = (target: Target, tokens: string[]) => {
       counts.set(target, { active: 0, answered: 0 });
       requests.set(target, cycling(tokens, counts.get(target)!));
+      results.set(target, []);
+    };
+    add(ceiling, ceilingTokens);
+    for (const tollgate of tollgates) {
+      const tokens = await tokensFrom(tollgate);
+      const resourceServer = await tollgate.createClient('resource-server');
+      add({ ...tollgate, authorization: basic(resourceServer.client_id, resourceServer.client_secret) }, tokens);
     }
-    const results = new Map<Target, RoundResult[]>([
-      [ceiling, []],
-      [asResourceServer, []],
-    ]);
     for (const target of results.keys()) await load(target, '/token/introspection', 2, requests.get(target));
     const loads: string[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
@@ -537,18 +533,27 @@ async function benchIntrospection(redis: BenchRedis): Promise<string[]> {
       loads.push(load1());
     }
     const top = summarise(results.get(ceiling)!);
-    const ours = summarise(results.get(asResourceServer)!);
-    const { active, answered } = counts.get(asResourceServer)!;
+    const servers = [...results.keys()].filter((target) => target !== ceiling);
     return [
       row('introspection', 'ceiling', top, `100 %   load ${loads.join(' / ')}`),
-      row('RS256', 'tollgate', ours, `${percentOf(ours, top)} of ceiling`),
-      `${''.padEnd(14)} ${active} of ${answered} Tollgate answers active (every token introspected is live)`,
+      ...servers.map((target, i) => {
+        const ours = summarise(results.get(target)!);
+        return row(
+          i === 0 ? 'RS256' : '',
+          target.name,
+          ours,
+          `${percentOf(ours, top)}, cpu ${cpuShare(ours, top)} of ceiling`,
+        );
+      }),
+      ...servers.map(
+        (target) =>
+          `${''.padEnd(14)} ${target.name.padEnd(14)} ${counts.get(target)!.active} of ${counts.get(target)!.answered} answers active (every token introspected is live)`,
+      ),
       `${''.padEnd(14)} cpu µs per introspection, saturated:`,
-      budgetLine('ceiling', top),
-      budgetLine('tollgate', ours),
+      ...[...results.keys()].map((target) => budgetLine(target.name, summarise(results.get(target)!))),
     ];
   } finally {
-    await tollgate.stop();
+    for (const tollgate of tollgates) await tollgate.stop();
     await ceiling.stop();
   }
 }
