@@ -1,4 +1,4 @@
-import { presentedMethod } from '../client-auth/methods.js';
+import type { ClientAuthMethods } from '../client-auth/methods.js';
 import {
   type AuthDetails,
   type AuthMethodName,
@@ -19,6 +19,7 @@ import { readForm } from './form.js';
 
 export interface CallerAuthentication {
   readonly clients: ClientLookup;
+  readonly methods: ClientAuthMethods;
   readonly failures: AuthenticationFailures;
   readonly apiSwitch: ApiSwitch;
 }
@@ -57,8 +58,11 @@ async function readFacts(call: OAuthCall): Promise<RequestFacts> {
 }
 
 /** The one method the request presents and what it presents, or the OAuth error a caller gets instead. */
-function readPresentation(facts: RequestFacts): { method: ClientAuthMethod; presentation: Presentation } {
-  const method = presentedMethod(facts);
+function readPresentation(
+  methods: ClientAuthMethods,
+  facts: RequestFacts,
+): { method: ClientAuthMethod; presentation: Presentation } {
+  const method = methods.presented(facts);
   if (method === 'several') throw new InvalidRequestError(SEVERAL_METHODS);
   if (method === null) throw new InvalidClientError('no_client_authentication', NO_METHOD);
   const presentation = method.read(facts);
@@ -75,10 +79,10 @@ function readPresentation(facts: RequestFacts): { method: ClientAuthMethod; pres
  * methods, a malformed client_id or Basic header, ...) names no client: it is a failure of its address,
  * so junk is limited like guessing, and a blocked address gets 429 whatever it sends.
  */
-async function readRequest(call: OAuthCall, failures: AuthenticationFailures) {
+async function readRequest(call: OAuthCall, methods: ClientAuthMethods, failures: AuthenticationFailures) {
   try {
     const facts = await readFacts(call);
-    return { facts, ...readPresentation(facts) };
+    return { facts, ...readPresentation(methods, facts) };
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;
     call.failureCheck = failures.check(call.ip, null);
@@ -105,7 +109,7 @@ async function readRequest(call: OAuthCall, failures: AuthenticationFailures) {
  * the caller is known not blocked.
  */
 export async function authenticateCaller(call: OAuthCall, deps: CallerAuthentication): Promise<AuthenticatedCall> {
-  const { facts, method, presentation } = await readRequest(call, deps.failures);
+  const { facts, method, presentation } = await readRequest(call, deps.methods, deps.failures);
   const failureCheck = deps.failures.check(call.ip, presentation.clientId);
   call.failureCheck = failureCheck;
   const client = await deps.clients.find(presentation.clientId, () => failureCheck.assertNotBlocked());
