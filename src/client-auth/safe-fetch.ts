@@ -116,6 +116,8 @@ export class SafeFetcher {
         url,
         {
           method: 'GET',
+          // A connection per fetch: nothing lingers towards a host an administrator typed.
+          agent: false,
           headers: { accept: 'application/json, application/jwk-set+json', 'user-agent': 'tollgate' },
           ...(allowed ? {} : { lookup: this.lookup }),
           signal: AbortSignal.timeout(this.timeoutMs),

@@ -82,7 +82,7 @@ export type JsonWebKeySet = z.output<typeof jwks>;
 const httpsUrl = z
   .url({ protocol: /^https?$/, error: 'must be an https URL' })
   .max(2000, 'must be at most 2000 characters')
-  .refine((value) => !new URL(value).hash, 'must have no fragment');
+  .refine((value) => !URL.canParse(value) || !new URL(value).hash, 'must have no fragment');
 
 const jwksUri = httpsUrl.describe(
   "Where the client's JWK Set is fetched (https; http only for hosts in CLIENT_KEYS_ALLOWED_HOSTS).",

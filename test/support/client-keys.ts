@@ -21,7 +21,7 @@ export async function clientKey(
 }
 
 /** A signed JWT with the given claims (nothing is added); `header` overrides the protected header. */
-function signJwt(key: ClientKey, claims: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
+export function signJwt(key: ClientKey, claims: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, ...header }).sign(key.privateKey);
 }
 
@@ -76,6 +76,10 @@ export async function startDocumentServer(port: number): Promise<DocumentServer>
     host: `127.0.0.1:${port}`,
     serve: (path, body, headers = {}) => documents.set(path, { body: JSON.stringify(body), headers }),
     hits: (path) => counts.get(path) ?? 0,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
