@@ -8,12 +8,13 @@
  * BENCH_SECONDS (default 5) and BENCH_ROUNDS (default 3) set the length of a run.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { freePort } from '../test/support/server.js';
 import { createTestDatabase, REDIS_URL } from '../test/support/services.js';
 
@@ -79,7 +80,7 @@ async function startBaseline(alg: string): Promise<Target> {
 interface TollgateTarget extends Target {
   readonly baseUrl: string;
   readonly clientId: string;
-  createClient(role: string): Promise<{ client_id: string; client_secret: string }>;
+  createClient(role: string, fields?: Record<string, unknown>): Promise<{ client_id: string; client_secret: string }>;
 }
 
 async function startTollgate(alg: string): Promise<TollgateTarget> {
@@ -112,11 +113,11 @@ async function startTollgate(alg: string): Promise<TollgateTarget> {
   });
   const { access_token: adminToken } = (await tokenResponse.json()) as { access_token: string };
   const benchClients: string[] = [];
-  const createClient = async (role: string) => {
+  const createClient = async (role: string, fields: Record<string, unknown> = {}) => {
     const created = await fetch(`${base}/api/v1/clients`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: `bench ${role}`, role }),
+      body: JSON.stringify({ name: `bench ${role}`, role, ...fields }),
     });
     const client = (await created.json()) as { client_id: string; client_secret: string };
     benchClients.push(client.client_id);
@@ -226,6 +227,81 @@ async function benchIntrospection(tollgate: TollgateTarget): Promise<string[]> {
   ];
 }
 
+/**
+ * An ES256 private_key_jwt client beside the secret client, alternating rounds on one server. Every
+ * request carries a fresh assertion (its jti is single-use), signed before the round so that the
+ * client's signing is not charged to the server; the server pays one ES256 verification (jose) and one
+ * replay-cache write (SET NX, pipelined with the session write) per token.
+ */
+async function benchPrivateKeyJwt(tollgate: TollgateTarget): Promise<string[]> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256' };
+  const client = await tollgate.createClient('analyst', {
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [jwk] },
+  });
+  const assertions = async (count: number) => {
+    const now = Math.floor(Date.now() / 1000);
+    const signed: string[] = [];
+    for (let i = 0; i < count; i += 1)
+      signed.push(
+        await new SignJWT({ iss: client.client_id, sub: client.client_id, aud: tollgate.baseUrl, jti: randomUUID() })
+          .setProtectedHeader({ alg: 'ES256', kid: 'bench' })
+          .setIssuedAt(now)
+          .setExpirationTime(now + 240)
+          .sign(privateKey),
+      );
+    return signed;
+  };
+  const assertionLoad = async (seconds: number): Promise<RoundResult> => {
+    const pool = await assertions(PRIVATE_KEY_JWT_ASSERTIONS_PER_SECOND * seconds);
+    let next = 0;
+    const result = await autocannon({
+      url: tollgate.tokenUrl,
+      method: 'POST',
+      connections: CONNECTIONS,
+      duration: seconds,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      requests: [
+        {
+          setupRequest: (request) => ({
+            ...request,
+            body: `grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=${pool[next++ % pool.length]}`,
+          }),
+        },
+      ],
+    });
+    return {
+      perSecond: result['2xx'] / seconds,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      ok: result['2xx'],
+      failed: result.non2xx + result.errors + result.timeouts,
+    };
+  };
+  await assertionLoad(2);
+  const rounds: Record<'secret' | 'assertion', RoundResult[]> = { secret: [], assertion: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    rounds.secret.push(await load(tollgate, SECONDS));
+    rounds.assertion.push(await assertionLoad(SECONDS));
+  }
+  const secret = summarise(rounds.secret);
+  const assertion = summarise(rounds.assertion);
+  const row = (name: string, s: ReturnType<typeof summarise>, ratio: string) =>
+    `${'ES256'.padEnd(6)} ${name.padEnd(14)} ${s.perSecond.toFixed(0).padStart(8)} ${String(s.p50).padStart(6)} ${String(s.p99).padStart(6)} ${String(s.failed).padStart(7)}  ${ratio}`;
+  return [
+    row('secret client', secret, '1.00x'),
+    row(
+      'private_key_jwt',
+      assertion,
+      `${(assertion.perSecond / secret.perSecond).toFixed(2)}x (one ES256 verify + one SET NX per token)`,
+    ),
+  ];
+}
+
+/** Assertions signed per second of a private_key_jwt round: more than the server can take, none reused. */
+const PRIVATE_KEY_JWT_ASSERTIONS_PER_SECOND = 8_000;
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 function summarise(rounds: RoundResult[]) {
@@ -259,7 +335,7 @@ async function benchAlgorithm(alg: string, redis: Redis): Promise<string[]> {
     const tracked = sessions >= issued && sessions - issued <= inFlightAtStops;
     const row = (name: string, s: ReturnType<typeof summarise>, ratio: string) =>
       `${alg.padEnd(6)} ${name.padEnd(14)} ${s.perSecond.toFixed(0).padStart(8)} ${String(s.p50).padStart(6)} ${String(s.p99).padStart(6)} ${String(s.failed).padStart(7)}  ${ratio}`;
-    const introspection = alg === 'RS256' ? await benchIntrospection(tollgate) : [];
+    const introspection = alg === 'RS256' ? await benchIntrospection(tollgate) : await benchPrivateKeyJwt(tollgate);
     return [
       row('oidc-provider', base, '1.00x'),
       row('tollgate', ours, `${(ours.perSecond / base.perSecond).toFixed(2)}x`),
