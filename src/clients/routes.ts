@@ -138,6 +138,7 @@ export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[
       params: clientPathSchema,
       query: downloadQuerySchema,
       body: named('RotateSecret', rotateSecretSchema),
+      errors: [409],
       responses: { 200: credentialsResponse('The new secret', named('RotatedSecret', rotatedSecretSchema)) },
       handler: async (ctx) => {
         const envFile = wantsEnvFile(ctx.query);
