@@ -6,6 +6,9 @@ import { AuditRetention, RETENTION_TIMING } from './audit/retention.js';
 import { auditRoutes } from './audit/routes.js';
 import { AuditService } from './audit/service.js';
 import { AuditStore } from './audit/store.js';
+import { KeySource } from './client-auth/key-source.js';
+import { ClientAuthMethods } from './client-auth/methods.js';
+import { SafeFetcher } from './client-auth/safe-fetch.js';
 import { LastUsedRecorder } from './clients/last-used.js';
 import { ClientLookup } from './clients/lookup.js';
 import { clientRoutes } from './clients/routes.js';
@@ -99,7 +102,7 @@ export async function createApplication(config: Config, logger: Logger, db?: Dat
 async function assemble(registry: Registry): Promise<Application> {
   const { config, logger } = registry;
   const { jobTimings } = config;
-  const { sessions, failures, changes } = await registry.shared();
+  const { sessions, failures, replays, changes } = await registry.shared();
   const services = await registry.services();
   const audit = registry.audit();
   const db = registry.database();
@@ -159,8 +162,16 @@ async function assemble(registry: Registry): Promise<Application> {
   const authenticationFailures = new AuthenticationFailures(failures, audit, metrics);
   const background: BackgroundWork[] = [keyScheduler, revokedKeySessions, retention, lastUsed, authenticationFailures];
 
+  const methods = new ClientAuthMethods({
+    keys: new KeySource(new SafeFetcher({ allowedHosts: config.clientAuthentication.allowedHosts })),
+    replays,
+    issuer: config.issuer,
+    tokenEndpoint: `${config.issuer}${OAUTH_PATHS.token}`,
+    limits: config.clientAuthentication,
+  });
   const endpointContext = {
     audit,
+    methods,
     failures: authenticationFailures,
     metrics,
     proxyTrust: config.proxyTrust,

@@ -56,7 +56,7 @@ export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[
       operationId: 'createClient',
       summary: 'Create a client',
       description:
-        "The response is the only time the client_secret is shown. An org-admin's clients land in its organization; it cannot create admin or org-admin clients.",
+        "The response is the only time the client_secret is shown; a private_key_jwt client has none (it authenticates with a key of `jwks` or `jwks_uri`, or a token its `federated_credentials` trust). An org-admin's clients land in its organization; it cannot create admin or org-admin clients.",
       tag: TAG,
       access: 'any-admin',
       query: downloadQuerySchema,
@@ -132,12 +132,13 @@ export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[
       operationId: 'rotateClientSecret',
       summary: "Rotate a client's secret",
       description:
-        'With `grace_period_seconds` the previous secret keeps working that long, then stops by itself; by default it stops at once. Tokens already issued stay valid: revoke them through the sessions endpoints.',
+        'With `grace_period_seconds` the previous secret keeps working that long, then stops by itself; by default it stops at once. Tokens already issued stay valid: revoke them through the sessions endpoints. A private_key_jwt client has no secret: 409.',
       tag: TAG,
       access: 'any-admin',
       params: clientPathSchema,
       query: downloadQuerySchema,
       body: named('RotateSecret', rotateSecretSchema),
+      errors: [409],
       responses: { 200: credentialsResponse('The new secret', named('RotatedSecret', rotatedSecretSchema)) },
       handler: async (ctx) => {
         const envFile = wantsEnvFile(ctx.query);

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Adapter, ExternalSigningKey, Provider } from 'oidc-provider';
+import { ASSERTION_ALGORITHMS } from '../client-auth/assertion.js';
 import type { ProxyTrust } from '../config/proxy-trust.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { SigningKey } from '../keys/types.js';
@@ -72,8 +73,9 @@ const UNSUPPORTED_DISCOVERY_FIELDS = [
   'code_challenge_methods_supported',
   'request_uri_parameter_supported',
   'response_modes_supported',
-  'token_endpoint_auth_signing_alg_values_supported',
 ];
+
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 
 function discoveryOverrides(options: ProviderOptions, scopes: string[]): Record<string, unknown> {
   return {
@@ -83,9 +85,12 @@ function discoveryOverrides(options: ProviderOptions, scopes: string[]): Record<
     introspection_endpoint: `${options.issuer}${OAUTH_PATHS.introspection}`,
     revocation_endpoint: `${options.issuer}${OAUTH_PATHS.revocation}`,
     grant_types_supported: ['client_credentials'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: AUTH_METHODS,
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
+    introspection_endpoint_auth_methods_supported: AUTH_METHODS,
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
+    revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     response_types_supported: [],
     scopes_supported: scopes,
   };

@@ -36,7 +36,7 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
   }
 
   async function issueToken(call: OAuthCall): Promise<TokenResponse> {
-    const { params, client, failureCheck } = await authenticateCaller(call, deps);
+    const { params, client, failureCheck, method, details } = await authenticateCaller(call, deps);
     const grantType = params.get('grant_type');
     if (!grantType) throw new InvalidRequestError('grant_type is required');
     if (grantType !== 'client_credentials') throw new UnsupportedGrantTypeError();
@@ -80,7 +80,13 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
       client_id: record.client_id,
       organization_id: record.organization_id,
       ip: call.ip,
-      details: { jti: token.claims.jti, kid: token.kid, scope: token.claims.scope },
+      details: {
+        jti: token.claims.jti,
+        kid: token.kid,
+        scope: token.claims.scope,
+        auth_method: method,
+        ...(details ? { authentication: details } : {}),
+      },
     });
     return {
       access_token: token.accessToken,

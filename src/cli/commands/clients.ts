@@ -17,6 +17,16 @@ const FIELD_OPTIONS: Record<string, OptionSpec> = {
   },
   status: { type: 'string', description: 'active or inactive' },
   note: { type: 'string', description: 'free text' },
+  'token-endpoint-auth-method': {
+    type: 'string',
+    description: 'client_secret_basic (the default), client_secret_post, or private_key_jwt (no secret)',
+  },
+  jwks: { type: 'string', description: "private_key_jwt: the client's public JWK Set, as JSON" },
+  'jwks-uri': { type: 'string', description: 'private_key_jwt: where the JWK Set is fetched (https); "" for none' },
+  'federated-credentials': {
+    type: 'string',
+    description: 'private_key_jwt: JSON array of {issuer, subject, audience?, claims?, jwks_uri?}',
+  },
 };
 
 const LIST_COLUMNS = ['client_id', 'name', 'role', 'organization_id', 'status', 'last_used_at'] as const;
@@ -29,7 +39,19 @@ const FIELD_VALUES: Record<string, (value: string) => unknown> = {
       .map((entry) => entry.trim())
       .filter(Boolean),
   'organization-id': (value) => (value === '' ? null : value),
+  'jwks-uri': (value) => (value === '' ? null : value),
+  jwks: jsonOrText,
+  'federated-credentials': jsonOrText,
 };
+
+/** JSON as the API would carry it; anything else goes through as text, for the service to refuse. */
+function jsonOrText(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
 
 /** The API request body the given options stand for; absent options are absent fields. */
 function fieldsFrom(options: CommandInput['options']): Record<string, unknown> {
@@ -62,7 +84,10 @@ export const CLIENT_COMMANDS: readonly CliCommand[] = [
       const created = await (await context.clients()).create(fieldsFrom(options), context.actor);
       return {
         data: created,
-        text: `${renderRecord({ ...created })}\n\n${SHOWN_ONCE}`,
+        text:
+          created.client_secret === undefined
+            ? renderRecord({ ...created })
+            : `${renderRecord({ ...created })}\n\n${SHOWN_ONCE}`,
       };
     },
   },
