@@ -10,6 +10,7 @@ import { LastUsedRecorder } from './clients/last-used.js';
 import { ClientLookup } from './clients/lookup.js';
 import { clientRoutes } from './clients/routes.js';
 import type { Config } from './config/config.js';
+import { CLIENT_STALE_IF_ERROR_MS, POLICY_SNAPSHOT_TTL_MS } from './config/constants.js';
 import { CONSOLE_PATH, createConsoleHandler } from './console/serve.js';
 import { type Database, pingDatabase } from './db/database.js';
 import { PROBLEM_TYPES_PATH, sendProblem } from './http/api/problem.js';
@@ -48,15 +49,6 @@ import { TokenIssuer } from './tokens/issuer.js';
 import { AccessTokenVerifier } from './tokens/verifier.js';
 import { MethodNotAllowedError, NotFoundError } from './x/errors.js';
 import { OAUTH_PATHS } from './x/oauth-paths.js';
-
-/** How long a cached client keeps serving past its TTL while Postgres does not answer. */
-const CLIENT_STALE_IF_ERROR_MS = 60_000;
-
-/**
- * How old the in-memory roles and API switches may grow before a reload. Changes reach every instance
- * at once through the change feed; this only bounds staleness when a notice is lost.
- */
-const POLICY_SNAPSHOT_TTL_MS = 5_000;
 
 /** Discovery and the JWKS are public documents: read (GET, HEAD) and preflighted from browsers (OPTIONS). */
 const PROVIDER_METHODS = ['GET', 'HEAD', 'OPTIONS'];

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { createApplication } from './app.js';
 import { type Config, loadConfig } from './config/config.js';
+import { PRIMARY_SHUTDOWN_DEADLINE_MS, WORKER_SHUTDOWN_DEADLINE_MS } from './config/constants.js';
 import { ConfigError } from './config/errors.js';
 import { openDatabase } from './db/database.js';
 import type { ShowOnTerminal } from './deployment/initial-admin.js';
@@ -10,12 +11,6 @@ import { abandonUnwrittenLines, createLogger, type Logger } from './observabilit
 import { listen } from './server.js';
 import { type Dependency, DependencyUnavailableError, StartupError } from './x/errors.js';
 
-/**
- * SIGTERM must end the process within 10 s even if a connection refuses to drain. Workers give up a
- * little before the primary, so the primary still sees how they ended.
- */
-const WORKER_SHUTDOWN_DEADLINE_MS = 9_000;
-const PRIMARY_SHUTDOWN_DEADLINE_MS = 9_500;
 /** How long a failed start waits for its last log lines to be written. */
 const STARTUP_FAILURE_EXIT_DEADLINE_MS = 2_000;
 

@@ -3,6 +3,7 @@ import type { PostgresAuditTrail } from './audit/postgres-trail.js';
 import { ClientService } from './clients/service.js';
 import { ClientStore } from './clients/store.js';
 import type { Config } from './config/config.js';
+import { REDIS_BEST_EFFORT_WAIT_MS, REDIS_REQUIRED_WAIT_MS } from './config/constants.js';
 import { type Database, openDatabase } from './db/database.js';
 import { transactional } from './db/transaction.js';
 import type { KeyManager } from './keys/key-manager.js';
@@ -36,9 +37,6 @@ import { DependencyUnavailableError } from './x/errors.js';
  * Without REDIS_URL every policy is `local`: single-node mode keeps that state in the process.
  */
 export type RedisPolicy = 'required' | 'best-effort' | 'local';
-
-const REDIS_REQUIRED_WAIT_MS = 10_000;
-const REDIS_BEST_EFFORT_WAIT_MS = 3_000;
 
 /** What the instances of a deployment share: Redis in shared mode, this process in single-node mode. */
 export interface SharedState {

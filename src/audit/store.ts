@@ -1,10 +1,8 @@
 import type { Knex } from 'knex';
+import { LOCKS } from '../db/locks.js';
 import type { AuditEvent } from './event.js';
 
 const TABLE = 'audit_events';
-
-/** Arbitrary constant: the advisory lock under which one instance at a time prunes old events. */
-const PRUNE_LOCK_ID = 7_290_420;
 
 /** Longer values are cut: a client_id in a failed token request is whatever the caller sent. */
 const MAX_TEXT_LENGTH = 256;
@@ -98,7 +96,7 @@ export class AuditStore {
    */
   async deleteOlderThan(cutoff: Date, limit: number): Promise<number | null> {
     return this.db.transaction<number | null>(async (trx) => {
-      const { rows } = (await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [PRUNE_LOCK_ID])) as {
+      const { rows } = (await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [LOCKS.auditPrune])) as {
         rows: { locked: boolean }[];
       };
       if (!rows[0]?.locked) return null;

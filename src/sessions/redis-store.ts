@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS } from '../config/constants.js';
 import { DependencyUnavailableError } from '../x/errors.js';
 import { expiryPrefix, nowSeconds, sessionOrderKey } from './order-key.js';
 import type { CreateLimits, CreateOutcome, Session, SessionPage, SessionStore } from './types.js';
@@ -53,7 +54,6 @@ return 1
 `;
 
 /** Commands fail after this long instead of holding a request while Redis is unreachable. */
-const COMMAND_TIMEOUT_MS = 1_000;
 const REVOKE_ALL_BATCH = 500;
 
 interface ScriptCommands {
@@ -82,8 +82,8 @@ export function connectRedis(url: string): Redis {
     // Fail at once while disconnected rather than queue: callers turn that into a prompt 503.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    connectTimeout: 2_000,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
   });
 }
