@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { API_PREFIX, buildAdminApi } from './admin/app.js';
+import { API_PREFIX, createAdminApi } from './admin/app.js';
 import { createDocsHandler, DOCS_PATH } from './admin/swagger-ui.js';
 import type { PostgresAuditTrail } from './audit/postgres-trail.js';
 import { AuditRetention, RETENTION_TIMING } from './audit/retention.js';
@@ -26,7 +26,7 @@ import { AuthenticationFailures } from './oauth/authentication-failures.js';
 import type { OAuthEndpoint } from './oauth/endpoint.js';
 import { PostOnlyError } from './oauth/errors.js';
 import { createIntrospectionEndpoint } from './oauth/introspection-endpoint.js';
-import { buildProvider, PROVIDER_PATHS, ProviderSwitch } from './oauth/provider.js';
+import { createProvider, PROVIDER_PATHS, ProviderSwitch } from './oauth/provider.js';
 import { sendOAuthError } from './oauth/respond.js';
 import { createRevocationEndpoint } from './oauth/revocation-endpoint.js';
 import { createTokenEndpoint } from './oauth/token-endpoint.js';
@@ -78,7 +78,7 @@ interface BackgroundWork {
  * from the registry, with Redis required in shared mode, then what only a server has: the caches, the
  * OAuth endpoints, the admin API, the background jobs, and one route table in front of them all.
  */
-export async function createApplication(config: Config, logger: Logger, db?: Database): Promise<Application> {
+export async function openApplication(config: Config, logger: Logger, db?: Database): Promise<Application> {
   const registry = new Registry(config, logger, 'required', db);
   try {
     return await assemble(registry);
@@ -165,7 +165,7 @@ async function assemble(registry: Registry): Promise<Application> {
     [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, roles, validator })],
     [OAUTH_PATHS.revocation, createRevocationEndpoint({ ...endpointContext, validator, sessions: sessionService })],
   ];
-  const adminApi = buildAdminApi({
+  const adminApi = createAdminApi({
     validator,
     routes: [
       ...clientRoutes(services.clients, config.issuer),
@@ -183,7 +183,7 @@ async function assemble(registry: Registry): Promise<Application> {
   });
   const providers = new ProviderSwitch(
     (ring) =>
-      buildProvider(ring, {
+      createProvider(ring, {
         issuer: config.issuer,
         proxyTrust: config.proxyTrust,
         jwksMaxAgeSeconds: timing.jwksMaxAgeSeconds,

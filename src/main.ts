@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { createApplication } from './app.js';
+import { openApplication } from './app.js';
 import { type Config, loadConfig } from './config/config.js';
 import { PRIMARY_SHUTDOWN_DEADLINE_MS, WORKER_SHUTDOWN_DEADLINE_MS } from './config/constants.js';
 import { ConfigError } from './config/errors.js';
@@ -115,7 +115,7 @@ function onShutdown(logger: Logger, deadlineMs: number, handler: () => Promise<v
 async function serve(config: Config, logger: Logger, prepare: boolean): Promise<void> {
   const db = openDatabase(config);
   if (prepare) await prepareDeployment(db, config, logger, terminal());
-  const app = await createApplication(config, logger, db);
+  const app = await openApplication(config, logger, db);
   const running = await listen(app, config.port);
   logger.info({ port: running.port, issuer: config.issuer }, 'listening');
   onShutdown(logger, WORKER_SHUTDOWN_DEADLINE_MS, () => running.stop());

@@ -17,7 +17,7 @@ import { OrganizationStore } from './organizations/store.js';
 import { RoleService } from './roles/service.js';
 import { RoleStore } from './roles/store.js';
 import { MemorySessionStore } from './sessions/memory-store.js';
-import { connectRedis, RedisSessionStore } from './sessions/redis-store.js';
+import { openRedis, RedisSessionStore } from './sessions/redis-store.js';
 import { RevokedKeySessionSweep } from './sessions/revoked-key-sweep.js';
 import type { SessionStore } from './sessions/types.js';
 import { SettingsService } from './settings/service.js';
@@ -63,7 +63,7 @@ function failureLimitsOf(config: Config): FailureLimits {
 }
 
 /** Resolves true once Redis is ready, false after `waitMs` or when it gives up connecting. */
-function redisReady(redis: ReturnType<typeof connectRedis>, waitMs: number): Promise<boolean> {
+function redisReady(redis: ReturnType<typeof openRedis>, waitMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), waitMs);
     timer.unref();
@@ -110,12 +110,12 @@ export class Registry {
   }
 
   shared(): Promise<SharedState> {
-    this.sharedState ??= this.connectShared();
+    this.sharedState ??= this.openShared();
     return this.sharedState;
   }
 
   services(): Promise<DomainServices> {
-    this.domainServices ??= this.buildServices();
+    this.domainServices ??= this.createServices();
     return this.domainServices;
   }
 
@@ -151,7 +151,7 @@ export class Registry {
     if (!options.keepDatabase) await this.db?.destroy();
   }
 
-  private async connectShared(): Promise<SharedState> {
+  private async openShared(): Promise<SharedState> {
     const limits = failureLimitsOf(this.config);
     const { redisUrl } = this.config;
     if (!redisUrl || this.redisPolicy === 'local') {
@@ -161,7 +161,7 @@ export class Registry {
         changes: new LocalChangeFeed(),
       };
     }
-    const redis = connectRedis(redisUrl);
+    const redis = openRedis(redisUrl);
     redis.on('error', () => undefined);
     const host = new URL(redisUrl).host;
     const waitMs = this.redisPolicy === 'required' ? REDIS_REQUIRED_WAIT_MS : REDIS_BEST_EFFORT_WAIT_MS;
@@ -179,7 +179,7 @@ export class Registry {
     };
   }
 
-  private async buildServices(): Promise<DomainServices> {
+  private async createServices(): Promise<DomainServices> {
     const { sessions, changes } = await this.shared();
     const db = this.database();
     const audit = this.audit();

@@ -1,5 +1,5 @@
 import { principalOf } from '../http/api/authenticate.js';
-import { PROBLEM_CONTENT_TYPE, problemSchema } from '../http/api/problem.js';
+import { problemSchema } from '../http/api/problem.js';
 import { named, type RouteSpec } from '../http/api/route-spec.js';
 import type { Actor } from '../x/actor.js';
 import { parseInput } from '../x/validation.js';
@@ -44,7 +44,6 @@ export function keyRoutes(keys: KeyManager, revokedKeySessions: RevokedKeySessio
           description:
             'The next key has not been published long enough for verifiers caching the JWKS to know it. Nothing changed; `Retry-After` (seconds) and `retry_at` (the problem member, a date-time) say when it may sign.',
           body: named('Problem', problemSchema),
-          contentType: PROBLEM_CONTENT_TYPE,
         },
       },
       errors: [409],

@@ -75,7 +75,7 @@ interface ScriptCommands {
 
 type ScriptedRedis = Redis & ScriptCommands;
 
-export function connectRedis(url: string): Redis {
+export function openRedis(url: string): Redis {
   return new Redis(url, {
     // Requests from many concurrent token calls go out in one write: the hot path's pipelining.
     enableAutoPipelining: true,

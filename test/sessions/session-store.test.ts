@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { MemorySessionStore } from '../../src/sessions/memory-store.js';
 import { nowSeconds } from '../../src/sessions/order-key.js';
-import { connectRedis, RedisSessionStore } from '../../src/sessions/redis-store.js';
+import { openRedis, RedisSessionStore } from '../../src/sessions/redis-store.js';
 import type { CreateLimits, Session, SessionStore } from '../../src/sessions/types.js';
 import { pollUntil } from '../support/poll.js';
 import { REDIS_URL } from '../support/services.js';
@@ -13,7 +13,7 @@ const inspector = new Redis(REDIS_URL);
 afterAll(() => inspector.disconnect());
 
 async function openRedisStore(): Promise<SessionStore> {
-  const redis = connectRedis(REDIS_URL);
+  const redis = openRedis(REDIS_URL);
   await new Promise((resolve) => redis.once('ready', resolve));
   return new RedisSessionStore(redis);
 }

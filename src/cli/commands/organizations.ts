@@ -20,7 +20,7 @@ export const ORGANIZATION_COMMANDS: readonly CliCommand[] = [
   },
   {
     name: 'organizations list',
-    summary: 'list organizations, newest first',
+    summary: 'list organizations, oldest first',
     options: {
       limit: { type: 'string', description: 'page size, 1-200 (default 50)' },
       cursor: { type: 'string', description: 'next_cursor from the previous page' },

@@ -15,9 +15,8 @@ export function named(name: string, schema: z.ZodType): NamedSchema {
 
 export interface ResponseSpec {
   readonly description: string;
+  /** application/json for a success, application/problem+json for an error status. */
   readonly body?: NamedSchema;
-  /** Defaults to application/json. */
-  readonly contentType?: string;
   /** The same response in other media types, e.g. a download or NDJSON: media type → schema. */
   readonly alternatives?: Readonly<Record<string, z.ZodType>>;
 }
