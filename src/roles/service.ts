@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { adminEvent } from '../audit/admin-event.js';
-import type { AuditTrail } from '../audit/event.js';
+import type { AuditEventType, AuditTrail } from '../audit/event.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Transactional } from '../db/transaction.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
@@ -91,7 +91,7 @@ export class RoleService {
 
   /** Every instance's catalog reloads; this one before the request answers, so the change reads back at once. */
   private async changed(
-    type: string,
+    type: Extract<AuditEventType, `role.${string}`>,
     actor: Actor,
     role: string,
     details: Record<string, unknown> = {},
