@@ -17,7 +17,6 @@ import {
   type ClientPage,
   type ClientResource,
   type CreatedClient,
-  clientIdSchema,
   createClientSchema,
   type RotatedSecret,
   rotateSecretSchema,
@@ -163,7 +162,7 @@ export class ClientService {
    * (rotation, sessions, ...) starts here, so organization scoping is enforced in one place.
    */
   async requireVisible(clientId: string, actor: Actor): Promise<ClientRecord> {
-    const record = clientIdSchema.safeParse(clientId).success ? await this.store.find(clientId) : undefined;
+    const record = await this.store.find(clientId);
     assertClientVisibleTo(actor, clientId, record);
     return record;
   }

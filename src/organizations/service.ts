@@ -13,7 +13,6 @@ import {
   createOrganizationSchema,
   type OrganizationPage,
   type OrganizationResource,
-  organizationIdSchema,
   updateOrganizationSchema,
 } from './schemas.js';
 import type { OrganizationStore } from './store.js';
@@ -101,7 +100,7 @@ export class OrganizationService {
   /** Its clients go with it, in the same transaction; then their tokens are revoked. */
   async delete(id: string, actor: Actor): Promise<void> {
     const deleted = await this.inTransaction(async (trx) => {
-      if (!organizationIdSchema.safeParse(id).success || !(await this.store.lockForDeletion(id, trx))) {
+      if (!(await this.store.lockForDeletion(id, trx))) {
         throw new NotFoundError(`organization ${id} does not exist`);
       }
       const clients = await this.clients.deleteAllOfOrganization(id, trx);
@@ -118,7 +117,7 @@ export class OrganizationService {
   /** An org-admin sees its own organization only; any other answers 404, as if it did not exist. */
   private async requireVisible(id: string, actor: Actor): Promise<OrganizationRecord> {
     const visible = !isOrganizationScoped(actor) || actor.organizationId === id;
-    const record = visible && organizationIdSchema.safeParse(id).success ? await this.store.find(id) : undefined;
+    const record = visible ? await this.store.find(id) : undefined;
     if (!record) throw new NotFoundError(`organization ${id} does not exist`);
     return record;
   }

@@ -85,7 +85,7 @@ export class RoleService {
   }
 
   private async requireForChange(name: string, trx: Knex.Transaction): Promise<void> {
-    const found = roleNameSchema.safeParse(name).success ? await this.store.findForChange(name, trx) : undefined;
+    const found = await this.store.findForChange(name, trx);
     if (!found) throw new NotFoundError(`role "${name}" does not exist`);
   }
 
