@@ -1,6 +1,7 @@
 import { setImmediate as nextTurnOfEventLoop } from 'node:timers/promises';
+import { z } from 'zod';
+import { CursorCodec } from '../db/paging.js';
 import { type Actor, isOrganizationScoped } from '../x/actor.js';
-import { ValidationError } from '../x/errors.js';
 import { type AuditEventResource, toAuditEventResource } from './event.js';
 import type { AuditEventPage, AuditQuery } from './schemas.js';
 import type { AuditEventFilter, AuditPosition, AuditStore } from './store.js';
@@ -22,13 +23,8 @@ export class AuditService {
   async list(query: AuditQuery, actor: Actor): Promise<AuditEventPage> {
     const parsed = parseQuery(query, actor);
     if (!parsed) return { items: [], next_cursor: null };
-    const { filter, limit, after } = parsed;
-    const events = await this.store.page(filter, after, limit + 1);
-    const page = events.slice(0, limit);
-    return {
-      items: page.map(toAuditEventResource),
-      next_cursor: events.length > limit ? encodeCursor(page[page.length - 1]!) : null,
-    };
+    const page = await this.store.page(parsed.filter, { limit: parsed.limit, after: parsed.after });
+    return AUDIT_CURSOR.listPage(page, toAuditEventResource);
   }
 
   /**
@@ -39,16 +35,18 @@ export class AuditService {
   async export(query: AuditQuery, actor: Actor): Promise<AsyncIterable<AuditEventResource[]>> {
     const parsed = parseQuery(query, actor);
     const store = this.store;
-    const first = parsed ? await store.page(parsed.filter, parsed.after, EXPORT_CHUNK_ROWS) : [];
+    const first = parsed
+      ? await store.page(parsed.filter, { limit: EXPORT_CHUNK_ROWS, after: parsed.after })
+      : { items: [], next: null };
     return (async function* chunks() {
       let chunk = first;
-      while (chunk.length > 0) {
-        yield chunk.map(toAuditEventResource);
-        if (chunk.length < EXPORT_CHUNK_ROWS) return;
+      while (chunk.items.length > 0) {
+        yield chunk.items.map(toAuditEventResource);
+        if (chunk.next === null) return;
         // The export is as long as the match (it is the caller's request), but other requests get a turn
         // between its chunks: see inRounds for why the embedded database would not give them one.
         await nextTurnOfEventLoop();
-        chunk = await store.page(parsed!.filter, chunk[chunk.length - 1]!, EXPORT_CHUNK_ROWS);
+        chunk = await store.page(parsed!.filter, { limit: EXPORT_CHUNK_ROWS, after: chunk.next });
       }
     })();
   }
@@ -70,24 +68,14 @@ function parseQuery(parsed: AuditQuery, actor: Actor): ParsedQuery | null {
       until: parsed.until,
     },
     limit: parsed.limit,
-    after: decodeCursor(parsed.cursor),
+    after: AUDIT_CURSOR.decode(parsed.cursor),
   };
-}
-
-function encodeCursor(position: AuditPosition): string {
-  return Buffer.from(JSON.stringify([position.at.toISOString(), position.id])).toString('base64url');
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function decodeCursor(cursor: string | undefined): AuditPosition | null {
-  if (cursor === undefined) return null;
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-    const date = typeof at === 'string' ? new Date(at) : new Date(NaN);
-    if (typeof id === 'string' && UUID.test(id) && !Number.isNaN(date.getTime())) return { at: date, id };
-  } catch {
-    // Falls through to the same answer as any other unrecognised cursor.
-  }
-  throw ValidationError.field('cursor', 'not a cursor returned by this API');
-}
+/** Audit positions on the wire: `[at, id]`, the time as ISO 8601. */
+const AUDIT_CURSOR = new CursorCodec<AuditPosition>(
+  z.tuple([z.iso.datetime(), z.string().regex(UUID)]).transform(([at, id]) => ({ at: new Date(at), id })),
+  ({ at, id }) => [at.toISOString(), id],
+);

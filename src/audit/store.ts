@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { LOCKS } from '../db/locks.js';
+import { type Page, type PageRequest, pageOf } from '../db/paging.js';
 import type { AuditEvent } from './event.js';
 
 const TABLE = 'audit_events';
@@ -22,6 +23,8 @@ export interface AuditPosition {
   readonly at: Date;
   readonly id: string;
 }
+
+type AuditPage = Page<AuditEvent, AuditPosition>;
 
 /**
  * Postgres refuses NUL characters in text and jsonb, and lone UTF-16 surrogates in jsonb. Either could
@@ -71,9 +74,9 @@ export class AuditStore {
     );
   }
 
-  /** Newest first, `limit` events strictly after `after` in that order. */
-  async page(filter: AuditEventFilter, after: AuditPosition | null, limit: number): Promise<AuditEvent[]> {
-    return this.db<AuditEvent>(TABLE)
+  /** Newest first, `limit` events strictly after `after` in that order; positions are (at, id). */
+  async page(filter: AuditEventFilter, { limit, after }: PageRequest<AuditPosition>): Promise<AuditPage> {
+    const events: AuditEvent[] = await this.db<AuditEvent>(TABLE)
       .select('id', 'at', 'type', 'actor', 'client_id', 'organization_id', 'ip', 'request_id', 'details')
       .modify((q) => {
         if (filter.type !== undefined) q.where('type', filter.type);
@@ -87,7 +90,8 @@ export class AuditStore {
         { column: 'at', order: 'desc' },
         { column: 'id', order: 'desc' },
       ])
-      .limit(limit);
+      .limit(limit + 1);
+    return pageOf(events, limit, ({ at, id }) => ({ at, id }));
   }
 
   /**

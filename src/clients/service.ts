@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/event.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
-import { decodeSeqCursor, encodeSeqCursor } from '../db/seq-cursor.js';
+import { SEQ_CURSOR } from '../db/paging.js';
 import type { Transactional } from '../db/transaction.js';
 import type { Logger } from '../observability/logger.js';
 import type { RoleService } from '../roles/service.js';
@@ -96,15 +96,15 @@ export class ClientService {
     ) {
       return { items: [], next_cursor: null };
     }
-    const { records, nextSeq } = await this.store.page({
+    const page = await this.store.page({
       limit: query.limit,
-      afterSeq: decodeSeqCursor(query.cursor ?? null),
+      after: SEQ_CURSOR.decode(query.cursor),
       organizationId,
       role: query.role,
       status: query.status,
       search: query.q,
     });
-    return { items: records.map(toClientResource), next_cursor: nextSeq && encodeSeqCursor(nextSeq) };
+    return SEQ_CURSOR.listPage(page, toClientResource);
   }
 
   async get(clientId: string, actor: Actor): Promise<ClientResource> {

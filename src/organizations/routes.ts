@@ -43,7 +43,7 @@ export function organizationRoutes(organizations: OrganizationService): RouteSpe
         200: { description: 'One page of organizations', body: named('OrganizationPage', organizationPageSchema) },
       },
       handler: async (ctx, { query }) => {
-        ctx.body = await organizations.list(query.limit, query.cursor ?? null);
+        ctx.body = await organizations.list(query);
       },
     }),
     route({

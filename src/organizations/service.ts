@@ -3,8 +3,9 @@ import type { Knex } from 'knex';
 import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/event.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { decodeSeqCursor, encodeSeqCursor } from '../db/seq-cursor.js';
+import { SEQ_CURSOR } from '../db/paging.js';
 import type { Transactional } from '../db/transaction.js';
+import type { PageQuery } from '../http/api/pagination.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { type Actor, isOrganizationScoped } from '../x/actor.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../x/errors.js';
@@ -70,9 +71,9 @@ export class OrganizationService {
     return toOrganizationResource(record);
   }
 
-  async list(limit: number, cursor: string | null): Promise<OrganizationPage> {
-    const { records, nextSeq } = await this.store.page(limit, decodeSeqCursor(cursor));
-    return { items: records.map(toOrganizationResource), next_cursor: nextSeq && encodeSeqCursor(nextSeq) };
+  async list({ limit, cursor }: PageQuery): Promise<OrganizationPage> {
+    const page = await this.store.page({ limit, after: SEQ_CURSOR.decode(cursor) });
+    return SEQ_CURSOR.listPage(page, toOrganizationResource);
   }
 
   async get(id: string, actor: Actor): Promise<OrganizationResource> {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { type Page, type PageRequest, pageOf } from '../db/paging.js';
 import type { OrganizationRecord } from './types.js';
 
 const TABLE = 'organizations';
@@ -19,19 +20,16 @@ export class OrganizationStore {
     return row && strip(row);
   }
 
-  /** Oldest first, so a growing list pages stably. Returns one extra row's seq as the next cursor. */
-  async page(
-    limit: number,
-    afterSeq: string | null,
-  ): Promise<{ records: OrganizationRecord[]; nextSeq: string | null }> {
-    const rows = await this.db<Row>(TABLE)
+  /** Oldest first, so a growing list pages stably; positions are `seq`. */
+  async page({ limit, after }: PageRequest): Promise<Page<OrganizationRecord>> {
+    const rows: Row[] = await this.db<Row>(TABLE)
       .modify((q) => {
-        if (afterSeq) q.where('seq', '>', afterSeq);
+        if (after) q.where('seq', '>', after);
       })
       .orderBy('seq', 'asc')
       .limit(limit + 1);
-    const page = rows.slice(0, limit);
-    return { records: page.map(strip), nextSeq: rows.length > limit ? String(page[page.length - 1]!.seq) : null };
+    const page = pageOf(rows, limit, (row) => String(row.seq));
+    return { items: page.items.map(strip), next: page.next };
   }
 
   async update(

@@ -21,7 +21,7 @@ export function sessionRoutes(sessions: SessionService): RouteSpec[] {
       query: pageQuerySchema,
       responses: { 200: { description: 'One page of sessions', body: named('SessionPage', sessionPageSchema) } },
       handler: async (ctx, { params, query }) => {
-        ctx.body = await sessions.list(params.client_id, query.limit, query.cursor ?? null, principalOf(ctx));
+        ctx.body = await sessions.list(params.client_id, query, principalOf(ctx));
       },
     }),
     route({
