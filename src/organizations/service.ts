@@ -17,7 +17,7 @@ import {
   updateOrganizationSchema,
 } from './schemas.js';
 import type { OrganizationStore } from './store.js';
-import { type OrganizationRecord, toOrganizationResource } from './types.js';
+import { type Organization, toOrganizationResource } from './types.js';
 
 /** A client deleted with its organization. */
 interface DeletedMember {
@@ -54,18 +54,20 @@ export class OrganizationService {
 
   async create(input: unknown, actor: Actor): Promise<OrganizationResource> {
     const fields = parseInput(createOrganizationSchema, input);
-    const record = await this.store.insert({ id: generateOrganizationId(), ...fields }).catch((error: unknown) => {
-      throw isUniqueViolation(error)
-        ? new ConflictError(`an organization named "${fields.name}" already exists`)
-        : error;
-    });
+    const record = await this.store
+      .insert({ id: generateOrganizationId(), name: fields.name, apiEnabled: fields.api_enabled })
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error)
+          ? new ConflictError(`an organization named "${fields.name}" already exists`)
+          : error;
+      });
     await this.changes.publish({ type: 'organization', organizationId: record.id });
     this.audit.record(
       adminEvent(
         'organization.created',
         actor,
         { organizationId: record.id },
-        { name: record.name, api_enabled: record.api_enabled },
+        { name: record.name, api_enabled: record.apiEnabled },
       ),
     );
     return toOrganizationResource(record);
@@ -85,11 +87,13 @@ export class OrganizationService {
     await this.requireVisible(id, actor);
     if (isOrganizationScoped(actor) && patch.name !== undefined)
       throw new ForbiddenError("an org-admin may switch its organization's API on or off, not rename it");
-    const updated = await this.store.update(id, patch).catch((error: unknown) => {
-      throw isUniqueViolation(error)
-        ? new ConflictError(`an organization named "${patch.name}" already exists`)
-        : error;
-    });
+    const updated = await this.store
+      .update(id, { name: patch.name, apiEnabled: patch.api_enabled })
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error)
+          ? new ConflictError(`an organization named "${patch.name}" already exists`)
+          : error;
+      });
     if (!updated) throw new NotFoundError(`organization ${id} does not exist`);
     await this.changes.publish({ type: 'organization', organizationId: id });
     this.audit.record(
@@ -116,7 +120,7 @@ export class OrganizationService {
   }
 
   /** An org-admin sees its own organization only; any other answers 404, as if it did not exist. */
-  private async requireVisible(id: string, actor: Actor): Promise<OrganizationRecord> {
+  private async requireVisible(id: string, actor: Actor): Promise<Organization> {
     const visible = !isOrganizationScoped(actor) || actor.organizationId === id;
     const record = visible ? await this.store.find(id) : undefined;
     if (!record) throw new NotFoundError(`organization ${id} does not exist`);

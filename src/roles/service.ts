@@ -102,5 +102,5 @@ export class RoleService {
 }
 
 function toRoleResource(role: Role): RoleResource {
-  return { name: role.name, scopes: [...role.scopes], description: role.description, built_in: role.built_in };
+  return { name: role.name, scopes: [...role.scopes], description: role.description, built_in: role.builtIn };
 }

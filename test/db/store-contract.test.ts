@@ -155,7 +155,7 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
       const organization = await new OrganizationStore(db).insert({
         id: `org_${randomUUID()}`,
         name: `paging ${randomUUID()}`,
-        api_enabled: true,
+        apiEnabled: true,
       });
       const ids: string[] = [];
       for (let i = 0; i < 3; i += 1)
@@ -274,17 +274,17 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
     });
 
     it('inserts, pages, updates and deletes organizations', async () => {
-      const a = await store.insert({ id: `org_${randomUUID()}`, name: `Org A ${randomUUID()}`, api_enabled: true });
-      const b = await store.insert({ id: `org_${randomUUID()}`, name: `Org B ${randomUUID()}`, api_enabled: true });
-      expect(a.created_at).toBeInstanceOf(Date);
+      const a = await store.insert({ id: `org_${randomUUID()}`, name: `Org A ${randomUUID()}`, apiEnabled: true });
+      const b = await store.insert({ id: `org_${randomUUID()}`, name: `Org B ${randomUUID()}`, apiEnabled: true });
+      expect(a.createdAt).toBeInstanceOf(Date);
       expect(await store.find(a.id)).toEqual(a);
       const all = await store.page({ limit: 1_000, after: null });
       expect(all.items.map((record) => record.id)).toEqual(expect.arrayContaining([a.id, b.id]));
       const first = await store.page({ limit: 1, after: null });
       expect(first.next).toMatch(/^\d+$/);
 
-      expect(await store.update(b.id, { api_enabled: false })).toMatchObject({ id: b.id, api_enabled: false });
-      expect(await store.update('org_nobody', { api_enabled: false })).toBeUndefined();
+      expect(await store.update(b.id, { apiEnabled: false })).toMatchObject({ id: b.id, apiEnabled: false });
+      expect(await store.update('org_nobody', { apiEnabled: false })).toBeUndefined();
       expect(await store.disabledIds()).toContain(b.id);
 
       await db.transaction(async (trx) => {
@@ -297,9 +297,9 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
 
     it('reports a name taken, and an organization still holding clients, the same way', async () => {
       const name = `Taken ${randomUUID()}`;
-      const organization = await store.insert({ id: `org_${randomUUID()}`, name, api_enabled: true });
+      const organization = await store.insert({ id: `org_${randomUUID()}`, name, apiEnabled: true });
       const duplicate = await store
-        .insert({ id: `org_${randomUUID()}`, name: name.toUpperCase(), api_enabled: true })
+        .insert({ id: `org_${randomUUID()}`, name: name.toUpperCase(), apiEnabled: true })
         .catch((error: unknown) => error);
       expect(isUniqueViolation(duplicate)).toBe(true);
       await new ClientStore(db).insert(newClient({ organization_id: organization.id }));
@@ -326,7 +326,7 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
         name: 'contract-role',
         scopes: ['a:read', 'b:write'],
         description: 'for the contract',
-        built_in: false,
+        builtIn: false,
       });
       expect(await store.list()).toContainEqual(role);
       const updated = await db.transaction(async (trx) => {
@@ -356,11 +356,11 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
     });
 
     it('reads and updates the single settings row', async () => {
-      expect(await store.get()).toEqual({ api_enabled: true, updated_at: expect.any(Date) });
-      const updated = await store.update({ api_enabled: false });
-      expect(updated).toEqual({ api_enabled: false, updated_at: expect.any(Date) });
+      expect(await store.get()).toEqual({ apiEnabled: true, updatedAt: expect.any(Date) });
+      const updated = await store.update({ apiEnabled: false });
+      expect(updated).toEqual({ apiEnabled: false, updatedAt: expect.any(Date) });
       expect(await store.get()).toEqual(updated);
-      await store.update({ api_enabled: true });
+      await store.update({ apiEnabled: true });
     });
 
     it('marks the initial admin as created once', async () => {
