@@ -1,6 +1,6 @@
 import { RedisFailureLimiter } from '../../src/limits/redis-failure-limiter.js';
 import { nowSeconds } from '../../src/sessions/order-key.js';
-import { connectRedis, RedisSessionStore } from '../../src/sessions/redis-store.js';
+import { openRedis, RedisSessionStore } from '../../src/sessions/redis-store.js';
 import { DependencyUnavailableError } from '../../src/x/errors.js';
 import { freePort } from '../support/server.js';
 
@@ -12,7 +12,7 @@ import { freePort } from '../support/server.js';
 
 /** A Redis client as the server configures it, pointed at a port where nothing listens. */
 async function unreachableRedis() {
-  const redis = connectRedis(`redis://127.0.0.1:${await freePort()}`);
+  const redis = openRedis(`redis://127.0.0.1:${await freePort()}`);
   redis.on('error', () => undefined);
   return redis;
 }
