@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { API_PREFIX, buildAdminApi } from './admin/app.js';
+import { API_PREFIX, createAdminApi } from './admin/app.js';
 import { createDocsHandler, DOCS_PATH } from './admin/swagger-ui.js';
 import type { PostgresAuditTrail } from './audit/postgres-trail.js';
 import { AuditRetention, RETENTION_TIMING } from './audit/retention.js';
@@ -13,6 +13,7 @@ import { LastUsedRecorder } from './clients/last-used.js';
 import { ClientLookup } from './clients/lookup.js';
 import { clientRoutes } from './clients/routes.js';
 import type { Config } from './config/config.js';
+import { CLIENT_STALE_IF_ERROR_MS, POLICY_SNAPSHOT_TTL_MS } from './config/constants.js';
 import { CONSOLE_PATH, createConsoleHandler } from './console/serve.js';
 import { type Database, pingDatabase } from './db/database.js';
 import { PROBLEM_TYPES_PATH, sendProblem } from './http/api/problem.js';
@@ -28,7 +29,7 @@ import { AuthenticationFailures } from './oauth/authentication-failures.js';
 import type { OAuthEndpoint } from './oauth/endpoint.js';
 import { PostOnlyError } from './oauth/errors.js';
 import { createIntrospectionEndpoint } from './oauth/introspection-endpoint.js';
-import { buildProvider, PROVIDER_PATHS, ProviderSwitch } from './oauth/provider.js';
+import { createProvider, PROVIDER_PATHS, ProviderSwitch } from './oauth/provider.js';
 import { sendOAuthError } from './oauth/respond.js';
 import { createRevocationEndpoint } from './oauth/revocation-endpoint.js';
 import { createTokenEndpoint } from './oauth/token-endpoint.js';
@@ -51,15 +52,6 @@ import { TokenIssuer } from './tokens/issuer.js';
 import { AccessTokenVerifier } from './tokens/verifier.js';
 import { MethodNotAllowedError, NotFoundError } from './x/errors.js';
 import { OAUTH_PATHS } from './x/oauth-paths.js';
-
-/** How long a cached client keeps serving past its TTL while Postgres does not answer. */
-const CLIENT_STALE_IF_ERROR_MS = 60_000;
-
-/**
- * How old the in-memory roles and API switches may grow before a reload. Changes reach every instance
- * at once through the change feed; this only bounds staleness when a notice is lost.
- */
-const POLICY_SNAPSHOT_TTL_MS = 5_000;
 
 /** Discovery and the JWKS are public documents: read (GET, HEAD) and preflighted from browsers (OPTIONS). */
 const PROVIDER_METHODS = ['GET', 'HEAD', 'OPTIONS'];
@@ -89,7 +81,7 @@ interface BackgroundWork {
  * from the registry, with Redis required in shared mode, then what only a server has: the caches, the
  * OAuth endpoints, the admin API, the background jobs, and one route table in front of them all.
  */
-export async function createApplication(config: Config, logger: Logger, db?: Database): Promise<Application> {
+export async function openApplication(config: Config, logger: Logger, db?: Database): Promise<Application> {
   const registry = new Registry(config, logger, 'required', db);
   try {
     return await assemble(registry);
@@ -184,7 +176,7 @@ async function assemble(registry: Registry): Promise<Application> {
     [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, roles, validator })],
     [OAUTH_PATHS.revocation, createRevocationEndpoint({ ...endpointContext, validator, sessions: sessionService })],
   ];
-  const adminApi = buildAdminApi({
+  const adminApi = createAdminApi({
     validator,
     routes: [
       ...clientRoutes(services.clients, config.issuer),
@@ -202,7 +194,7 @@ async function assemble(registry: Registry): Promise<Application> {
   });
   const providers = new ProviderSwitch(
     (ring) =>
-      buildProvider(ring, {
+      createProvider(ring, {
         issuer: config.issuer,
         proxyTrust: config.proxyTrust,
         jwksMaxAgeSeconds: timing.jwksMaxAgeSeconds,

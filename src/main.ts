@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
-import { createApplication } from './app.js';
+import { openApplication } from './app.js';
 import { type Config, loadConfig } from './config/config.js';
+import { PRIMARY_SHUTDOWN_DEADLINE_MS, WORKER_SHUTDOWN_DEADLINE_MS } from './config/constants.js';
 import { ConfigError } from './config/errors.js';
 import { redisVariable } from './config/redis-target.js';
 import { openDatabase } from './db/database.js';
@@ -11,12 +12,6 @@ import { abandonUnwrittenLines, createLogger, type Logger } from './observabilit
 import { listen } from './server.js';
 import { type Dependency, DependencyUnavailableError, StartupError } from './x/errors.js';
 
-/**
- * SIGTERM must end the process within 10 s even if a connection refuses to drain. Workers give up a
- * little before the primary, so the primary still sees how they ended.
- */
-const WORKER_SHUTDOWN_DEADLINE_MS = 9_000;
-const PRIMARY_SHUTDOWN_DEADLINE_MS = 9_500;
 /** How long a failed start waits for its last log lines to be written. */
 const STARTUP_FAILURE_EXIT_DEADLINE_MS = 2_000;
 
@@ -120,7 +115,7 @@ function onShutdown(logger: Logger, deadlineMs: number, handler: () => Promise<v
 async function serve(config: Config, logger: Logger, prepare: boolean): Promise<void> {
   const db = openDatabase(config);
   if (prepare) await prepareDeployment(db, config, logger, terminal());
-  const app = await createApplication(config, logger, db);
+  const app = await openApplication(config, logger, db);
   const running = await listen(app, config.port);
   logger.info({ port: running.port, issuer: config.issuer }, 'listening');
   onShutdown(logger, WORKER_SHUTDOWN_DEADLINE_MS, () => running.stop());

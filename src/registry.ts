@@ -3,6 +3,7 @@ import type { PostgresAuditTrail } from './audit/postgres-trail.js';
 import { ClientService } from './clients/service.js';
 import { ClientStore } from './clients/store.js';
 import type { Config } from './config/config.js';
+import { REDIS_BEST_EFFORT_WAIT_MS, REDIS_REQUIRED_WAIT_MS } from './config/constants.js';
 import { type Database, openDatabase } from './db/database.js';
 import { transactional } from './db/transaction.js';
 import type { KeyManager } from './keys/key-manager.js';
@@ -41,9 +42,6 @@ import { DependencyUnavailableError } from './x/errors.js';
  * mode keeps that state in the process.
  */
 export type RedisPolicy = 'required' | 'best-effort' | 'local';
-
-const REDIS_REQUIRED_WAIT_MS = 10_000;
-const REDIS_BEST_EFFORT_WAIT_MS = 3_000;
 
 /** What the instances of a deployment share: Redis in shared mode, this process in single-node mode. */
 export interface SharedState {
@@ -119,12 +117,12 @@ export class Registry {
   }
 
   shared(): Promise<SharedState> {
-    this.sharedState ??= this.connectShared();
+    this.sharedState ??= this.openShared();
     return this.sharedState;
   }
 
   services(): Promise<DomainServices> {
-    this.domainServices ??= this.buildServices();
+    this.domainServices ??= this.createServices();
     return this.domainServices;
   }
 
@@ -161,7 +159,7 @@ export class Registry {
     if (!options.keepDatabase) await this.db?.destroy();
   }
 
-  private async connectShared(): Promise<SharedState> {
+  private async openShared(): Promise<SharedState> {
     const limits = failureLimitsOf(this.config);
     const target = this.config.redis;
     if (!target || this.redisPolicy === 'local') {
@@ -191,7 +189,7 @@ export class Registry {
     };
   }
 
-  private async buildServices(): Promise<DomainServices> {
+  private async createServices(): Promise<DomainServices> {
     const { sessions, changes } = await this.shared();
     const db = this.database();
     const audit = this.audit();

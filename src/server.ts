@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Application } from './app.js';
+import { SERVER_TIMEOUTS } from './config/constants.js';
 
 /** While stopping, how often connections whose last response has finished are closed. */
 const DRAIN_SWEEP_MS = 50;
@@ -15,7 +16,11 @@ export interface RunningServer {
 /** Listens on all interfaces, IPv4 and IPv6 (`::` with dual-stack). */
 export async function listen(app: Application, port: number): Promise<RunningServer> {
   const server = createServer(
-    { keepAliveTimeout: 65_000, requestTimeout: 30_000, headersTimeout: 20_000 },
+    {
+      keepAliveTimeout: SERVER_TIMEOUTS.keepAliveTimeoutMs,
+      requestTimeout: SERVER_TIMEOUTS.requestTimeoutMs,
+      headersTimeout: SERVER_TIMEOUTS.headersTimeoutMs,
+    },
     app.handler,
   );
   await new Promise<void>((resolve, reject) => {

@@ -5,7 +5,7 @@ import type { ProxyTrust } from '../config/proxy-trust.js';
 import { authenticateBearer } from '../http/api/authenticate.js';
 import { adminCors } from '../http/api/cors.js';
 import { jsonBody } from '../http/api/json-body.js';
-import { buildOpenApiDocument } from '../http/api/openapi.js';
+import { createOpenApiDocument } from '../http/api/openapi.js';
 import { PROBLEM_TYPES_PATH, problemMiddleware } from '../http/api/problem.js';
 import { type MountedRoute, mountedRoutes, mountRoutes, type RouteSpec } from '../http/api/route-spec.js';
 import { clientIp } from '../http/client-ip.js';
@@ -42,7 +42,7 @@ function requestIdOf(header: string): string {
 }
 
 /** The admin API: JSON in, JSON or problem+json out; each route declares who may call it. */
-export function buildAdminApi(deps: AdminDependencies): AdminApi {
+export function createAdminApi(deps: AdminDependencies): AdminApi {
   const app = new Koa();
   const problemTypeBase = `${deps.issuer}${API_PREFIX}${PROBLEM_TYPES_PATH}`;
   // Errors thrown before a response starts become problem+json; this only sees a streamed body failing midway.
@@ -71,7 +71,7 @@ export function buildAdminApi(deps: AdminDependencies): AdminApi {
     }),
   ];
   // Built at startup, so a route whose schemas cannot be described stops the server, not a request.
-  const document = buildOpenApiDocument(routes, {
+  const document = createOpenApiDocument(routes, {
     issuer: deps.issuer,
     basePath: API_PREFIX,
     apiVersion: ADMIN_API_VERSION,

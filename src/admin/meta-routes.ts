@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROBLEM_TYPES, PROBLEM_TYPES_PATH, type ProblemCode } from '../http/api/problem.js';
-import { named, type RouteSpec } from '../http/api/route-spec.js';
+import { named, type RouteSpec, route } from '../http/api/route-spec.js';
 import { NotFoundError } from '../x/errors.js';
 
 const infoSchema = z.object({
@@ -47,7 +47,7 @@ export function metaRoutes(options: MetaOptions): RouteSpec[] {
     ...PROBLEM_TYPES[code],
   });
   return [
-    {
+    route({
       method: 'get',
       path: PROBLEM_TYPES_PATH,
       operationId: 'listProblemTypes',
@@ -64,8 +64,8 @@ export function metaRoutes(options: MetaOptions): RouteSpec[] {
       handler: async (ctx) => {
         ctx.body = { items: (Object.keys(PROBLEM_TYPES) as ProblemCode[]).map(describe) };
       },
-    },
-    {
+    }),
+    route({
       method: 'get',
       path: `${PROBLEM_TYPES_PATH}/{code}`,
       operationId: 'getProblemType',
@@ -74,13 +74,13 @@ export function metaRoutes(options: MetaOptions): RouteSpec[] {
       access: 'public',
       params: problemCodeParams,
       responses: { 200: { description: 'The problem type', body: named('ProblemType', problemTypeSchema) } },
-      handler: async (ctx) => {
-        const code = String(ctx.params.code);
+      handler: async (ctx, { params }) => {
+        const { code } = params;
         if (!isProblemCode(code)) throw new NotFoundError(`no problem type "${code}"`);
         ctx.body = describe(code);
       },
-    },
-    {
+    }),
+    route({
       method: 'get',
       path: '/info',
       operationId: 'getInfo',
@@ -91,8 +91,8 @@ export function metaRoutes(options: MetaOptions): RouteSpec[] {
       handler: async (ctx) => {
         ctx.body = { version: options.version, api_version: options.apiVersion };
       },
-    },
-    {
+    }),
+    route({
       method: 'get',
       path: '/openapi.json',
       operationId: 'getOpenApiDocument',
@@ -104,6 +104,6 @@ export function metaRoutes(options: MetaOptions): RouteSpec[] {
       handler: async (ctx) => {
         ctx.body = options.openApiDocument();
       },
-    },
+    }),
   ];
 }

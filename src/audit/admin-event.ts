@@ -1,5 +1,5 @@
 import type { Actor } from '../x/actor.js';
-import type { AuditEventInput } from './event.js';
+import type { AuditEventInput, AuditEventType } from './event.js';
 
 /** What an admin event is about: the client and/or organization it touched, for filtering. */
 export interface AuditSubject {
@@ -9,7 +9,7 @@ export interface AuditSubject {
 
 /** One admin action as an audit event, with the actor's identity and request. */
 export function adminEvent(
-  type: string,
+  type: AuditEventType,
   actor: Actor,
   subject: AuditSubject,
   details: Record<string, unknown> = {},

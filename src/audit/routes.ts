@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { principalOf } from '../http/api/authenticate.js';
-import { named, type RouteSpec } from '../http/api/route-spec.js';
+import { named, type RouteSpec, route } from '../http/api/route-spec.js';
 import type { AuditEventResource } from './event.js';
 import { auditEventPageSchema, auditEventSchema, auditQuerySchema } from './schemas.js';
 import type { AuditService } from './service.js';
@@ -14,7 +14,7 @@ async function* ndjsonLines(chunks: AsyncIterable<AuditEventResource[]>): AsyncG
 /** /api/v1/audit-events: platform admins read every event, org-admins their organization's. */
 export function auditRoutes(audit: AuditService): RouteSpec[] {
   return [
-    {
+    route({
       method: 'get',
       path: '/audit-events',
       operationId: 'listAuditEvents',
@@ -25,6 +25,7 @@ export function auditRoutes(audit: AuditService): RouteSpec[] {
       tag: 'Audit',
       access: 'any-admin',
       query: auditQuerySchema,
+      blankQueryIsUnset: true,
       responses: {
         200: {
           description: 'Matching events',
@@ -32,15 +33,15 @@ export function auditRoutes(audit: AuditService): RouteSpec[] {
           alternatives: { [NDJSON]: auditEventSchema },
         },
       },
-      handler: async (ctx) => {
+      handler: async (ctx, { query }) => {
         if (ctx.accepts('application/json', NDJSON) === NDJSON) {
-          const chunks = await audit.export(ctx.query, principalOf(ctx));
+          const chunks = await audit.export(query, principalOf(ctx));
           ctx.type = NDJSON;
           ctx.body = Readable.from(ndjsonLines(chunks));
           return;
         }
-        ctx.body = await audit.list(ctx.query, principalOf(ctx));
+        ctx.body = await audit.list(query, principalOf(ctx));
       },
-    },
+    }),
   ];
 }

@@ -53,3 +53,4 @@ export const auditEventPageSchema = z.object({
 });
 
 export type AuditEventPage = z.output<typeof auditEventPageSchema>;
+export type AuditQuery = z.output<typeof auditQuerySchema>;

@@ -1,9 +1,9 @@
 import { setImmediate as nextTurnOfEventLoop } from 'node:timers/promises';
+import { z } from 'zod';
+import { CursorCodec } from '../db/paging.js';
 import { type Actor, isOrganizationScoped } from '../x/actor.js';
-import { ValidationError } from '../x/errors.js';
-import { parseInput } from '../x/validation.js';
 import { type AuditEventResource, toAuditEventResource } from './event.js';
-import { type AuditEventPage, auditQuerySchema } from './schemas.js';
+import type { AuditEventPage, AuditQuery } from './schemas.js';
 import type { AuditEventFilter, AuditPosition, AuditStore } from './store.js';
 
 /** Rows per query when exporting: the stream holds one chunk in memory, never the whole result. */
@@ -20,16 +20,11 @@ export class AuditService {
   constructor(private readonly store: AuditStore) {}
 
   /** One page, newest first; `next_cursor` continues it. */
-  async list(query: unknown, actor: Actor): Promise<AuditEventPage> {
+  async list(query: AuditQuery, actor: Actor): Promise<AuditEventPage> {
     const parsed = parseQuery(query, actor);
     if (!parsed) return { items: [], next_cursor: null };
-    const { filter, limit, after } = parsed;
-    const events = await this.store.page(filter, after, limit + 1);
-    const page = events.slice(0, limit);
-    return {
-      items: page.map(toAuditEventResource),
-      next_cursor: events.length > limit ? encodeCursor(page[page.length - 1]!) : null,
-    };
+    const page = await this.store.page(parsed.filter, { limit: parsed.limit, after: parsed.after });
+    return AUDIT_CURSOR.listPage(page, toAuditEventResource);
   }
 
   /**
@@ -37,36 +32,31 @@ export class AuditService {
    * first chunk is read before this resolves, so bad input or an unavailable database is an error
    * response rather than a broken stream.
    */
-  async export(query: unknown, actor: Actor): Promise<AsyncIterable<AuditEventResource[]>> {
+  async export(query: AuditQuery, actor: Actor): Promise<AsyncIterable<AuditEventResource[]>> {
     const parsed = parseQuery(query, actor);
     const store = this.store;
-    const first = parsed ? await store.page(parsed.filter, parsed.after, EXPORT_CHUNK_ROWS) : [];
+    const first = parsed
+      ? await store.page(parsed.filter, { limit: EXPORT_CHUNK_ROWS, after: parsed.after })
+      : { items: [], next: null };
     return (async function* chunks() {
       let chunk = first;
-      while (chunk.length > 0) {
-        yield chunk.map(toAuditEventResource);
-        if (chunk.length < EXPORT_CHUNK_ROWS) return;
+      while (chunk.items.length > 0) {
+        yield chunk.items.map(toAuditEventResource);
+        if (chunk.next === null) return;
         // The export is as long as the match (it is the caller's request), but other requests get a turn
         // between its chunks: see inRounds for why the embedded database would not give them one.
         await nextTurnOfEventLoop();
-        chunk = await store.page(parsed!.filter, chunk[chunk.length - 1]!, EXPORT_CHUNK_ROWS);
+        chunk = await store.page(parsed!.filter, { limit: EXPORT_CHUNK_ROWS, after: chunk.next });
       }
     })();
   }
-}
-
-/** `?type=&client_id=abc`: an empty parameter is an unused filter, as in a URL template with blanks left. */
-function withoutBlanks(query: unknown): unknown {
-  if (query === null || typeof query !== 'object') return query;
-  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
 }
 
 /**
  * The query as a filter. An org-admin sees its own organization's events only, so asking for another
  * organization finds nothing (null), exactly as listing its clients does.
  */
-function parseQuery(query: unknown, actor: Actor): ParsedQuery | null {
-  const parsed = parseInput(auditQuerySchema, withoutBlanks(query));
+function parseQuery(parsed: AuditQuery, actor: Actor): ParsedQuery | null {
   const organizationId = isOrganizationScoped(actor) ? actor.organizationId : parsed.organization_id;
   if (parsed.organization_id !== undefined && parsed.organization_id !== organizationId) return null;
   return {
@@ -78,24 +68,14 @@ function parseQuery(query: unknown, actor: Actor): ParsedQuery | null {
       until: parsed.until,
     },
     limit: parsed.limit,
-    after: decodeCursor(parsed.cursor),
+    after: AUDIT_CURSOR.decode(parsed.cursor),
   };
-}
-
-function encodeCursor(position: AuditPosition): string {
-  return Buffer.from(JSON.stringify([position.at.toISOString(), position.id])).toString('base64url');
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function decodeCursor(cursor: string | undefined): AuditPosition | null {
-  if (cursor === undefined) return null;
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-    const date = typeof at === 'string' ? new Date(at) : new Date(NaN);
-    if (typeof id === 'string' && UUID.test(id) && !Number.isNaN(date.getTime())) return { at: date, id };
-  } catch {
-    // Falls through to the same answer as any other unrecognised cursor.
-  }
-  throw ValidationError.field('cursor', 'not a cursor returned by this API');
-}
+/** Audit positions on the wire: `[at, id]`, the time as ISO 8601. */
+const AUDIT_CURSOR = new CursorCodec<AuditPosition>(
+  z.tuple([z.iso.datetime(), z.string().regex(UUID)]).transform(([at, id]) => ({ at: new Date(at), id })),
+  ({ at, id }) => [at.toISOString(), id],
+);

@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
+import { LOCKS } from '../db/locks.js';
+import { type Page, type PageRequest, pageOf } from '../db/paging.js';
 import type { AuditEvent } from './event.js';
 
 const TABLE = 'audit_events';
-
-/** Arbitrary constant: the advisory lock under which one instance at a time prunes old events. */
-const PRUNE_LOCK_ID = 7_290_420;
 
 /** Longer values are cut: a client_id in a failed token request is whatever the caller sent. */
 const MAX_TEXT_LENGTH = 256;
@@ -24,6 +23,8 @@ export interface AuditPosition {
   readonly at: Date;
   readonly id: string;
 }
+
+type AuditPage = Page<AuditEvent, AuditPosition>;
 
 /**
  * Postgres refuses NUL characters in text and jsonb, and lone UTF-16 surrogates in jsonb. Either could
@@ -109,9 +110,9 @@ export class AuditStore {
     );
   }
 
-  /** Newest first, `limit` events strictly after `after` in that order. */
-  async page(filter: AuditEventFilter, after: AuditPosition | null, limit: number): Promise<AuditEvent[]> {
-    return this.db<AuditEvent>(TABLE)
+  /** Newest first, `limit` events strictly after `after` in that order; positions are (at, id). */
+  async page(filter: AuditEventFilter, { limit, after }: PageRequest<AuditPosition>): Promise<AuditPage> {
+    const events: AuditEvent[] = await this.db<AuditEvent>(TABLE)
       .select('id', 'at', 'type', 'actor', 'client_id', 'organization_id', 'ip', 'request_id', 'details')
       .modify((q) => {
         if (filter.type !== undefined) q.where('type', filter.type);
@@ -125,7 +126,8 @@ export class AuditStore {
         { column: 'at', order: 'desc' },
         { column: 'id', order: 'desc' },
       ])
-      .limit(limit);
+      .limit(limit + 1);
+    return pageOf(events, limit, ({ at, id }) => ({ at, id }));
   }
 
   /**
@@ -134,7 +136,7 @@ export class AuditStore {
    */
   async deleteOlderThan(cutoff: Date, limit: number): Promise<number | null> {
     return this.db.transaction<number | null>(async (trx) => {
-      const { rows } = (await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [PRUNE_LOCK_ID])) as {
+      const { rows } = (await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [LOCKS.auditPrune])) as {
         rows: { locked: boolean }[];
       };
       if (!rows[0]?.locked) return null;

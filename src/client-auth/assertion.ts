@@ -1,5 +1,5 @@
 import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import { CLOCK_SKEW_SECONDS } from '../config/config.js';
+import { CLOCK_SKEW_SECONDS } from '../config/constants.js';
 import type { ReplayCache } from '../limits/replay-cache.js';
 import { KeySourceError } from './key-source.js';
 import type { AuthDetails, Refusal } from './types.js';

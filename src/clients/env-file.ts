@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { OAUTH_PATHS } from '../x/oauth-paths.js';
-import { parseInput } from '../x/validation.js';
 
 export interface IssuedCredentials {
   readonly client_id: string;
@@ -20,11 +19,6 @@ export const envFileSchema = z
   .describe(
     'TOLLGATE_CLIENT_ID, TOLLGATE_CLIENT_SECRET (not for a private_key_jwt client, which has none), TOLLGATE_TOKEN_ENDPOINT and TOLLGATE_ISSUER lines.',
   );
-
-/** `?download=env`: answer the credentials as a file instead of JSON. Checked before anything is written. */
-export function wantsEnvFile(query: unknown): boolean {
-  return parseInput(downloadQuerySchema, query).download === 'env';
-}
 
 export function envFileName(clientId: string): string {
   return `tollgate-${clientId}.env`;

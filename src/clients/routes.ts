@@ -1,15 +1,7 @@
 import type { ParameterizedContext } from 'koa';
 import { principalOf } from '../http/api/authenticate.js';
-import { named, type ResponseSpec, type RouteSpec } from '../http/api/route-spec.js';
-import { parseInput } from '../x/validation.js';
-import {
-  downloadQuerySchema,
-  envFileName,
-  envFileSchema,
-  type IssuedCredentials,
-  renderEnvFile,
-  wantsEnvFile,
-} from './env-file.js';
+import { named, type ResponseSpec, type RouteSpec, route } from '../http/api/route-spec.js';
+import { downloadQuerySchema, envFileName, envFileSchema, type IssuedCredentials, renderEnvFile } from './env-file.js';
 import {
   clientListQuerySchema,
   clientPageSchema,
@@ -50,7 +42,7 @@ function credentialsResponse(description: string, body: ResponseSpec['body']): R
 /** /api/v1/clients: platform admins see every client, org-admins their organization's (others answer 404). */
 export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[] {
   return [
-    {
+    route({
       method: 'post',
       path: '/clients',
       operationId: 'createClient',
@@ -63,14 +55,14 @@ export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[
       body: named('CreateClient', createClientSchema),
       responses: { 201: credentialsResponse('Created', named('CreatedClient', createdClientSchema)) },
       errors: [409],
-      handler: async (ctx) => {
-        const envFile = wantsEnvFile(ctx.query);
+      handler: async (ctx, { query }) => {
+        const envFile = query.download === 'env';
         const created = await clients.create(ctx.request.body, principalOf(ctx));
         ctx.status = 201;
         answerWithCredentials(ctx, created, envFile, issuer);
       },
-    },
-    {
+    }),
+    route({
       method: 'get',
       path: '/clients',
       operationId: 'listClients',
@@ -79,11 +71,11 @@ export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[
       access: 'any-admin',
       query: clientListQuerySchema,
       responses: { 200: { description: 'One page of clients', body: named('ClientPage', clientPageSchema) } },
-      handler: async (ctx) => {
-        ctx.body = await clients.list(parseInput(clientListQuerySchema, ctx.query), principalOf(ctx));
+      handler: async (ctx, { query }) => {
+        ctx.body = await clients.list(query, principalOf(ctx));
       },
-    },
-    {
+    }),
+    route({
       method: 'get',
       path: '/clients/{client_id}',
       operationId: 'getClient',
@@ -92,11 +84,11 @@ export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[
       access: 'any-admin',
       params: clientPathSchema,
       responses: { 200: { description: 'The client', body: CLIENT } },
-      handler: async (ctx) => {
-        ctx.body = await clients.get(ctx.params.client_id!, principalOf(ctx));
+      handler: async (ctx, { params }) => {
+        ctx.body = await clients.get(params.client_id, principalOf(ctx));
       },
-    },
-    {
+    }),
+    route({
       method: 'patch',
       path: '/clients/{client_id}',
       operationId: 'updateClient',
@@ -108,11 +100,11 @@ export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[
       params: clientPathSchema,
       body: named('UpdateClient', updateClientSchema),
       responses: { 200: { description: 'The changed client', body: CLIENT } },
-      handler: async (ctx) => {
-        ctx.body = await clients.update(ctx.params.client_id!, ctx.request.body, principalOf(ctx));
+      handler: async (ctx, { params }) => {
+        ctx.body = await clients.update(params.client_id, ctx.request.body, principalOf(ctx));
       },
-    },
-    {
+    }),
+    route({
       method: 'delete',
       path: '/clients/{client_id}',
       operationId: 'deleteClient',
@@ -121,12 +113,12 @@ export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[
       access: 'any-admin',
       params: clientPathSchema,
       responses: { 204: { description: 'Deleted' } },
-      handler: async (ctx) => {
-        await clients.delete(ctx.params.client_id!, principalOf(ctx));
+      handler: async (ctx, { params }) => {
+        await clients.delete(params.client_id, principalOf(ctx));
         ctx.status = 204;
       },
-    },
-    {
+    }),
+    route({
       method: 'post',
       path: '/clients/{client_id}/secret',
       operationId: 'rotateClientSecret',
@@ -140,15 +132,15 @@ export function clientRoutes(clients: ClientService, issuer: string): RouteSpec[
       body: named('RotateSecret', rotateSecretSchema),
       errors: [409],
       responses: { 200: credentialsResponse('The new secret', named('RotatedSecret', rotatedSecretSchema)) },
-      handler: async (ctx) => {
-        const envFile = wantsEnvFile(ctx.query);
+      handler: async (ctx, { params, query }) => {
+        const envFile = query.download === 'env';
         answerWithCredentials(
           ctx,
-          await clients.rotateSecret(ctx.params.client_id!, ctx.request.body, principalOf(ctx)),
+          await clients.rotateSecret(params.client_id, ctx.request.body, principalOf(ctx)),
           envFile,
           issuer,
         );
       },
-    },
+    }),
   ];
 }

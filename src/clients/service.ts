@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/event.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
-import { decodeSeqCursor, encodeSeqCursor } from '../db/seq-cursor.js';
+import { SEQ_CURSOR } from '../db/paging.js';
 import type { Transactional } from '../db/transaction.js';
 import type { Logger } from '../observability/logger.js';
 import type { RoleService } from '../roles/service.js';
@@ -17,7 +17,6 @@ import {
   type ClientPage,
   type ClientResource,
   type CreatedClient,
-  clientIdSchema,
   createClientSchema,
   type RotatedSecret,
   rotateSecretSchema,
@@ -104,15 +103,15 @@ export class ClientService {
     ) {
       return { items: [], next_cursor: null };
     }
-    const { records, nextSeq } = await this.store.page({
+    const page = await this.store.page({
       limit: query.limit,
-      afterSeq: decodeSeqCursor(query.cursor ?? null),
+      after: SEQ_CURSOR.decode(query.cursor),
       organizationId,
       role: query.role,
       status: query.status,
       search: query.q,
     });
-    return { items: records.map(toClientResource), next_cursor: nextSeq && encodeSeqCursor(nextSeq) };
+    return SEQ_CURSOR.listPage(page, toClientResource);
   }
 
   async get(clientId: string, actor: Actor): Promise<ClientResource> {
@@ -190,7 +189,7 @@ export class ClientService {
    * (rotation, sessions, ...) starts here, so organization scoping is enforced in one place.
    */
   async requireVisible(clientId: string, actor: Actor): Promise<ClientRecord> {
-    const record = clientIdSchema.safeParse(clientId).success ? await this.store.find(clientId) : undefined;
+    const record = await this.store.find(clientId);
     assertClientVisibleTo(actor, clientId, record);
     return record;
   }

@@ -1,13 +1,12 @@
 import type { Knex } from 'knex';
+import { type Page, type PageRequest, pageOf } from '../db/paging.js';
 import type { ClientRecord, ClientStatus } from './types.js';
 
 const TABLE = 'api_clients';
 
 type Row = ClientRecord & { seq: string };
 
-export interface ClientPageQuery {
-  readonly limit: number;
-  readonly afterSeq: string | null;
+export interface ClientPageQuery extends PageRequest {
   /** Only this organization's clients; undefined for every client. */
   readonly organizationId?: string;
   readonly role?: string;
@@ -38,11 +37,11 @@ export class ClientStore {
     return row && strip(row);
   }
 
-  /** Newest first. Returns one extra row's seq as the next cursor. */
-  async page(query: ClientPageQuery): Promise<{ records: ClientRecord[]; nextSeq: string | null }> {
-    const rows = await this.db<Row>(TABLE)
+  /** Newest first; positions are `seq`. */
+  async page(query: ClientPageQuery): Promise<Page<ClientRecord>> {
+    const rows: Row[] = await this.db<Row>(TABLE)
       .modify((q) => {
-        if (query.afterSeq) q.where('seq', '<', query.afterSeq);
+        if (query.after) q.where('seq', '<', query.after);
         if (query.organizationId !== undefined) q.where('organization_id', query.organizationId);
         if (query.role !== undefined) q.where('role', query.role);
         if (query.status !== undefined) q.where('status', query.status);
@@ -53,8 +52,8 @@ export class ClientStore {
       })
       .orderBy('seq', 'desc')
       .limit(query.limit + 1);
-    const page = rows.slice(0, query.limit);
-    return { records: page.map(strip), nextSeq: rows.length > query.limit ? String(page[page.length - 1]!.seq) : null };
+    const page = pageOf(rows, query.limit, (row) => String(row.seq));
+    return { items: page.items.map(strip), next: page.next };
   }
 
   async update(

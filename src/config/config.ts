@@ -52,12 +52,6 @@ export interface ClientAuthenticationLimits {
   readonly federatedTokenMaxLifetimeMs: number;
 }
 
-/** Fixed by the server, not configurable: every access token lives 24 hours. */
-export const ACCESS_TOKEN_TTL_SECONDS = 86_400;
-
-/** Tolerated clock difference between this server and verifiers, in seconds. */
-export const CLOCK_SKEW_SECONDS = 60;
-
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 function parseVariables(env: Environment): ParsedVariables {

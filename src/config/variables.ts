@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  CLIENT_STALE_IF_ERROR_MS,
+  CLOCK_SKEW_SECONDS,
+  describeSeconds,
+  MAX_JWKS_MAX_AGE_SECONDS,
+} from './constants.js';
 import { parseDuration } from './duration.js';
 import { NO_PROXY, parseProxyTrust } from './proxy-trust.js';
 
@@ -194,8 +201,7 @@ export const VARIABLES = {
   keyRotationInterval: variable({
     name: 'KEY_ROTATION_INTERVAL',
     defaultText: '`30d`',
-    description:
-      'How long a signing key signs before the published `next` key replaces it. The JWKS `Cache-Control: max-age` is the smaller of 300 s and a quarter of this, and a `next` key is published at least that long (plus one key poll) before it signs. Retired keys stay published for 24 h plus 60 s of clock skew, so short intervals publish many keys. Every instance must use the same value.',
+    description: `How long a signing key signs before the published \`next\` key replaces it. The JWKS \`Cache-Control: max-age\` is the smaller of ${describeSeconds(MAX_JWKS_MAX_AGE_SECONDS)} and a quarter of this, and a \`next\` key is published at least that long (plus one key poll) before it signs. Retired keys stay published for ${describeSeconds(ACCESS_TOKEN_TTL_SECONDS)} plus ${describeSeconds(CLOCK_SKEW_SECONDS)} of clock skew, so short intervals publish many keys. Every instance must use the same value.`,
     schema: duration(1_000, 365 * 86_400_000).default(30 * 86_400_000),
   }),
   trustProxy: variable({
@@ -228,8 +234,7 @@ export const VARIABLES = {
   clientCacheTtlMs: variable({
     name: 'CLIENT_CACHE_TTL',
     defaultText: '`5s`',
-    description:
-      'How long a worker trusts a cached client record on the token endpoint. Admin changes evict it at once on every instance; the TTL bounds staleness if that notice is lost. While Postgres is down, a cached client keeps serving for up to 60 s past its TTL.',
+    description: `How long a worker trusts a cached client record on the token endpoint. Admin changes evict it at once on every instance; the TTL bounds staleness if that notice is lost. While Postgres is down, a cached client keeps serving for up to ${describeSeconds(CLIENT_STALE_IF_ERROR_MS / 1_000)} past its TTL.`,
     schema: duration(1, 300_000).default(5_000),
   }),
   maxSessionsPerClient: variable({
@@ -262,8 +267,7 @@ export const VARIABLES = {
   tokensPerClient: variable({
     name: 'RATE_LIMIT_TOKENS_PER_CLIENT',
     defaultText: '`600`',
-    description:
-      'Tokens one client may obtain per `RATE_LIMIT_TOKEN_WINDOW`, on all instances together; past it `429 slow_down` with `Retry-After`. Tokens live 24 hours, so a well-behaved client needs few. `0` turns the limit off.',
+    description: `Tokens one client may obtain per \`RATE_LIMIT_TOKEN_WINDOW\`, on all instances together; past it \`429 slow_down\` with \`Retry-After\`. Tokens live ${describeSeconds(ACCESS_TOKEN_TTL_SECONDS)}, so a well-behaved client needs few. \`0\` turns the limit off.`,
     schema: integer(0, 10_000_000).default(600),
   }),
   tokenWindowMs: variable({

@@ -1,14 +1,12 @@
 import knexFactory, { type Knex } from 'knex';
 import type { Config } from '../config/config.js';
+import { DATABASE_ACQUIRE_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS } from '../config/constants.js';
 import type { Logger } from '../observability/logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { prepareDataDir } from './data-dir-permissions.js';
 import { EmbeddedPostgresClient, PostgresClient } from './drivers.js';
 
 export type Database = Knex;
-
-/** Fails fast instead of queueing requests behind a database that does not answer. */
-const ACQUIRE_TIMEOUT_MS = 3_000;
 
 /** knex's own warnings (a connection attempt failing, with its stack) go to the logger at debug level: callers report the error itself. */
 function knexLog(logger: Logger): Knex.Config['log'] {
@@ -24,11 +22,11 @@ export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, lo
       client: PostgresClient,
       connection: {
         connectionString: config.databaseUrl,
-        connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS,
-        statement_timeout: 10_000,
+        connectionTimeoutMillis: DATABASE_ACQUIRE_TIMEOUT_MS,
+        statement_timeout: DATABASE_STATEMENT_TIMEOUT_MS,
       },
       pool: { min: 0, max: 10 },
-      acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+      acquireConnectionTimeout: DATABASE_ACQUIRE_TIMEOUT_MS,
     });
   }
   prepareDataDir(config.dataDir);

@@ -2,8 +2,20 @@ import pg from 'pg';
 import { type Database, isEmbedded } from './database.js';
 import { classifyDatabaseError } from './errors.js';
 
-/** Arbitrary constants shared by every Tollgate instance, one per startup step that must run once. */
-export const LOCKS = { migrations: 7_290_417, bootstrap: 7_290_419 } as const;
+/**
+ * Every Postgres advisory lock id Tollgate takes, in one registry so no two uses can collide. The values
+ * are arbitrary but fixed: every instance of a deployment, of whatever version, must use the same ones.
+ */
+export const LOCKS = {
+  /** Session lock: one instance at a time applies migrations at startup. */
+  migrations: 7_290_417,
+  /** Transaction lock: exactly one instance at a time changes key states. */
+  keyStates: 7_290_418,
+  /** Session lock: one instance at a time prepares the deployment (first keys, initial admin). */
+  bootstrap: 7_290_419,
+  /** Transaction try-lock: one instance at a time prunes old audit events. */
+  auditPrune: 7_290_420,
+} as const;
 
 /**
  * Runs `work` while holding a Postgres advisory lock on a dedicated connection, so instances starting

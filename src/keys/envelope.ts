@@ -8,7 +8,7 @@ const IV_BYTES = 12;
  * AES-256-GCM with the key id as associated data, so a ciphertext moved to another key's row fails to
  * decrypt instead of silently becoming that key. Format: `v1.<iv>.<tag>.<ciphertext>` (base64url).
  */
-export function sealPrivateKey(keyEncryptionKey: Buffer, kid: string, plaintext: Buffer): string {
+export function encryptPrivateKey(keyEncryptionKey: Buffer, kid: string, plaintext: Buffer): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', keyEncryptionKey, iv);
   cipher.setAAD(Buffer.from(kid, 'utf8'));
@@ -18,8 +18,8 @@ export function sealPrivateKey(keyEncryptionKey: Buffer, kid: string, plaintext:
     .join('.');
 }
 
-export function openPrivateKey(keyEncryptionKey: Buffer, kid: string, sealed: string): Buffer {
-  const [version, iv, tag, ciphertext] = sealed.split('.');
+export function decryptPrivateKey(keyEncryptionKey: Buffer, kid: string, encrypted: string): Buffer {
+  const [version, iv, tag, ciphertext] = encrypted.split('.');
   if (version !== VERSION || !iv || !tag || ciphertext === undefined) {
     throw new KeyEncryptionKeyError(`signing key ${kid} is stored in an unknown format`);
   }

@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { type Actor, SYSTEM_ACTOR } from '../x/actor.js';
 import { NotFoundError, RetryLaterError } from '../x/errors.js';
-import { openPrivateKey, sealPrivateKey } from './envelope.js';
+import { decryptPrivateKey, encryptPrivateKey } from './envelope.js';
 import { generateSigningKey } from './generate.js';
 import { KeyRing } from './key-ring.js';
 import type { KeyStore, StoredKeyRow } from './store.js';
@@ -97,7 +97,10 @@ export class KeyManager {
     return this.ring;
   }
 
-  /** Called with every new ring, e.g. to rebuild what publishes the JWKS. */
+  /**
+   * Called with every new ring before it is used, e.g. to rebuild what publishes the JWKS. A listener
+   * that throws fails the refresh, and the ring is not used.
+   */
   onChange(listener: RingListener): void {
     this.listeners.push(listener);
   }
@@ -330,15 +333,12 @@ export class KeyManager {
       .join(',');
     if (this.ring && fingerprint === this.ringFingerprint) return this.ring;
     const ring = new KeyRing(rows.map((row) => this.decrypt(row)));
+    // The listeners first (they publish the JWKS): one that fails fails the refresh, and this instance
+    // keeps signing with the ring it has, so it never signs with a key it could not publish. The next
+    // refresh retries, since the fingerprint still differs; listeners must accept the same ring twice.
+    for (const listener of this.listeners) listener(ring);
     this.ring = ring;
     this.ringFingerprint = fingerprint;
-    for (const listener of this.listeners) {
-      try {
-        listener(ring);
-      } catch (error) {
-        this.deps.logger.error({ err: error }, 'a key ring listener failed');
-      }
-    }
     return ring;
   }
 
@@ -350,7 +350,7 @@ export class KeyManager {
       alg,
       status,
       public_jwk: generated.publicJwk,
-      private_key_ciphertext: sealPrivateKey(this.deps.keyEncryptionKey, generated.kid, pkcs8),
+      private_key_ciphertext: encryptPrivateKey(this.deps.keyEncryptionKey, generated.kid, pkcs8),
       created_at: now,
       activated_at: status === 'active' ? now : null,
     };
@@ -360,7 +360,7 @@ export class KeyManager {
 
   private decrypt(row: StoredKeyRow): SigningKey {
     const privateKey = createPrivateKey({
-      key: openPrivateKey(this.deps.keyEncryptionKey, row.kid, row.private_key_ciphertext),
+      key: decryptPrivateKey(this.deps.keyEncryptionKey, row.kid, row.private_key_ciphertext),
       format: 'der',
       type: 'pkcs8',
     });

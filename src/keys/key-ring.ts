@@ -1,4 +1,4 @@
-import type { PublicJwk, SigningKey } from './types.js';
+import type { SigningKey } from './types.js';
 
 /**
  * An immutable snapshot of the keys one instance uses: exactly one signs, all of them verify. A new
@@ -19,9 +19,5 @@ export class KeyRing {
 
   verificationKey(kid: string): SigningKey | undefined {
     return this.byKid.get(kid);
-  }
-
-  publicJwks(): { keys: PublicJwk[] } {
-    return { keys: this.keys.map((key) => key.publicJwk) };
   }
 }

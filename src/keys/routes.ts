@@ -1,6 +1,6 @@
 import { principalOf } from '../http/api/authenticate.js';
-import { PROBLEM_CONTENT_TYPE, problemSchema } from '../http/api/problem.js';
-import { named, type RouteSpec } from '../http/api/route-spec.js';
+import { problemSchema } from '../http/api/problem.js';
+import { named, type RouteSpec, route } from '../http/api/route-spec.js';
 import type { Actor } from '../x/actor.js';
 import { parseInput } from '../x/validation.js';
 import type { KeyManager } from './key-manager.js';
@@ -16,7 +16,7 @@ export interface RevokedKeySessions {
 /** /api/v1/keys: platform admins only. Public metadata only. */
 export function keyRoutes(keys: KeyManager, revokedKeySessions: RevokedKeySessions): RouteSpec[] {
   return [
-    {
+    route({
       method: 'get',
       path: '/keys',
       operationId: 'listKeys',
@@ -27,8 +27,8 @@ export function keyRoutes(keys: KeyManager, revokedKeySessions: RevokedKeySessio
       handler: async (ctx) => {
         ctx.body = { items: await keys.list() };
       },
-    },
-    {
+    }),
+    route({
       method: 'post',
       path: '/keys/rotate',
       operationId: 'rotateKeys',
@@ -44,7 +44,6 @@ export function keyRoutes(keys: KeyManager, revokedKeySessions: RevokedKeySessio
           description:
             'The next key has not been published long enough for verifiers caching the JWKS to know it. Nothing changed; `Retry-After` (seconds) and `retry_at` (the problem member, a date-time) say when it may sign.',
           body: named('Problem', problemSchema),
-          contentType: PROBLEM_CONTENT_TYPE,
         },
       },
       errors: [409],
@@ -52,8 +51,8 @@ export function keyRoutes(keys: KeyManager, revokedKeySessions: RevokedKeySessio
         const { immediate } = parseInput(rotateKeysSchema, ctx.request.body);
         ctx.body = await keys.rotate(principalOf(ctx), { immediate });
       },
-    },
-    {
+    }),
+    route({
       method: 'post',
       path: '/keys/{kid}/revoke',
       operationId: 'revokeKey',
@@ -69,13 +68,13 @@ export function keyRoutes(keys: KeyManager, revokedKeySessions: RevokedKeySessio
           body: named('KeyRevocation', keyRevocationSchema),
         },
       },
-      handler: async (ctx) => {
+      handler: async (ctx, { params }) => {
         const actor = principalOf(ctx);
-        const revocation = await keys.revoke(ctx.params.kid!, actor);
+        const revocation = await keys.revoke(params.kid, actor);
         // A next key never signed anything.
         if (revocation.revoked.status !== 'next') revokedKeySessions.start(revocation.revoked.kid, actor);
         ctx.body = revocation;
       },
-    },
+    }),
   ];
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { SigningAlgorithm } from '../config/variables.js';
+import { LOCKS } from '../db/locks.js';
 import type { KeyStatus, PublicJwk } from './types.js';
 
 export interface StoredKeyRow {
@@ -16,9 +17,6 @@ export interface StoredKeyRow {
 
 const TABLE = 'signing_keys';
 
-/** Arbitrary constant: the advisory lock under which exactly one instance changes key states. */
-const KEY_LOCK_ID = 7_290_418;
-
 export class KeyStore {
   constructor(private readonly db: Knex) {}
 
@@ -29,7 +27,7 @@ export class KeyStore {
    */
   async withLock<T>(work: (trx: Knex.Transaction, now: Date) => Promise<T>): Promise<T> {
     return this.db.transaction(async (trx) => {
-      await trx.raw('select pg_advisory_xact_lock(?)', [KEY_LOCK_ID]);
+      await trx.raw('select pg_advisory_xact_lock(?)', [LOCKS.keyStates]);
       const { rows } = (await trx.raw('select clock_timestamp() as now')) as { rows: [{ now: Date | string }] };
       return work(trx, new Date(rows[0].now));
     });

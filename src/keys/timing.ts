@@ -1,11 +1,11 @@
-import { ACCESS_TOKEN_TTL_SECONDS, CLOCK_SKEW_SECONDS } from '../config/config.js';
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  CLOCK_SKEW_SECONDS,
+  MAX_JWKS_MAX_AGE_SECONDS,
+  MAX_KEY_POLL_INTERVAL_MS,
+} from '../config/constants.js';
 import type { SigningAlgorithm } from '../config/variables.js';
 import type { KeyStatus } from './types.js';
-
-/** Resource servers never need to refetch the JWKS more often than this. */
-const MAX_JWKS_MAX_AGE_SECONDS = 300;
-/** Followers also hear of key changes through the change feed at once; the poll covers lost notices. */
-const MAX_POLL_INTERVAL_MS = 5_000;
 
 /**
  * The clock of key rotation, derived from KEY_ROTATION_INTERVAL.
@@ -30,7 +30,7 @@ export interface RotationTiming {
 export function rotationTiming(intervalMs: number): RotationTiming {
   const quarter = Math.floor(intervalMs / 4);
   const jwksMaxAgeSeconds = Math.min(MAX_JWKS_MAX_AGE_SECONDS, Math.floor(quarter / 1000));
-  const pollIntervalMs = Math.max(1, Math.min(MAX_POLL_INTERVAL_MS, quarter));
+  const pollIntervalMs = Math.max(1, Math.min(MAX_KEY_POLL_INTERVAL_MS, quarter));
   return { intervalMs, jwksMaxAgeSeconds, pollIntervalMs, minNextKeyAgeMs: jwksMaxAgeSeconds * 1000 + pollIntervalMs };
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { AuditTrail } from '../audit/event.js';
+import type { AuditEventType, AuditTrail } from '../audit/event.js';
 import type { ProxyTrust } from '../config/proxy-trust.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Logger } from '../observability/logger.js';
@@ -43,6 +43,9 @@ export interface OAuthOutcomes<A extends OAuthAnswer> {
 /** What an OAuth endpoint answers with 200: a JSON body, or nothing (revocation). */
 export type OAuthAnswer = object | undefined;
 
+/** The audit event of a refusal concerning a client that exists. */
+type DeniedEvent = Extract<AuditEventType, `${string}.denied`>;
+
 export type OAuthEndpoint = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /** A blocked caller gets 429 whatever else failed, so that no error confirms its credentials either. */
@@ -62,7 +65,12 @@ async function blockedInstead(call: OAuthCall, error: unknown): Promise<unknown>
  * debug level: the audit trail gets one event per block instead (see AuthenticationFailures), so junk
  * from an address cannot fill the database.
  */
-function recordDenial(context: OAuthEndpointContext, deniedEvent: string, call: OAuthCall, error: OAuthError): void {
+function recordDenial(
+  context: OAuthEndpointContext,
+  deniedEvent: DeniedEvent,
+  call: OAuthCall,
+  error: OAuthError,
+): void {
   const blocked = error instanceof RateLimitedError && error.limit === 'failed_authentication';
   if (call.clientId === null || blocked) {
     context.logger.debug({ ip: call.ip, client_id: call.clientId, reason: error.reason }, deniedEvent);
@@ -90,7 +98,7 @@ function recordDenial(context: OAuthEndpointContext, deniedEvent: string, call: 
  */
 export function createOAuthEndpoint<A extends OAuthAnswer>(
   context: OAuthEndpointContext,
-  deniedEvent: string,
+  deniedEvent: DeniedEvent,
   handle: (call: OAuthCall) => Promise<A>,
   outcomes?: OAuthOutcomes<A>,
 ): OAuthEndpoint {

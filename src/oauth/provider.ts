@@ -113,7 +113,7 @@ export const PROVIDER_PATHS: ReadonlySet<string> = new Set([
  * but PROVIDER_PATHS itself, so even a request that reached it some other way finds no endpoint. Its
  * configuration is fixed at construction, so a key change builds a new Provider: see ProviderSwitch.
  */
-export function buildProvider(ring: KeyRing, options: ProviderOptions): Provider {
+export function createProvider(ring: KeyRing, options: ProviderOptions): Provider {
   const provider = new Provider(options.issuer, {
     jwks: { keys: ring.keys.map((key) => new PublishedKey(key)) as never },
     features: {

@@ -1,5 +1,5 @@
 import type { LastUsedRecorder } from '../clients/last-used.js';
-import { ACCESS_TOKEN_TTL_SECONDS } from '../config/config.js';
+import { ACCESS_TOKEN_TTL_SECONDS } from '../config/constants.js';
 import type { RoleCatalog } from '../roles/catalog.js';
 import { IssuanceRateExceededError, SessionLimitReachedError, type TokenIssuer } from '../tokens/issuer.js';
 import type { IssuedToken } from '../tokens/types.js';

@@ -1,6 +1,6 @@
 import { principalOf } from '../http/api/authenticate.js';
-import { pageQuerySchema, parsePageQuery } from '../http/api/pagination.js';
-import { named, type RouteSpec } from '../http/api/route-spec.js';
+import { pageQuerySchema } from '../http/api/pagination.js';
+import { named, type RouteSpec, route } from '../http/api/route-spec.js';
 import {
   createOrganizationSchema,
   organizationPageSchema,
@@ -16,7 +16,7 @@ const TAG = 'Organizations';
 /** /api/v1/organizations: platform admins; an org-admin may read and switch its own organization. */
 export function organizationRoutes(organizations: OrganizationService): RouteSpec[] {
   return [
-    {
+    route({
       method: 'post',
       path: '/organizations',
       operationId: 'createOrganization',
@@ -30,8 +30,8 @@ export function organizationRoutes(organizations: OrganizationService): RouteSpe
         ctx.status = 201;
         ctx.body = await organizations.create(ctx.request.body, principalOf(ctx));
       },
-    },
-    {
+    }),
+    route({
       method: 'get',
       path: '/organizations',
       operationId: 'listOrganizations',
@@ -42,12 +42,11 @@ export function organizationRoutes(organizations: OrganizationService): RouteSpe
       responses: {
         200: { description: 'One page of organizations', body: named('OrganizationPage', organizationPageSchema) },
       },
-      handler: async (ctx) => {
-        const { limit, cursor } = parsePageQuery(ctx.query);
-        ctx.body = await organizations.list(limit, cursor);
+      handler: async (ctx, { query }) => {
+        ctx.body = await organizations.list(query);
       },
-    },
-    {
+    }),
+    route({
       method: 'get',
       path: '/organizations/{id}',
       operationId: 'getOrganization',
@@ -57,11 +56,11 @@ export function organizationRoutes(organizations: OrganizationService): RouteSpe
       access: 'any-admin',
       params: organizationPathSchema,
       responses: { 200: { description: 'The organization', body: ORGANIZATION } },
-      handler: async (ctx) => {
-        ctx.body = await organizations.get(ctx.params.id!, principalOf(ctx));
+      handler: async (ctx, { params }) => {
+        ctx.body = await organizations.get(params.id, principalOf(ctx));
       },
-    },
-    {
+    }),
+    route({
       method: 'patch',
       path: '/organizations/{id}',
       operationId: 'updateOrganization',
@@ -74,11 +73,11 @@ export function organizationRoutes(organizations: OrganizationService): RouteSpe
       body: named('UpdateOrganization', updateOrganizationSchema),
       responses: { 200: { description: 'The changed organization', body: ORGANIZATION } },
       errors: [409],
-      handler: async (ctx) => {
-        ctx.body = await organizations.update(ctx.params.id!, ctx.request.body, principalOf(ctx));
+      handler: async (ctx, { params }) => {
+        ctx.body = await organizations.update(params.id, ctx.request.body, principalOf(ctx));
       },
-    },
-    {
+    }),
+    route({
       method: 'delete',
       path: '/organizations/{id}',
       operationId: 'deleteOrganization',
@@ -87,10 +86,10 @@ export function organizationRoutes(organizations: OrganizationService): RouteSpe
       access: 'platform-admin',
       params: organizationPathSchema,
       responses: { 204: { description: 'Deleted' } },
-      handler: async (ctx) => {
-        await organizations.delete(ctx.params.id!, principalOf(ctx));
+      handler: async (ctx, { params }) => {
+        await organizations.delete(params.id, principalOf(ctx));
         ctx.status = 204;
       },
-    },
+    }),
   ];
 }

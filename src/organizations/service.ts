@@ -3,8 +3,9 @@ import type { Knex } from 'knex';
 import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/event.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { decodeSeqCursor, encodeSeqCursor } from '../db/seq-cursor.js';
+import { SEQ_CURSOR } from '../db/paging.js';
 import type { Transactional } from '../db/transaction.js';
+import type { PageQuery } from '../http/api/pagination.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { type Actor, isOrganizationScoped } from '../x/actor.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../x/errors.js';
@@ -13,11 +14,10 @@ import {
   createOrganizationSchema,
   type OrganizationPage,
   type OrganizationResource,
-  organizationIdSchema,
   updateOrganizationSchema,
 } from './schemas.js';
 import type { OrganizationStore } from './store.js';
-import { type OrganizationRecord, toOrganizationResource } from './types.js';
+import { type Organization, toOrganizationResource } from './types.js';
 
 /** A client deleted with its organization. */
 interface DeletedMember {
@@ -54,26 +54,28 @@ export class OrganizationService {
 
   async create(input: unknown, actor: Actor): Promise<OrganizationResource> {
     const fields = parseInput(createOrganizationSchema, input);
-    const record = await this.store.insert({ id: generateOrganizationId(), ...fields }).catch((error: unknown) => {
-      throw isUniqueViolation(error)
-        ? new ConflictError(`an organization named "${fields.name}" already exists`)
-        : error;
-    });
+    const record = await this.store
+      .insert({ id: generateOrganizationId(), name: fields.name, apiEnabled: fields.api_enabled })
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error)
+          ? new ConflictError(`an organization named "${fields.name}" already exists`)
+          : error;
+      });
     await this.changes.publish({ type: 'organization', organizationId: record.id });
     this.audit.record(
       adminEvent(
         'organization.created',
         actor,
         { organizationId: record.id },
-        { name: record.name, api_enabled: record.api_enabled },
+        { name: record.name, api_enabled: record.apiEnabled },
       ),
     );
     return toOrganizationResource(record);
   }
 
-  async list(limit: number, cursor: string | null): Promise<OrganizationPage> {
-    const { records, nextSeq } = await this.store.page(limit, decodeSeqCursor(cursor));
-    return { items: records.map(toOrganizationResource), next_cursor: nextSeq && encodeSeqCursor(nextSeq) };
+  async list({ limit, cursor }: PageQuery): Promise<OrganizationPage> {
+    const page = await this.store.page({ limit, after: SEQ_CURSOR.decode(cursor) });
+    return SEQ_CURSOR.listPage(page, toOrganizationResource);
   }
 
   async get(id: string, actor: Actor): Promise<OrganizationResource> {
@@ -85,11 +87,13 @@ export class OrganizationService {
     await this.requireVisible(id, actor);
     if (isOrganizationScoped(actor) && patch.name !== undefined)
       throw new ForbiddenError("an org-admin may switch its organization's API on or off, not rename it");
-    const updated = await this.store.update(id, patch).catch((error: unknown) => {
-      throw isUniqueViolation(error)
-        ? new ConflictError(`an organization named "${patch.name}" already exists`)
-        : error;
-    });
+    const updated = await this.store
+      .update(id, { name: patch.name, apiEnabled: patch.api_enabled })
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error)
+          ? new ConflictError(`an organization named "${patch.name}" already exists`)
+          : error;
+      });
     if (!updated) throw new NotFoundError(`organization ${id} does not exist`);
     await this.changes.publish({ type: 'organization', organizationId: id });
     this.audit.record(
@@ -101,7 +105,7 @@ export class OrganizationService {
   /** Its clients go with it, in the same transaction; then their tokens are revoked. */
   async delete(id: string, actor: Actor): Promise<void> {
     const deleted = await this.inTransaction(async (trx) => {
-      if (!organizationIdSchema.safeParse(id).success || !(await this.store.lockForDeletion(id, trx))) {
+      if (!(await this.store.lockForDeletion(id, trx))) {
         throw new NotFoundError(`organization ${id} does not exist`);
       }
       const clients = await this.clients.deleteAllOfOrganization(id, trx);
@@ -116,9 +120,9 @@ export class OrganizationService {
   }
 
   /** An org-admin sees its own organization only; any other answers 404, as if it did not exist. */
-  private async requireVisible(id: string, actor: Actor): Promise<OrganizationRecord> {
+  private async requireVisible(id: string, actor: Actor): Promise<Organization> {
     const visible = !isOrganizationScoped(actor) || actor.organizationId === id;
-    const record = visible && organizationIdSchema.safeParse(id).success ? await this.store.find(id) : undefined;
+    const record = visible ? await this.store.find(id) : undefined;
     if (!record) throw new NotFoundError(`organization ${id} does not exist`);
     return record;
   }

@@ -1,19 +1,23 @@
 import type { OrganizationResource } from './schemas.js';
 
-/** An organization as stored. */
-export interface OrganizationRecord {
-  id: string;
-  name: string;
-  api_enabled: boolean;
-  created_at: Date;
-  updated_at: Date;
+/** An organization, as the rules see it; the store maps its row (snake_case columns) to this. */
+export interface Organization {
+  readonly id: string;
+  readonly name: string;
+  readonly apiEnabled: boolean;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
 }
 
-export function toOrganizationResource(record: OrganizationRecord): OrganizationResource {
+/** What may change of an organization. */
+export type OrganizationChanges = Partial<Pick<Organization, 'name' | 'apiEnabled'>>;
+
+/** The organization as the API answers it (snake_case, the public contract). */
+export function toOrganizationResource(organization: Organization): OrganizationResource {
   return {
-    id: record.id,
-    name: record.name,
-    api_enabled: record.api_enabled,
-    created_at: record.created_at.toISOString(),
+    id: organization.id,
+    name: organization.name,
+    api_enabled: organization.apiEnabled,
+    created_at: organization.createdAt.toISOString(),
   };
 }

@@ -1,20 +1,18 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS } from '../config/constants.js';
 import type { RedisAccess, RedisTarget } from '../config/redis-target.js';
 
 /** One Redis, the master a Sentinel group names (both `Redis`), or a Redis Cluster. */
 export type RedisConnection = Redis | Cluster;
 
-/** Commands fail after this long instead of holding a request while Redis is unreachable. */
-const COMMAND_TIMEOUT_MS = 1_000;
-const CONNECT_TIMEOUT_MS = 2_000;
 const reconnectDelay = (attempt: number) => Math.min(attempt * 100, 1_000);
 
 /** What every connection to a Redis node uses, whichever way it was found. */
 const NODE_OPTIONS = {
   // Fail at once while disconnected rather than queue: callers turn that into a prompt 503.
   maxRetriesPerRequest: 1,
-  commandTimeout: COMMAND_TIMEOUT_MS,
-  connectTimeout: CONNECT_TIMEOUT_MS,
+  commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+  connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
 } satisfies RedisOptions;
 
 function accessOptions(access: RedisAccess): RedisOptions {
@@ -42,7 +40,7 @@ export function connectRedis(target: RedisTarget): RedisConnection {
         retryDelayOnFailover: 200,
         retryDelayOnClusterDown: 200,
         maxRedirections: 6,
-        slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
+        slotsRefreshTimeout: REDIS_CONNECT_TIMEOUT_MS,
         // Also re-read the slot map periodically: a pipeline (REDIS_MIN_REPLICAS_ACK's script + WAIT)
         // does not follow a MOVED by itself when WAIT fails on the node it reached.
         slotsRefreshInterval: 2_000,

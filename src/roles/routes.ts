@@ -1,5 +1,5 @@
 import { principalOf } from '../http/api/authenticate.js';
-import { named, type RouteSpec } from '../http/api/route-spec.js';
+import { named, type RouteSpec, route } from '../http/api/route-spec.js';
 import { createRoleSchema, roleListSchema, rolePathSchema, roleSchema, updateRoleSchema } from './schemas.js';
 import type { RoleService } from './service.js';
 
@@ -9,7 +9,7 @@ const TAG = 'Roles';
 /** /api/v1/roles: everyone who administers clients reads them; platform admins shape custom roles. */
 export function roleRoutes(roles: RoleService): RouteSpec[] {
   return [
-    {
+    route({
       method: 'get',
       path: '/roles',
       operationId: 'listRoles',
@@ -20,8 +20,8 @@ export function roleRoutes(roles: RoleService): RouteSpec[] {
       handler: async (ctx) => {
         ctx.body = await roles.list();
       },
-    },
-    {
+    }),
+    route({
       method: 'post',
       path: '/roles',
       operationId: 'createRole',
@@ -35,8 +35,8 @@ export function roleRoutes(roles: RoleService): RouteSpec[] {
         ctx.status = 201;
         ctx.body = await roles.create(ctx.request.body, principalOf(ctx));
       },
-    },
-    {
+    }),
+    route({
       method: 'patch',
       path: '/roles/{name}',
       operationId: 'updateRole',
@@ -47,11 +47,11 @@ export function roleRoutes(roles: RoleService): RouteSpec[] {
       params: rolePathSchema,
       body: named('UpdateRole', updateRoleSchema),
       responses: { 200: { description: 'The changed role', body: ROLE } },
-      handler: async (ctx) => {
-        ctx.body = await roles.update(ctx.params.name!, ctx.request.body, principalOf(ctx));
+      handler: async (ctx, { params }) => {
+        ctx.body = await roles.update(params.name, ctx.request.body, principalOf(ctx));
       },
-    },
-    {
+    }),
+    route({
       method: 'delete',
       path: '/roles/{name}',
       operationId: 'deleteRole',
@@ -62,10 +62,10 @@ export function roleRoutes(roles: RoleService): RouteSpec[] {
       params: rolePathSchema,
       responses: { 204: { description: 'Deleted' } },
       errors: [409],
-      handler: async (ctx) => {
-        await roles.delete(ctx.params.name!, principalOf(ctx));
+      handler: async (ctx, { params }) => {
+        await roles.delete(params.name, principalOf(ctx));
         ctx.status = 204;
       },
-    },
+    }),
   ];
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { adminEvent } from '../audit/admin-event.js';
-import type { AuditTrail } from '../audit/event.js';
+import type { AuditEventType, AuditTrail } from '../audit/event.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Transactional } from '../db/transaction.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
@@ -85,13 +85,13 @@ export class RoleService {
   }
 
   private async requireForChange(name: string, trx: Knex.Transaction): Promise<void> {
-    const found = roleNameSchema.safeParse(name).success ? await this.store.findForChange(name, trx) : undefined;
+    const found = await this.store.findForChange(name, trx);
     if (!found) throw new NotFoundError(`role "${name}" does not exist`);
   }
 
   /** Every instance's catalog reloads; this one before the request answers, so the change reads back at once. */
   private async changed(
-    type: string,
+    type: Extract<AuditEventType, `role.${string}`>,
     actor: Actor,
     role: string,
     details: Record<string, unknown> = {},
@@ -102,5 +102,5 @@ export class RoleService {
 }
 
 function toRoleResource(role: Role): RoleResource {
-  return { name: role.name, scopes: [...role.scopes], description: role.description, built_in: role.built_in };
+  return { name: role.name, scopes: [...role.scopes], description: role.description, built_in: role.builtIn };
 }

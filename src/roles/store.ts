@@ -59,5 +59,5 @@ export class RoleStore {
 }
 
 function toRole(row: Row): Role {
-  return { name: row.name, scopes: row.scopes, description: row.description, built_in: false };
+  return { name: row.name, scopes: row.scopes, description: row.description, builtIn: false };
 }

@@ -2,5 +2,5 @@ export interface Role {
   readonly name: string;
   readonly scopes: readonly string[];
   readonly description: string;
-  readonly built_in: boolean;
+  readonly builtIn: boolean;
 }

@@ -55,10 +55,10 @@ export class ActiveSessionCensus {
     let total = 0;
     let cursor: string | null = null;
     const { finished } = await inRounds(MAX_BATCHES, async () => {
-      const { records, nextSeq } = await this.clients.page({ limit: CLIENTS_PER_BATCH, afterSeq: cursor });
+      const { items: records, next } = await this.clients.page({ limit: CLIENTS_PER_BATCH, after: cursor });
       const counts = await Promise.all(records.map((record) => this.sessions.count(record.client_id)));
       total += counts.reduce((sum, count) => sum + count, 0);
-      cursor = nextSeq;
+      cursor = next;
       return cursor !== null;
     });
     if (!finished) {

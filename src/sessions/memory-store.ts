@@ -1,6 +1,7 @@
+import { type Page, type PageRequest, pageOf } from '../db/paging.js';
 import { FixedWindowCounters } from '../limits/fixed-window.js';
 import { nowSeconds, sessionOrderKey } from './order-key.js';
-import type { CreateLimits, CreateOutcome, Session, SessionPage, SessionStore } from './types.js';
+import type { CreateLimits, CreateOutcome, Session, SessionStore } from './types.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -37,16 +38,13 @@ export class MemorySessionStore implements SessionStore {
     return this.live(clientId, false)?.get(jti) ?? null;
   }
 
-  async list(clientId: string, limit: number, cursor: string | null): Promise<SessionPage> {
+  async list(clientId: string, { limit, after }: PageRequest): Promise<Page<Session>> {
     const ordered = [...(this.live(clientId, false)?.values() ?? [])]
       .map((session) => ({ session, key: sessionOrderKey(session) }))
-      .filter(({ key }) => cursor === null || key < cursor)
+      .filter(({ key }) => after === null || key < after)
       .sort((a, b) => (a.key < b.key ? 1 : -1));
-    const page = ordered.slice(0, limit);
-    return {
-      items: page.map(({ session }) => session),
-      nextCursor: ordered.length > limit ? page[page.length - 1]!.key : null,
-    };
+    const page = pageOf(ordered, limit, ({ key }) => key);
+    return { items: page.items.map(({ session }) => session), next: page.next };
   }
 
   async count(clientId: string): Promise<number> {

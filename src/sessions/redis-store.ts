@@ -1,3 +1,4 @@
+import { type Page, type PageRequest, pageOf } from '../db/paging.js';
 import {
   duplicateConnection,
   pingEveryMaster,
@@ -8,7 +9,7 @@ import {
 import { DependencyUnavailableError } from '../x/errors.js';
 import { withTimeLimit } from '../x/time-limit.js';
 import { expiryPrefix, nowSeconds, sessionOrderKey } from './order-key.js';
-import type { CreateLimits, CreateOutcome, Session, SessionPage, SessionStore } from './types.js';
+import type { CreateLimits, CreateOutcome, Session, SessionStore } from './types.js';
 
 /**
  * Key layout. `{client_id}` is a Redis Cluster hash tag: a client's index and sessions share one slot,
@@ -199,11 +200,11 @@ export class RedisSessionStore implements SessionStore {
     );
   }
 
-  list(clientId: string, limit: number, cursor: string | null): Promise<SessionPage> {
+  list(clientId: string, { limit, after }: PageRequest): Promise<Page<Session>> {
     return this.call(async () => {
       const members = await this.redis.zrange(
         indexKey(clientId),
-        cursor ? `(${cursor}` : '+',
+        after ? `(${after}` : '+',
         `[${expiryPrefix(nowSeconds())}`,
         'BYLEX',
         'REV',
@@ -211,13 +212,13 @@ export class RedisSessionStore implements SessionStore {
         0,
         limit + 1,
       );
-      const page = members.slice(0, limit);
-      const values = page.length
-        ? await this.redis.mget(page.map((member) => sessionKey(clientId, jtiOf(member))))
+      const page = pageOf(members, limit, (member) => member);
+      const values = page.items.length
+        ? await this.redis.mget(page.items.map((member) => sessionKey(clientId, jtiOf(member))))
         : [];
       return {
         items: values.map(parseSession).filter((session): session is Session => session !== null),
-        nextCursor: members.length > limit ? page[page.length - 1]! : null,
+        next: page.next,
       };
     });
   }

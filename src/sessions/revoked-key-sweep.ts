@@ -64,10 +64,10 @@ export class RevokedKeySessionSweep {
     let cursor: string | null = null;
     do {
       if (this.closed) throw new Error('stopped by shutdown');
-      const { records, nextSeq } = await this.clients.page({ limit: CLIENTS_PER_BATCH, afterSeq: cursor });
+      const { items: records, next } = await this.clients.page({ limit: CLIENTS_PER_BATCH, after: cursor });
       const counts = await Promise.all(records.map((record) => this.sweepClient(record.client_id, kid)));
       revoked += counts.reduce((sum, count) => sum + count, 0);
-      cursor = nextSeq;
+      cursor = next;
       await yieldToEventLoop();
     } while (cursor !== null);
     return revoked;
@@ -78,11 +78,11 @@ export class RevokedKeySessionSweep {
     let cursor: string | null = null;
     do {
       // Revoking behind the cursor does not move it: the next page starts after the last order key seen.
-      const page = await this.sessions.list(clientId, SESSIONS_PER_PAGE, cursor);
+      const page = await this.sessions.list(clientId, { limit: SESSIONS_PER_PAGE, after: cursor });
       for (const session of page.items) {
         if (session.kid === kid && (await this.sessions.revoke(clientId, session.jti))) revoked += 1;
       }
-      cursor = page.nextCursor;
+      cursor = page.next;
     } while (cursor !== null);
     return revoked;
   }

@@ -1,7 +1,7 @@
 import { clientPathSchema } from '../clients/schemas.js';
 import { principalOf } from '../http/api/authenticate.js';
-import { pageQuerySchema, parsePageQuery } from '../http/api/pagination.js';
-import { named, type RouteSpec } from '../http/api/route-spec.js';
+import { pageQuerySchema } from '../http/api/pagination.js';
+import { named, type RouteSpec, route } from '../http/api/route-spec.js';
 import { sessionPageSchema, sessionPathSchema } from './schemas.js';
 import type { SessionService } from './service.js';
 
@@ -10,7 +10,7 @@ const TAG = 'Sessions';
 /** /api/v1/clients/{client_id}/sessions: a client's live tokens, scoped like the client itself. */
 export function sessionRoutes(sessions: SessionService): RouteSpec[] {
   return [
-    {
+    route({
       method: 'get',
       path: '/clients/{client_id}/sessions',
       operationId: 'listSessions',
@@ -20,12 +20,11 @@ export function sessionRoutes(sessions: SessionService): RouteSpec[] {
       params: clientPathSchema,
       query: pageQuerySchema,
       responses: { 200: { description: 'One page of sessions', body: named('SessionPage', sessionPageSchema) } },
-      handler: async (ctx) => {
-        const { limit, cursor } = parsePageQuery(ctx.query);
-        ctx.body = await sessions.list(ctx.params.client_id!, limit, cursor, principalOf(ctx));
+      handler: async (ctx, { params, query }) => {
+        ctx.body = await sessions.list(params.client_id, query, principalOf(ctx));
       },
-    },
-    {
+    }),
+    route({
       method: 'delete',
       path: '/clients/{client_id}/sessions',
       operationId: 'revokeAllSessions',
@@ -34,12 +33,12 @@ export function sessionRoutes(sessions: SessionService): RouteSpec[] {
       access: 'any-admin',
       params: clientPathSchema,
       responses: { 204: { description: 'Revoked' } },
-      handler: async (ctx) => {
-        await sessions.revokeAll(ctx.params.client_id!, principalOf(ctx));
+      handler: async (ctx, { params }) => {
+        await sessions.revokeAll(params.client_id, principalOf(ctx));
         ctx.status = 204;
       },
-    },
-    {
+    }),
+    route({
       method: 'delete',
       path: '/clients/{client_id}/sessions/{jti}',
       operationId: 'revokeSession',
@@ -49,10 +48,10 @@ export function sessionRoutes(sessions: SessionService): RouteSpec[] {
       access: 'any-admin',
       params: sessionPathSchema,
       responses: { 204: { description: 'Revoked' } },
-      handler: async (ctx) => {
-        await sessions.revoke(ctx.params.client_id!, ctx.params.jti!, principalOf(ctx));
+      handler: async (ctx, { params }) => {
+        await sessions.revoke(params.client_id, params.jti, principalOf(ctx));
         ctx.status = 204;
       },
-    },
+    }),
   ];
 }

@@ -1,16 +1,17 @@
+import { z } from 'zod';
 import { adminEvent } from '../audit/admin-event.js';
 import type { AuditTrail } from '../audit/event.js';
 import type { ClientService } from '../clients/service.js';
 import type { ClientRecord } from '../clients/types.js';
+import { CursorCodec } from '../db/paging.js';
+import type { PageQuery } from '../http/api/pagination.js';
 import type { Actor } from '../x/actor.js';
-import { NotFoundError, ValidationError } from '../x/errors.js';
+import { NotFoundError } from '../x/errors.js';
 import type { SessionResource, SessionResourcePage } from './schemas.js';
 import type { Session, SessionStore } from './types.js';
 
-/** Our jtis are 16 random bytes in base64url; anything else cannot name a session (nor a Redis key). */
-const JTI_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-/** A store order key: "<exp, 12 digits>:<jti>". */
-const ORDER_KEY_PATTERN = /^\d{12}:[A-Za-z0-9_-]{1,64}$/;
+/** Session positions on the wire: a store order key, "<exp, 12 digits>:<jti>". */
+const SESSION_CURSOR = new CursorCodec(z.string().regex(/^\d{12}:[A-Za-z0-9_-]{1,64}$/));
 
 function toSessionResource(session: Session): SessionResource {
   return {
@@ -33,17 +34,16 @@ export class SessionService {
   ) {}
 
   /** Newest first (to the second; tokens issued in the same second are ordered by jti). */
-  async list(clientId: string, limit: number, cursor: string | null, actor: Actor): Promise<SessionResourcePage> {
-    const after = decodeCursor(cursor);
+  async list(clientId: string, { limit, cursor }: PageQuery, actor: Actor): Promise<SessionResourcePage> {
+    const after = SESSION_CURSOR.decode(cursor);
     await this.clients.requireVisible(clientId, actor);
-    const page = await this.sessions.list(clientId, limit, after);
-    return { items: page.items.map(toSessionResource), next_cursor: page.nextCursor && encodeCursor(page.nextCursor) };
+    return SESSION_CURSOR.listPage(await this.sessions.list(clientId, { limit, after }), toSessionResource);
   }
 
   /** An unknown, expired or already revoked session is a 404, so a mistyped jti is not mistaken for success. */
   async revoke(clientId: string, jti: string, actor: Actor): Promise<void> {
     const client = await this.clients.requireVisible(clientId, actor);
-    if (!JTI_PATTERN.test(jti) || !(await this.revokeToken(client, jti, actor))) {
+    if (!(await this.revokeToken(client, jti, actor))) {
       throw new NotFoundError(`client ${clientId} has no live token with jti ${jti}`);
     }
   }
@@ -74,15 +74,4 @@ export class SessionService {
       ),
     );
   }
-}
-
-function encodeCursor(orderKey: string): string {
-  return Buffer.from(orderKey).toString('base64url');
-}
-
-function decodeCursor(cursor: string | null): string | null {
-  if (cursor === null) return null;
-  const orderKey = Buffer.from(cursor, 'base64url').toString();
-  if (!ORDER_KEY_PATTERN.test(orderKey)) throw ValidationError.field('cursor', 'not a cursor returned by this API');
-  return orderKey;
 }

@@ -1,3 +1,4 @@
+import type { Page, PageRequest } from '../db/paging.js';
 /** One issued access token, alive until `exp` unless revoked. Times are seconds since the epoch. */
 export interface Session {
   readonly jti: string;
@@ -12,11 +13,6 @@ export interface Session {
   readonly ip: string;
   readonly kid: string;
   readonly org_id: string | null;
-}
-
-export interface SessionPage {
-  readonly items: Session[];
-  readonly nextCursor: string | null;
 }
 
 export interface CreateLimits {
@@ -42,8 +38,8 @@ export interface SessionStore {
   /** Takes back a session whose token was never handed out: it is removed and no longer counts toward the rate. */
   discard(session: Pick<Session, 'client_id' | 'jti' | 'exp'>): Promise<void>;
   get(clientId: string, jti: string): Promise<Session | null>;
-  /** Live sessions, newest first. */
-  list(clientId: string, limit: number, cursor: string | null): Promise<SessionPage>;
+  /** Live sessions, newest first; positions are order keys (order-key.ts). */
+  list(clientId: string, request: PageRequest): Promise<Page<Session>>;
   count(clientId: string): Promise<number>;
   revoke(clientId: string, jti: string): Promise<boolean>;
   revokeAll(clientId: string): Promise<number>;

@@ -41,7 +41,7 @@ export class ApiSwitch {
       name: 'API switches',
       load: async () => {
         const [platform, disabled] = await Promise.all([settings.get(), organizations.disabledIds()]);
-        return { platformEnabled: platform.api_enabled, disabledOrganizations: new Set(disabled) };
+        return { platformEnabled: platform.apiEnabled, disabledOrganizations: new Set(disabled) };
       },
       ttlMs: options.ttlMs,
       logger,

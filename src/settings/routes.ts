@@ -1,5 +1,5 @@
 import { principalOf } from '../http/api/authenticate.js';
-import { named, type RouteSpec } from '../http/api/route-spec.js';
+import { named, type RouteSpec, route } from '../http/api/route-spec.js';
 import { settingsSchema, updateSettingsSchema } from './schemas.js';
 import type { SettingsService } from './service.js';
 
@@ -9,7 +9,7 @@ const TAG = 'Settings';
 /** /api/v1/settings: the platform-wide switches, platform admins only. */
 export function settingsRoutes(settings: SettingsService): RouteSpec[] {
   return [
-    {
+    route({
       method: 'get',
       path: '/settings',
       operationId: 'getSettings',
@@ -20,8 +20,8 @@ export function settingsRoutes(settings: SettingsService): RouteSpec[] {
       handler: async (ctx) => {
         ctx.body = await settings.get();
       },
-    },
-    {
+    }),
+    route({
       method: 'patch',
       path: '/settings',
       operationId: 'updateSettings',
@@ -35,6 +35,6 @@ export function settingsRoutes(settings: SettingsService): RouteSpec[] {
       handler: async (ctx) => {
         ctx.body = await settings.update(ctx.request.body, principalOf(ctx));
       },
-    },
+    }),
   ];
 }

@@ -4,7 +4,7 @@ import type { ChangeFeed } from '../sync/change-feed.js';
 import type { Actor } from '../x/actor.js';
 import { parseInput } from '../x/validation.js';
 import { type SettingsResource, updateSettingsSchema } from './schemas.js';
-import type { SettingsRecord, SettingsStore } from './store.js';
+import type { Settings, SettingsStore } from './store.js';
 
 /** Platform-wide settings; the routes let platform admins only. */
 export class SettingsService {
@@ -20,13 +20,14 @@ export class SettingsService {
 
   async update(input: unknown, actor: Actor): Promise<SettingsResource> {
     const patch = parseInput(updateSettingsSchema, input);
-    const updated = await this.store.update(patch);
+    const updated = await this.store.update({ apiEnabled: patch.api_enabled });
     await this.changes.publish({ type: 'settings' });
     this.audit.record(adminEvent('settings.updated', actor, {}, { changed: Object.keys(patch), ...patch }));
     return toSettingsResource(updated);
   }
 }
 
-function toSettingsResource(record: SettingsRecord): SettingsResource {
-  return { api_enabled: record.api_enabled, updated_at: record.updated_at.toISOString() };
+/** The settings as the API answers them (snake_case, the public contract). */
+function toSettingsResource(settings: Settings): SettingsResource {
+  return { api_enabled: settings.apiEnabled, updated_at: settings.updatedAt.toISOString() };
 }

@@ -2,19 +2,29 @@ import type { Knex } from 'knex';
 
 const TABLE = 'platform_settings';
 
-export interface SettingsRecord {
+/** The platform settings, as the rules see them; the store maps the row (snake_case columns) to this. */
+export interface Settings {
+  readonly apiEnabled: boolean;
+  readonly updatedAt: Date;
+}
+
+interface Row {
   api_enabled: boolean;
   updated_at: Date;
+}
+
+function toSettings(row: Row): Settings {
+  return { apiEnabled: row.api_enabled, updatedAt: row.updated_at };
 }
 
 /** knex access for the single platform_settings row. */
 export class SettingsStore {
   constructor(private readonly db: Knex) {}
 
-  async get(): Promise<SettingsRecord> {
-    const row = await this.db<SettingsRecord & { id: boolean }>(TABLE).first('api_enabled', 'updated_at');
+  async get(): Promise<Settings> {
+    const row: Row | undefined = await this.db<Row>(TABLE).first('api_enabled', 'updated_at');
     if (!row) throw new Error('platform_settings has no row; the migrations did not run');
-    return row;
+    return toSettings(row);
   }
 
   async initialAdminCreatedAt(): Promise<Date | null> {
@@ -26,10 +36,11 @@ export class SettingsStore {
     await this.db(TABLE).whereNull('initial_admin_created_at').update({ initial_admin_created_at: this.db.fn.now() });
   }
 
-  async update(changes: Partial<Pick<SettingsRecord, 'api_enabled'>>): Promise<SettingsRecord> {
+  async update(changes: Partial<Pick<Settings, 'apiEnabled'>>): Promise<Settings> {
+    const columns = changes.apiEnabled === undefined ? {} : { api_enabled: changes.apiEnabled };
     const [row] = await this.db(TABLE)
-      .update({ ...changes, updated_at: this.db.fn.now() })
+      .update({ ...columns, updated_at: this.db.fn.now() })
       .returning(['api_enabled', 'updated_at']);
-    return row as SettingsRecord;
+    return toSettings(row as Row);
   }
 }

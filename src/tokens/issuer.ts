@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ACCESS_TOKEN_TTL_SECONDS } from '../config/config.js';
+import { ACCESS_TOKEN_TTL_SECONDS } from '../config/constants.js';
 import type { KeyManager } from '../keys/key-manager.js';
 import type { CreateLimits, SessionStore } from '../sessions/types.js';
 import { TollgateError } from '../x/errors.js';

@@ -1,4 +1,4 @@
-import { CLOCK_SKEW_SECONDS } from '../config/config.js';
+import { CLOCK_SKEW_SECONDS } from '../config/constants.js';
 import type { KeyManager } from '../keys/key-manager.js';
 import { verifyCompact } from './jws.js';
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from './types.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEventResource } from '../../src/audit/event.js';
+import type { AuditEventResource, AuditEventType } from '../../src/audit/event.js';
 import { AuditStore } from '../../src/audit/store.js';
 import { startSharedServer } from '../support/modes.js';
 import { adminToken, api, createClient, requestToken } from '../support/oauth.js';
@@ -123,7 +123,7 @@ describe('GET /api/v1/audit-events', () => {
   });
 
   it('pages newest first with a stable cursor, unaffected by events recorded meanwhile', async () => {
-    const type = 'test.paged';
+    const type = 'test.paged' as AuditEventType;
     for (let i = 0; i < 7; i += 1) server.app.audit.record({ type, actor: 'system', details: { i } });
     await server.app.audit.flush();
     const seen: AuditEventResource[] = [];
@@ -179,7 +179,7 @@ describe('GET /api/v1/audit-events', () => {
 
 describe('NDJSON export', () => {
   it('streams every match, newest first, across many database chunks', async () => {
-    const type = `test.export.${randomUUID().slice(0, 8)}`;
+    const type = `test.export.${randomUUID().slice(0, 8)}` as AuditEventType;
     const count = 2_345;
     for (let i = 0; i < count; i += 1) server.app.audit.record({ type, actor: 'system', details: { i } });
     await server.app.audit.flush();

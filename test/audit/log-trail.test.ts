@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { toAuditEventResource } from '../../src/audit/event.js';
+import { type AuditEventType, toAuditEventResource } from '../../src/audit/event.js';
 import { LogAuditTrail } from '../../src/audit/log-trail.js';
 import { createAuditLogger } from '../../src/observability/logger.js';
 import { captureLogs } from '../support/logs.js';
@@ -30,14 +30,18 @@ describe('LogAuditTrail', () => {
 
   it('censors details named like credentials, as the audit logger does', () => {
     const logs = captureLogs();
-    new LogAuditTrail(logs.logger).record({ type: 'test.named', actor: 'cli', details: { token: 'opaque', n: 1 } });
+    new LogAuditTrail(logs.logger).record({
+      type: 'test.named' as AuditEventType,
+      actor: 'cli',
+      details: { token: 'opaque', n: 1 },
+    });
     expect(logs.lines()[0]).toMatchObject({ audit: { details: { token: '[redacted]', n: 1 } }, msg: 'test.named' });
   });
 
   it('writes nothing below the info level', () => {
     const lines: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
-    new LogAuditTrail(logger).record({ type: 'test.quiet', actor: 'cli' });
+    new LogAuditTrail(logger).record({ type: 'test.quiet' as AuditEventType, actor: 'cli' });
     expect(lines).toEqual([]);
   });
 });

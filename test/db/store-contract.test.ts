@@ -159,16 +159,16 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
       const organization = await new OrganizationStore(db).insert({
         id: `org_${randomUUID()}`,
         name: `paging ${randomUUID()}`,
-        api_enabled: true,
+        apiEnabled: true,
       });
       const ids: string[] = [];
       for (let i = 0; i < 3; i += 1)
         ids.push((await store.insert(newClient({ organization_id: organization.id }))).client_id);
-      const first = await store.page({ limit: 2, afterSeq: null, organizationId: organization.id });
-      expect(first.records.map((record) => record.client_id)).toEqual([ids[2], ids[1]]);
-      expect(first.nextSeq).toMatch(/^\d+$/);
-      const second = await store.page({ limit: 2, afterSeq: first.nextSeq, organizationId: organization.id });
-      expect(second).toEqual({ records: [expect.objectContaining({ client_id: ids[0] })], nextSeq: null });
+      const first = await store.page({ limit: 2, after: null, organizationId: organization.id });
+      expect(first.items.map((record) => record.client_id)).toEqual([ids[2], ids[1]]);
+      expect(first.next).toMatch(/^\d+$/);
+      const second = await store.page({ limit: 2, after: first.next, organizationId: organization.id });
+      expect(second).toEqual({ items: [expect.objectContaining({ client_id: ids[0] })], next: null });
       expect(await store.existsWithRole('reader')).toBe(true);
       expect(await store.existsWithRole('no-such-role')).toBe(false);
       const deleted = await db.transaction((trx) => store.deleteByOrganization(organization.id, trx));
@@ -234,10 +234,11 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
       ];
       await store.insert(events);
       await store.insert(events);
-      const page = await store.page({}, null, 10);
-      expect(page.map((event) => event.id)).toEqual([events[1]!.id, events[0]!.id]);
-      expect(page[1]!.details).toEqual({ note: 'nul\uFFFDhere', nested: { n: 1 } });
-      expect(await store.page({ clientId: 'tgc_x' }, null, 10)).toHaveLength(1);
+      const page = await store.page({}, { limit: 10, after: null });
+      expect(page.items.map((event) => event.id)).toEqual([events[1]!.id, events[0]!.id]);
+      expect(page.items[1]!.details).toEqual({ note: 'nul\uFFFDhere', nested: { n: 1 } });
+      expect(page.next).toBeNull();
+      expect((await store.page({ clientId: 'tgc_x' }, { limit: 10, after: null })).items).toHaveLength(1);
     });
 
     it('answers a delete of old events with how many it deleted, up to the limit', async () => {
@@ -247,7 +248,7 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
       expect(await store.deleteOlderThan(cutoff, 2)).toBe(2);
       expect(await store.deleteOlderThan(cutoff, 2)).toBe(1);
       expect(await store.deleteOlderThan(cutoff, 2)).toBe(0);
-      expect(await store.page({}, null, 10)).toHaveLength(1);
+      expect((await store.page({}, { limit: 10, after: null })).items).toHaveLength(1);
     });
 
     it('retention ends its sweep and says how many events it deleted, across more than one chunk', async () => {
@@ -259,7 +260,7 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
       const watched = new WatchedAuditStore(db);
       expect(await new AuditRetention(watched, 30, captureLogs().logger).prune(now)).toBe(5_003);
       expect(watched.deletes).toBe(2);
-      expect(await store.page({}, null, 10)).toHaveLength(1);
+      expect((await store.page({}, { limit: 10, after: null })).items).toHaveLength(1);
     });
 
     it('retention with nothing to delete ends at once', async () => {
@@ -277,17 +278,17 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
     });
 
     it('inserts, pages, updates and deletes organizations', async () => {
-      const a = await store.insert({ id: `org_${randomUUID()}`, name: `Org A ${randomUUID()}`, api_enabled: true });
-      const b = await store.insert({ id: `org_${randomUUID()}`, name: `Org B ${randomUUID()}`, api_enabled: true });
-      expect(a.created_at).toBeInstanceOf(Date);
+      const a = await store.insert({ id: `org_${randomUUID()}`, name: `Org A ${randomUUID()}`, apiEnabled: true });
+      const b = await store.insert({ id: `org_${randomUUID()}`, name: `Org B ${randomUUID()}`, apiEnabled: true });
+      expect(a.createdAt).toBeInstanceOf(Date);
       expect(await store.find(a.id)).toEqual(a);
-      const all = await store.page(1_000, null);
-      expect(all.records.map((record) => record.id)).toEqual(expect.arrayContaining([a.id, b.id]));
-      const first = await store.page(1, null);
-      expect(first.nextSeq).toMatch(/^\d+$/);
+      const all = await store.page({ limit: 1_000, after: null });
+      expect(all.items.map((record) => record.id)).toEqual(expect.arrayContaining([a.id, b.id]));
+      const first = await store.page({ limit: 1, after: null });
+      expect(first.next).toMatch(/^\d+$/);
 
-      expect(await store.update(b.id, { api_enabled: false })).toMatchObject({ id: b.id, api_enabled: false });
-      expect(await store.update('org_nobody', { api_enabled: false })).toBeUndefined();
+      expect(await store.update(b.id, { apiEnabled: false })).toMatchObject({ id: b.id, apiEnabled: false });
+      expect(await store.update('org_nobody', { apiEnabled: false })).toBeUndefined();
       expect(await store.disabledIds()).toContain(b.id);
 
       await db.transaction(async (trx) => {
@@ -300,9 +301,9 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
 
     it('reports a name taken, and an organization still holding clients, the same way', async () => {
       const name = `Taken ${randomUUID()}`;
-      const organization = await store.insert({ id: `org_${randomUUID()}`, name, api_enabled: true });
+      const organization = await store.insert({ id: `org_${randomUUID()}`, name, apiEnabled: true });
       const duplicate = await store
-        .insert({ id: `org_${randomUUID()}`, name: name.toUpperCase(), api_enabled: true })
+        .insert({ id: `org_${randomUUID()}`, name: name.toUpperCase(), apiEnabled: true })
         .catch((error: unknown) => error);
       expect(isUniqueViolation(duplicate)).toBe(true);
       await new ClientStore(db).insert(newClient({ organization_id: organization.id }));
@@ -329,7 +330,7 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
         name: 'contract-role',
         scopes: ['a:read', 'b:write'],
         description: 'for the contract',
-        built_in: false,
+        builtIn: false,
       });
       expect(await store.list()).toContainEqual(role);
       const updated = await db.transaction(async (trx) => {
@@ -359,11 +360,11 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
     });
 
     it('reads and updates the single settings row', async () => {
-      expect(await store.get()).toEqual({ api_enabled: true, updated_at: expect.any(Date) });
-      const updated = await store.update({ api_enabled: false });
-      expect(updated).toEqual({ api_enabled: false, updated_at: expect.any(Date) });
+      expect(await store.get()).toEqual({ apiEnabled: true, updatedAt: expect.any(Date) });
+      const updated = await store.update({ apiEnabled: false });
+      expect(updated).toEqual({ apiEnabled: false, updatedAt: expect.any(Date) });
       expect(await store.get()).toEqual(updated);
-      await store.update({ api_enabled: true });
+      await store.update({ apiEnabled: true });
     });
 
     it('marks the initial admin as created once', async () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { NO_PROXY } from '../../src/config/proxy-trust.js';
 import { generateSigningKey } from '../../src/keys/generate.js';
 import { KeyRing } from '../../src/keys/key-ring.js';
-import { buildProvider } from '../../src/oauth/provider.js';
+import { createProvider } from '../../src/oauth/provider.js';
 import { OAUTH_PATHS } from '../../src/x/oauth-paths.js';
 import { startSharedServer } from '../support/modes.js';
 import { adminToken, api, basicAuth, type CreatedClient, createClient } from '../support/oauth.js';
@@ -293,7 +293,7 @@ describe('the oidc-provider instance on its own', () => {
     provider = createServer();
     await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
-    const handler = buildProvider(ring, {
+    const handler = createProvider(ring, {
       issuer: base,
       proxyTrust: NO_PROXY,
       jwksMaxAgeSeconds: 60,

@@ -8,7 +8,7 @@ import type { SigningAlgorithm } from '../../src/config/variables.js';
 import { generateSigningKey } from '../../src/keys/generate.js';
 import { KeyRing } from '../../src/keys/key-ring.js';
 import type { SigningKey } from '../../src/keys/types.js';
-import { buildProvider } from '../../src/oauth/provider.js';
+import { createProvider } from '../../src/oauth/provider.js';
 
 /**
  * The contract with oidc-provider's experimental `externalSigningSupport`: Tollgate hands it public keys
@@ -41,7 +41,7 @@ async function signingKey(alg: SigningAlgorithm): Promise<SigningKey> {
 /** Builds the provider exactly as the server does, turning a construction failure into advice. */
 function build(ring: KeyRing, issuer = 'https://issuer.test'): Provider {
   try {
-    return buildProvider(ring, {
+    return createProvider(ring, {
       issuer,
       proxyTrust: NO_PROXY,
       jwksMaxAgeSeconds: 60,

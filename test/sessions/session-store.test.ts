@@ -49,9 +49,9 @@ async function listAll(store: SessionStore, clientId: string, limit: number): Pr
   const pages: Session[][] = [];
   let cursor: string | null = null;
   do {
-    const page = await store.list(clientId, limit, cursor);
+    const page = await store.list(clientId, { limit, after: cursor });
     pages.push(page.items);
-    cursor = page.nextCursor;
+    cursor = page.next;
   } while (cursor !== null);
   return pages;
 }
@@ -106,7 +106,7 @@ describe.each([
     expect(await store.get(clientId, shortLived.jti)).toBeNull();
     const longLived = sessionFor(clientId, nowSeconds() + 3_600);
     expect(await store.create(longLived, cap(1))).toEqual(CREATED);
-    expect((await store.list(clientId, 10, null)).items).toEqual([longLived]);
+    expect((await store.list(clientId, { limit: 10, after: null })).items).toEqual([longLived]);
     if (store.kind === 'redis')
       expect(await inspector.zrange(`tg:{${clientId}}:idx`, '0', '-1')).toEqual([
         expect.stringContaining(longLived.jti),
@@ -141,7 +141,7 @@ describe.each([
     expect(await store.count(clientId)).toBe(2);
     expect(await store.revokeAll(clientId)).toBe(2);
     expect(await store.count(clientId)).toBe(0);
-    expect((await store.list(clientId, 10, null)).items).toEqual([]);
+    expect((await store.list(clientId, { limit: 10, after: null })).items).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@ import { LocalChangeFeed } from '../../src/sync/change-feed.js';
 class Switches {
   platformEnabled = true;
   disabled: string[] = [];
-  readonly settings = { get: async () => ({ api_enabled: this.platformEnabled, updated_at: new Date(0) }) };
+  readonly settings = { get: async () => ({ apiEnabled: this.platformEnabled, updatedAt: new Date(0) }) };
   readonly organizations = { disabledIds: async () => [...this.disabled] };
 }
 

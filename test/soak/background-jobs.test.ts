@@ -8,7 +8,7 @@ import { type Environment, loadConfig } from '../../src/config/config.js';
 import { JOB_TIMINGS_VARIABLE, type JobTimings } from '../../src/config/job-timings.js';
 import { openDatabase } from '../../src/db/database.js';
 import { prepareDeployment } from '../../src/deployment/prepare.js';
-import { sealPrivateKey } from '../../src/keys/envelope.js';
+import { encryptPrivateKey } from '../../src/keys/envelope.js';
 import { generateSigningKey } from '../../src/keys/generate.js';
 import { KeyStore } from '../../src/keys/store.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -105,7 +105,7 @@ async function seed(env: Environment): Promise<Seeded> {
     const keys = new KeyStore(db);
     const key = await generateSigningKey('ES256');
     const pkcs8 = key.privateKey.export({ format: 'der', type: 'pkcs8' });
-    const sealed = sealPrivateKey(Buffer.from(TEST_KEY_ENCRYPTION_KEY, 'base64'), key.kid, pkcs8);
+    const sealed = encryptPrivateKey(Buffer.from(TEST_KEY_ENCRYPTION_KEY, 'base64'), key.kid, pkcs8);
     await keys.withLock(async (trx, now) => {
       const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS);
       await keys.insert(trx, {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Application, createApplication } from '../../src/app.js';
+import { type Application, openApplication } from '../../src/app.js';
 import { type Config, type Environment, loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { prepareDeployment } from '../../src/deployment/prepare.js';
@@ -71,7 +71,7 @@ export async function startTestServer(env: Environment = {}): Promise<TestServer
   let app: Application;
   try {
     await prepareDeployment(db, config, logger);
-    app = await createApplication(config, logger, db);
+    app = await openApplication(config, logger, db);
   } catch (error) {
     await db.destroy();
     removeOwnDirectories();

@@ -1,4 +1,4 @@
-import { type ClientResource, clientListQuerySchema } from '../../clients/schemas.js';
+import { type ClientResource, clientListQuerySchema, clientPathSchema } from '../../clients/schemas.js';
 import { parseInput } from '../../x/validation.js';
 import type { CliCommand, CommandInput, OptionSpec } from '../command.js';
 import { renderRecord, renderTable } from '../output.js';
@@ -28,6 +28,11 @@ const FIELD_OPTIONS: Record<string, OptionSpec> = {
     description: 'private_key_jwt: JSON array of {issuer, subject, audience?, claims?, jwks_uri?}',
   },
 };
+
+/** The `<client_id>` argument, checked as the API checks the path parameter. */
+function clientIdOf(positionals: readonly string[]): string {
+  return parseInput(clientPathSchema, { client_id: positionals[0] }).client_id;
+}
 
 const LIST_COLUMNS = ['client_id', 'name', 'role', 'organization_id', 'status', 'last_used_at'] as const;
 
@@ -115,7 +120,7 @@ export const CLIENT_COMMANDS: readonly CliCommand[] = [
     summary: 'show one client',
     args: ['<client_id>'],
     async run(context, { positionals }) {
-      return shown(await (await context.clients()).get(positionals[0]!, context.actor));
+      return shown(await (await context.clients()).get(clientIdOf(positionals), context.actor));
     },
   },
   {
@@ -124,7 +129,7 @@ export const CLIENT_COMMANDS: readonly CliCommand[] = [
     args: ['<client_id>'],
     options: FIELD_OPTIONS,
     async run(context, { positionals, options }) {
-      return shown(await (await context.clients()).update(positionals[0]!, fieldsFrom(options), context.actor));
+      return shown(await (await context.clients()).update(clientIdOf(positionals), fieldsFrom(options), context.actor));
     },
   },
   {
@@ -132,7 +137,7 @@ export const CLIENT_COMMANDS: readonly CliCommand[] = [
     summary: 'delete a client and revoke its tokens',
     args: ['<client_id>'],
     async run(context, { positionals }) {
-      const clientId = positionals[0]!;
+      const clientId = clientIdOf(positionals);
       await (await context.clients()).delete(clientId, context.actor);
       return { data: { deleted: clientId }, text: `deleted client ${clientId}` };
     },
@@ -150,7 +155,7 @@ export const CLIENT_COMMANDS: readonly CliCommand[] = [
     async run(context, { positionals, options }) {
       const grace = options['grace-period-seconds'];
       const input = grace === undefined ? {} : { grace_period_seconds: numeric(grace) };
-      const rotated = await (await context.clients()).rotateSecret(positionals[0]!, input, context.actor);
+      const rotated = await (await context.clients()).rotateSecret(clientIdOf(positionals), input, context.actor);
       return { data: rotated, text: `${renderRecord({ ...rotated })}\n\n${SHOWN_ONCE}` };
     },
   },

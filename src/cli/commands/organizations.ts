@@ -1,4 +1,5 @@
-import { parsePageQuery } from '../../http/api/pagination.js';
+import { pageQuerySchema } from '../../http/api/pagination.js';
+import { parseInput } from '../../x/validation.js';
 import type { CliCommand } from '../command.js';
 import { renderRecord, renderTable } from '../output.js';
 
@@ -20,14 +21,14 @@ export const ORGANIZATION_COMMANDS: readonly CliCommand[] = [
   },
   {
     name: 'organizations list',
-    summary: 'list organizations, newest first',
+    summary: 'list organizations, oldest first',
     options: {
       limit: { type: 'string', description: 'page size, 1-200 (default 50)' },
       cursor: { type: 'string', description: 'next_cursor from the previous page' },
     },
     async run(context, { options }) {
-      const { limit, cursor } = parsePageQuery({ limit: options.limit, cursor: options.cursor });
-      const page = await (await context.services()).organizations.list(limit, cursor);
+      const query = parseInput(pageQuerySchema, { limit: options.limit, cursor: options.cursor });
+      const page = await (await context.services()).organizations.list(query);
       const more = page.next_cursor ? `\n\nmore: organizations list --cursor ${page.next_cursor}` : '';
       return { data: page, text: renderTable(page.items, COLUMNS) + more };
     },

@@ -94,7 +94,9 @@ function operationOf(route: RouteSpec, components: Components): JsonObject {
   for (const [status, response] of Object.entries(route.responses)) {
     const content: JsonObject = {};
     if (response.body)
-      content[response.contentType ?? 'application/json'] = { schema: components.ref(response.body, 'output') };
+      content[Number(status) >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json'] = {
+        schema: components.ref(response.body, 'output'),
+      };
     for (const [mediaType, schema] of Object.entries(response.alternatives ?? {}))
       content[mediaType] = { schema: toSchema(schema, 'output') };
     responses[status] = { description: response.description, ...(Object.keys(content).length ? { content } : {}) };
@@ -136,7 +138,7 @@ function problemResponses(routes: readonly RouteSpec[]): JsonObject {
 }
 
 /** The OpenAPI 3.1 description of the admin API, built from the same route definitions koa serves. */
-export function buildOpenApiDocument(routes: readonly RouteSpec[], options: OpenApiOptions): JsonObject {
+export function createOpenApiDocument(routes: readonly RouteSpec[], options: OpenApiOptions): JsonObject {
   const components = new Components();
   components.ref({ name: 'Problem', schema: problemSchema }, 'output');
   const paths: Record<string, JsonObject> = {};

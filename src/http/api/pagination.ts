@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { parseInput } from '../../x/validation.js';
 
 const MAX_PAGE_SIZE = 200;
 const DEFAULT_PAGE_SIZE = 50;
@@ -16,13 +15,5 @@ export const pageQuerySchema = z.object({
   cursor: z.string().min(1).max(512).optional().describe('The next_cursor of the previous page.'),
 });
 
-export interface PageRequest {
-  readonly limit: number;
-  readonly cursor: string | null;
-}
-
-/** `limit` and `cursor` from a query string. */
-export function parsePageQuery(query: unknown): PageRequest {
-  const { limit, cursor } = parseInput(pageQuerySchema, query);
-  return { limit, cursor: cursor ?? null };
-}
+/** A list request as the API takes it: the cursor is the opaque `next_cursor` of the previous page. */
+export type PageQuery = z.output<typeof pageQuerySchema>;

@@ -1,6 +1,8 @@
 import type { Router, RouterContext } from '@koa/router';
 import type { Middleware } from 'koa';
 import type { z } from 'zod';
+import { type FieldIssue, ValidationError } from '../../x/errors.js';
+import { parseInput } from '../../x/validation.js';
 import { type Access, requireAccess } from './access.js';
 
 /** A schema with a name: it becomes one reusable component of the OpenAPI document. */
@@ -15,18 +17,31 @@ export function named(name: string, schema: z.ZodType): NamedSchema {
 
 export interface ResponseSpec {
   readonly description: string;
+  /** application/json for a success, application/problem+json for an error status. */
   readonly body?: NamedSchema;
-  /** Defaults to application/json. */
-  readonly contentType?: string;
   /** The same response in other media types, e.g. a download or NDJSON: media type → schema. */
   readonly alternatives?: Readonly<Record<string, z.ZodType>>;
 }
 
+type Schema = z.ZodObject | undefined;
+
+/** What a schema parses to; a route without one gets an empty object. */
+type Parsed<S extends Schema> = S extends z.ZodObject ? z.output<S> : Record<string, never>;
+
+/** A route's path and query parameters, parsed with its declared schemas before its handler runs. */
+interface RouteInput<P extends Schema, Q extends Schema> {
+  readonly params: Parsed<P>;
+  readonly query: Parsed<Q>;
+}
+
 /**
  * One admin route: what koa serves and what the OpenAPI document says, from one definition, so the two
- * cannot drift. Request schemas are the very zod schemas the services validate with.
+ * cannot drift. Request schemas are the very zod schemas the services validate with. `params` and `query`
+ * are parsed by `mountRoutes`, which answers a bad one with a 400 naming the field, and the handler gets
+ * the parsed values; the body is the handler's to parse (it knows when, e.g. after a visibility check).
+ * Write routes with `route({...})`, which types the handler's input from the schemas.
  */
-export interface RouteSpec {
+export interface RouteSpec<P extends Schema = Schema, Q extends Schema = Schema> {
   readonly method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Relative to /api/v1, with OpenAPI parameters: `/clients/{client_id}`. */
   readonly path: string;
@@ -35,13 +50,48 @@ export interface RouteSpec {
   readonly description?: string;
   readonly tag: string;
   readonly access: Access;
-  readonly params?: z.ZodObject;
-  readonly query?: z.ZodObject;
+  readonly params?: P;
+  readonly query?: Q;
+  /**
+   * `?type=&client_id=abc`: a blank query parameter is an unused filter, as in a URL template with
+   * blanks left (the audit search). Elsewhere a blank value is parsed like any other, and refused.
+   */
+  readonly blankQueryIsUnset?: boolean;
   readonly body?: NamedSchema;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
   /** Error statuses besides those every such route can answer (see `errorStatusesOf`), e.g. 409. */
   readonly errors?: readonly number[];
-  readonly handler: (ctx: RouterContext) => Promise<void>;
+  readonly handler: (ctx: RouterContext, input: RouteInput<P, Q>) => Promise<void>;
+}
+
+/** A route with its handler's input typed from its schemas, as the route lists hold it. */
+export function route<P extends Schema = undefined, Q extends Schema = undefined>(spec: RouteSpec<P, Q>): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+function withoutBlanks(query: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
+}
+
+/** Parses one part of the request; a ValidationError's issues are collected, anything else thrown. */
+function parsePart(schema: Schema, input: unknown, issues: FieldIssue[]): unknown {
+  if (!schema) return {};
+  try {
+    return parseInput(schema, input);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    issues.push(...error.issues);
+    return undefined;
+  }
+}
+
+/** The route's parameters, parsed; what is wrong with them is one ValidationError naming each field (a 400). */
+function inputOf(route: RouteSpec, ctx: RouterContext): RouteInput<Schema, Schema> {
+  const issues: FieldIssue[] = [];
+  const params = parsePart(route.params, ctx.params, issues);
+  const query = parsePart(route.query, route.blankQueryIsUnset ? withoutBlanks(ctx.query) : ctx.query, issues);
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { params, query } as RouteInput<Schema, Schema>;
 }
 
 /**
@@ -66,7 +116,8 @@ function koaPath(path: string): string {
 export function mountRoutes(router: Router, routes: readonly RouteSpec[], authenticate: Middleware): void {
   for (const route of routes) {
     const guards = route.access === 'public' ? [] : [authenticate, requireAccess(route.access)];
-    router.register(koaPath(route.path), [route.method.toUpperCase()], [...guards, route.handler]);
+    const handle: Middleware = (ctx) => route.handler(ctx as RouterContext, inputOf(route, ctx as RouterContext));
+    router.register(koaPath(route.path), [route.method.toUpperCase()], [...guards, handle]);
   }
 }
 
