@@ -17,14 +17,39 @@ function decodeFormComponent(value: string): string {
   }
 }
 
+/** Base64 (RFC 4648 §4) with its padding optional: nothing that decoding would have to skip or guess at. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The credentials of a Basic header, decoded strictly: Buffer's base64 decoder skips characters outside
+ * the alphabet and stops at the first `=`, and a lenient UTF-8 decoder turns bad bytes into U+FFFD, so
+ * without these checks many different headers would decode to the same credentials.
+ */
+function decodeBasicCredentials(encoded: string): string {
+  if (!encoded || !BASE64.test(encoded)) throw new InvalidRequestError('the Basic credentials are not valid base64');
+  try {
+    return STRICT_UTF8.decode(Buffer.from(encoded, 'base64'));
+  } catch {
+    throw new InvalidRequestError('the Basic credentials are not UTF-8');
+  }
+}
+
+/**
+ * `Basic <token68>` (RFC 7617): the scheme case-insensitive, one or more spaces after it (RFC 7235 §2.1),
+ * and nothing after the credentials.
+ */
 function fromBasicHeader(authorization: string): { clientId: string; clientSecret: string } {
-  const [scheme, encoded] = authorization.split(' ');
-  if (scheme?.toLowerCase() !== 'basic' || !encoded)
+  const [scheme, ...rest] = authorization.split(' ');
+  if (scheme?.toLowerCase() !== 'basic')
     throw new InvalidClientError(
       'unsupported_authentication',
       'only Basic client authentication is accepted in the Authorization header',
     );
-  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const credentials = rest.filter(Boolean);
+  if (credentials.length !== 1) throw new InvalidRequestError('the Basic credentials are malformed');
+  const decoded = decodeBasicCredentials(credentials[0]!);
   const separator = decoded.indexOf(':');
   if (separator < 1) throw new InvalidRequestError('the Basic credentials are malformed');
   return {
