@@ -106,7 +106,7 @@ describe.each(SERVER_MODES)('a client that goes away mid-body, $name', (mode) =>
 
   beforeAll(async () => {
     server = await mode.start({}, logs.logger);
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await server.stop();
