@@ -1,9 +1,13 @@
+import type { Knex } from 'knex';
 import pg from 'pg';
 import { type Database, isEmbedded } from './database.js';
 import { classifyDatabaseError } from './errors.js';
 
-/** Arbitrary constants shared by every Tollgate instance, one per startup step that must run once. */
-export const LOCKS = { migrations: 7_290_417, bootstrap: 7_290_419 } as const;
+/**
+ * Arbitrary constants shared by every Tollgate instance, one per step that must run in one instance at
+ * a time: startup steps, and the audit trail's maintenance (partitions ahead, retention).
+ */
+export const LOCKS = { migrations: 7_290_417, bootstrap: 7_290_419, auditMaintenance: 7_290_420 } as const;
 
 /**
  * Runs `work` while holding a Postgres advisory lock on a dedicated connection, so instances starting
@@ -28,4 +32,22 @@ export async function withStartupLock<T>(
     await lockConnection.query('select pg_advisory_unlock($1)', [lockId]).catch(() => undefined);
     await lockConnection.end();
   }
+}
+
+/**
+ * Runs `work` in a transaction if this instance gets the advisory lock `lockId` at once, and returns null
+ * without waiting when another instance holds it: periodic work that one instance does for all. The
+ * lock ends with the transaction, and with the connection if this process dies.
+ */
+export async function ifLockFree<T>(
+  db: Database,
+  lockId: number,
+  work: (trx: Knex.Transaction) => Promise<T>,
+): Promise<T | null> {
+  return db.transaction(async (trx) => {
+    const { rows } = (await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [lockId])) as {
+      rows: { locked: boolean }[];
+    };
+    return rows[0]?.locked ? work(trx) : null;
+  });
 }
