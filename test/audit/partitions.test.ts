@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { MIGRATIONS } from '../../migrations/index.js';
 import type { AuditEvent } from '../../src/audit/event.js';
 import { AuditRetention } from '../../src/audit/retention.js';
 import { AuditStore } from '../../src/audit/store.js';
 import type { Database } from '../../src/db/database.js';
 import { listDailyPartitions } from '../../src/db/partitions.js';
-import { MIGRATIONS } from '../../migrations/index.js';
 import { DATABASE_DRIVERS, type OpenedDatabase } from '../support/databases.js';
 import { captureLogs } from '../support/logs.js';
 
