@@ -301,7 +301,7 @@ async function rotation(): Promise<void> {
     REDIS_URL: redis.url,
     WORKERS: '1',
     ISSUER,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     KEY_ROTATION_INTERVAL: '4s',
     RATE_LIMIT_TOKENS_PER_CLIENT: '0',
     MAX_SESSIONS_PER_CLIENT: '1000000',

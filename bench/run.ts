@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import { freePort } from '../test/support/server.js';
 import { createTestDatabase, REDIS_URL } from '../test/support/services.js';
 import { runAuditVolume } from './audit-volume.js';
+import { runFootprint } from './footprint.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -284,6 +285,7 @@ async function main(): Promise<void> {
   for (const alg of ['RS256', 'ES256']) for (const line of await benchAlgorithm(alg, redis)) console.log(line);
   redis.disconnect();
   for (const line of await runAuditVolume()) console.log(line);
+  for (const line of await runFootprint()) console.log(line);
 }
 
 await main();
