@@ -10,7 +10,8 @@
  * rotating every few seconds while jose's createRemoteJWKSet, caching the JWKS as long as its
  * Cache-Control allows, verifies every issued token: 0 unverifiable.
  *
- * CHAOS_CONCURRENCY (default 32) requests in flight; CHAOS_FAULT_SECONDS (default 5) per fault.
+ * CHAOS_CONCURRENCY (default 32) requests in flight; CHAOS_FAULT_SECONDS (default 5) per fault;
+ * CHAOS_PARTS (default `faults,rotation`) to run one part.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -53,7 +54,6 @@ class OwnRedis {
       ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes'],
       { stdio: 'ignore' },
     );
-    this.child.unref();
     await sleep(300);
   }
 
@@ -347,5 +347,6 @@ async function rotation(): Promise<void> {
   }
 }
 
-await faults();
-await rotation();
+const PARTS = (process.env.CHAOS_PARTS ?? 'faults,rotation').split(',');
+if (PARTS.includes('faults')) await faults();
+if (PARTS.includes('rotation')) await rotation();

@@ -102,6 +102,6 @@ describe.each(SERVER_MODES)('fuzzing every endpoint, $name', (mode) => {
       expect((await requestToken(server.url, fresh.client_id, fresh.client_secret)).status).toBe(200);
       expect(logs.lines().filter((line) => (line.level as number) >= 50)).toEqual([]);
     },
-    60_000 + numRuns * 50,
+    60_000 + numRuns * 100,
   );
 });
