@@ -312,7 +312,7 @@ async function rotation(): Promise<void> {
     const jwksUrl = new URL(`${instances[0]!.url}/jwks`);
     const maxAge = Number(/max-age=(\d+)/.exec((await fetch(jwksUrl)).headers.get('cache-control') ?? '')?.[1] ?? 0);
     const jwks = createRemoteJWKSet(jwksUrl, { cacheMaxAge: maxAge * 1000, cooldownDuration: 0 });
-    let tally = newTally();
+    const tally = newTally();
     const stop = drive(
       () => instances,
       client,
@@ -336,9 +336,8 @@ async function rotation(): Promise<void> {
       await sleep(100);
     }
     await stop();
-    tally = newTally();
     console.log(
-      `key rotation every 4 s on 2 instances, JWKS max-age ${maxAge} s: ${verified} tokens verified by createRemoteJWKSet, ${kids.size} signing keys seen, ${unverifiable} unverifiable`,
+      `key rotation every 4 s on 2 instances, JWKS max-age ${maxAge} s: ${verified} tokens verified by createRemoteJWKSet, ${kids.size} signing keys seen, ${unverifiable} unverifiable (answers: ${JSON.stringify([...tally.statuses])}, ${tally.unanswered} unanswered)`,
     );
   } finally {
     for (const instance of instances) await instance.process.stop();
