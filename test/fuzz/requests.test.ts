@@ -73,7 +73,7 @@ describe.each(SERVER_MODES)('fuzzing every endpoint, $name', (mode) => {
       ),
       existing: [client.client_id, organization.body.id as string, 'read-only', 'admin'],
     };
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await server.stop();
