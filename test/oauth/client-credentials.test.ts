@@ -133,6 +133,7 @@ describe.each(SERVER_MODES)('a client that goes away mid-body, $name', (mode) =>
       async () =>
         logs.lines().filter((line) => line.msg === 'the client closed the connection before its request was read'),
       (lines) => lines.length === 4,
+      20_000,
     );
     expect(closed).toHaveLength(4);
     expect(logs.lines().filter((line) => (line.level as number) >= 50)).toEqual([]);
