@@ -19,7 +19,9 @@ function privateJwk(alg: string) {
   const pair =
     alg === 'ES256'
       ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('rsa', { modulusLength: 2048 });
+      : alg === 'EdDSA'
+        ? generateKeyPairSync('ed25519')
+        : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { ...pair.privateKey.export({ format: 'jwk' }), alg, use: 'sig' };
 }
 
@@ -34,7 +36,7 @@ const provider = new Provider(issuer, {
       redirect_uris: [],
       response_types: [],
       scope: 'read write',
-      id_token_signed_response_alg: ALG as 'RS256' | 'ES256',
+      id_token_signed_response_alg: ALG as 'RS256' | 'ES256' | 'EdDSA',
     },
   ],
   scopes: ['read', 'write'],
@@ -51,7 +53,7 @@ const provider = new Provider(issuer, {
         audience: AUDIENCE,
         accessTokenTTL: 86_400,
         accessTokenFormat: 'jwt',
-        jwt: { sign: { alg: ALG as 'RS256' | 'ES256' } },
+        jwt: { sign: { alg: ALG as 'RS256' | 'ES256' | 'EdDSA' } },
       }),
     },
   },

@@ -126,6 +126,20 @@ async function serve(config: Config, logger: Logger, prepare: boolean): Promise<
   onShutdown(logger, WORKER_SHUTDOWN_DEADLINE_MS, () => running.stop());
 }
 
+/**
+ * Workers run with a larger young generation (V8's default semi-space is 16 MB on 64-bit). A token
+ * request allocates a few kilobytes that die young; with the default, scavenges run every few thousand
+ * requests and copy what is in flight at that moment, promoting part of it. In one bench run (ES256,
+ * load 16 on 2 cores) 32 MB cut the workers' CPU per token by about a tenth. An operator's own setting,
+ * in NODE_OPTIONS or on the command line, is left alone.
+ */
+const WORKER_SEMI_SPACE_MB = 32;
+
+function workerExecArgv(): string[] {
+  const own = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => arg.includes('semi-space'));
+  return own ? process.execArgv : [...process.execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
+}
+
 const YOUNG_WORKER_MS = 10_000;
 const RESPAWN_DELAY_MAX_MS = 10_000;
 
@@ -136,6 +150,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   await db.destroy();
   let stopping = false;
   serveClusterMetrics(logger);
+  cluster.setupPrimary({ execArgv: workerExecArgv() });
   const startedAt = new Map<number, number>();
   const fork = () => startedAt.set(cluster.fork().id, Date.now());
   for (let i = 0; i < config.workers; i += 1) fork();

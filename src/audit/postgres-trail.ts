@@ -1,8 +1,8 @@
 import { inRounds } from '../db/rounds.js';
 import type { Logger } from '../observability/logger.js';
-import type { AuditEvent, AuditEventInput, AuditTrail } from './event.js';
+import type { AuditEventInput, AuditTrail } from './event.js';
 import type { LogAuditTrail } from './log-trail.js';
-import type { AuditStore } from './store.js';
+import { type AuditStore, type SerialisedAuditRow, serialiseRow } from './store.js';
 
 export interface AuditQueueOptions {
   /** Events per INSERT statement. */
@@ -38,7 +38,7 @@ export interface AuditTrailStats {
 }
 
 interface Batch {
-  readonly events: AuditEvent[];
+  readonly events: SerialisedAuditRow[];
   attempts: number;
   retryAt: number;
 }
@@ -50,7 +50,7 @@ interface Batch {
  * stored is counted in `stats()` and reported in the log, next to its own log line.
  */
 export class PostgresAuditTrail implements AuditTrail {
-  private queue: AuditEvent[] = [];
+  private queue: SerialisedAuditRow[] = [];
   /** The batch being written, or waiting to be retried. */
   private current: Batch | null = null;
   private stored = 0;
@@ -74,7 +74,7 @@ export class PostgresAuditTrail implements AuditTrail {
   }
 
   record(input: AuditEventInput): void {
-    const event = this.log.record(input);
+    const { event, json } = this.log.record(input);
     if (this.options.logOnlyTypes.has(event.type)) return;
     if (this.closed) {
       this.notStored += 1;
@@ -89,7 +89,7 @@ export class PostgresAuditTrail implements AuditTrail {
       this.refused += 1;
       return;
     }
-    this.queue.push(event);
+    this.queue.push(serialiseRow(event, json));
     if (this.queue.length >= this.options.batchSize && this.current === null && !this.tickScheduled) {
       // Not inline: building a 500-row statement does not belong in the caller's request.
       this.tickScheduled = true;
@@ -172,7 +172,7 @@ export class PostgresAuditTrail implements AuditTrail {
   private async writeCurrent(): Promise<boolean> {
     const batch = this.current!;
     try {
-      await this.store.insert(batch.events);
+      await this.store.insertSerialised(batch.events);
       this.stored += batch.events.length;
       this.current = null;
       return true;

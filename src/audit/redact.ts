@@ -33,7 +33,14 @@ function redactWord(word: string): string {
   return holdsJwt(word) || CLIENT_SECRET.test(word) ? REDACTED : word;
 }
 
+const SECRET_PREFIX = 'tgs_';
+
+/**
+ * Every credential recognised holds `eyJ` or `tgs_`, so text without either is returned as it is, after
+ * two linear scans: the common case (ids, scopes, addresses on every token event) skips the word split.
+ */
 export function redactText(text: string): string {
+  if (!text.includes(JWT_HEADER) && !text.includes(SECRET_PREFIX)) return text;
   return text.replace(WORD, redactWord);
 }
 

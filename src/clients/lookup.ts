@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import { DependencyUnavailableError } from '../x/errors.js';
 import { type AllowlistMatcher, compileAllowlist } from '../x/ip-ranges.js';
@@ -10,7 +11,7 @@ export interface CachedClient {
   readonly allowsIp: AllowlistMatcher;
 }
 
-/** Bounds on memory whatever ids callers make up; the oldest entry goes first. */
+/** Bounds on memory whatever ids callers make up; the least recently used entry goes first. */
 const MAX_KNOWN = 100_000;
 /** Separate and smaller, so a flood of made-up ids can never push real clients out of the cache. */
 const MAX_UNKNOWN = 10_000;
@@ -33,17 +34,21 @@ export interface ClientLookupOptions {
  * client_ids cannot turn into a flood of queries.
  */
 export class ClientLookup {
-  private readonly known = new Map<string, Entry>();
-  private readonly unknown = new Map<string, Entry>();
+  /** Entries leave (lru-cache's ttl) once even the stale-if-error window is over. */
+  private readonly known: LRUCache<string, Entry>;
+  private readonly unknown: LRUCache<string, Entry>;
   private readonly inFlight = new Map<string, Promise<CachedClient | null>>();
   /** Bumped by every change notice: a lookup that overlapped a change is answered but not cached. */
   private generation = 0;
 
   constructor(
-    private readonly store: ClientStore,
+    private readonly store: Pick<ClientStore, 'find'>,
     private readonly options: ClientLookupOptions,
     changes: ChangeFeed,
   ) {
+    const ttl = options.ttlMs + options.staleIfErrorMs;
+    this.known = new LRUCache({ max: MAX_KNOWN, ttl });
+    this.unknown = new LRUCache({ max: MAX_UNKNOWN, ttl });
     changes.subscribe((event) => {
       if (event.type !== 'client') return;
       this.generation += 1;
@@ -91,12 +96,8 @@ export class ClientLookup {
   }
 
   private remember(clientId: string, entry: Entry): void {
-    const [cache, limit, other] = entry.client
-      ? [this.known, MAX_KNOWN, this.unknown]
-      : [this.unknown, MAX_UNKNOWN, this.known];
+    const [cache, other] = entry.client ? [this.known, this.unknown] : [this.unknown, this.known];
     other.delete(clientId);
-    cache.delete(clientId);
-    if (cache.size >= limit) cache.delete(cache.keys().next().value!);
     cache.set(clientId, entry);
   }
 }

@@ -13,7 +13,7 @@ const BUILT_CONSOLE = fileURLToPath(new URL('../../console/', import.meta.url));
  * The console runs only its own bundled files and talks only to this origin; nothing inline, no eval,
  * no framing. Forms are handled by script, so form-action never leaves the origin either.
  */
-export const CONSOLE_CONTENT_SECURITY_POLICY = [
+const CONSOLE_CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",

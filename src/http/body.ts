@@ -1,34 +1,21 @@
 import type { IncomingMessage } from 'node:http';
+import getRawBody from 'raw-body';
 import { ClientClosedRequestError } from '../x/errors.js';
 
 /**
- * The body as text, refused past `limit` bytes: at once when Content-Length already says so, else as
- * soon as it crosses. The rest is discarded rather than the socket destroyed, so the refusal (a 413)
- * still reaches the caller; the refusal closes the connection. A client that goes away mid-body gets
- * ClientClosedRequestError.
+ * The body as UTF-8 text (raw-body), refused past `limit` bytes: at once when Content-Length already
+ * says so, else as soon as it crosses. raw-body pauses the request when it refuses; the rest is then
+ * discarded rather than the socket destroyed, so the refusal (a 413) still reaches the caller; the
+ * refusal closes the connection. A client that goes away mid-body gets ClientClosedRequestError.
  */
-export function readBody(req: IncomingMessage, limit: number, tooLarge: () => Error): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) refuse();
-      else chunks.push(chunk);
-    };
-    const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
-    const refuse = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.resume();
-      reject(tooLarge());
-    };
-    req.on('error', (error) => reject(req.readableAborted ? new ClientClosedRequestError({ cause: error }) : error));
-    if (Number(req.headers['content-length']) > limit) {
-      refuse();
-      return;
-    }
-    req.on('data', onData);
-    req.on('end', onEnd);
-  });
+export async function readBody(req: IncomingMessage, limit: number, tooLarge: () => Error): Promise<string> {
+  try {
+    return await getRawBody(req, { limit, length: req.headers['content-length'], encoding: 'utf8' });
+  } catch (error) {
+    const type = (error as { type?: unknown }).type;
+    if (type === 'request.aborted') throw new ClientClosedRequestError({ cause: error });
+    if (type !== 'entity.too.large') throw error;
+    req.resume();
+    throw tooLarge();
+  }
 }

@@ -15,10 +15,18 @@ const sessionKey = (clientId: string, jti: string) => `tg:{${clientId}}:s:${jti}
 const issuedKey = (clientId: string) => `tg:{${clientId}}:issued`;
 
 /**
- * Refuses past the issuance rate (the window starts at its first token), prunes expired index entries,
- * refuses past the cap, then stores the session, counts it, and extends the index's own expiry to the
- * newest token's, so an idle client's index disappears by itself. The rate counter shares the client's
- * slot, so limiting costs no extra round trip.
+ * Expired entries are pruned from a client's index once every this many issuances (when its size is a
+ * multiple of it), and whenever the cap is reached, where they could change the answer. So an index
+ * holds fewer than this many expired entries beyond those of its last prune, and the token path does not
+ * pay a range deletion per token. Reads (list, count) skip expired entries by their order key anyway.
+ */
+const PRUNE_EVERY = 32;
+
+/**
+ * Refuses past the issuance rate (the window starts at its first token), refuses past the cap (counting
+ * live entries only: see PRUNE_EVERY), then stores the session, counts it, and extends the index's own
+ * expiry to the newest token's (GT: never shortens it), so an idle client's index disappears by itself.
+ * The rate counter shares the client's slot, so limiting costs no extra round trip.
  * KEYS: index, session, issued. ARGV: now prefix, member, session JSON, exp in ms, cap (0 = none),
  * tokens per window (0 = none), window in ms.
  */
@@ -27,12 +35,15 @@ local rate = tonumber(ARGV[6])
 if rate > 0 and tonumber(redis.call('GET', KEYS[3]) or '0') >= rate then
   return {'rate_limited', redis.call('PTTL', KEYS[3])}
 end
-redis.call('ZREMRANGEBYLEX', KEYS[1], '-', '(' .. ARGV[1])
 local cap = tonumber(ARGV[5])
-if cap > 0 and redis.call('ZCARD', KEYS[1]) >= cap then return {'session_limit'} end
+local size = redis.call('ZCARD', KEYS[1])
+if size % ${PRUNE_EVERY} == 0 or (cap > 0 and size >= cap) then
+  size = size - redis.call('ZREMRANGEBYLEX', KEYS[1], '-', '(' .. ARGV[1])
+end
+if cap > 0 and size >= cap then return {'session_limit'} end
 redis.call('SET', KEYS[2], ARGV[3], 'PXAT', ARGV[4])
 redis.call('ZADD', KEYS[1], 0, ARGV[2])
-if redis.call('PEXPIRETIME', KEYS[1]) < tonumber(ARGV[4]) then redis.call('PEXPIREAT', KEYS[1], ARGV[4]) end
+if size == 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[4]) else redis.call('PEXPIREAT', KEYS[1], ARGV[4], 'GT') end
 if rate > 0 and redis.call('INCR', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[7]) end
 return {'created'}
 `;

@@ -31,8 +31,8 @@ export class ApiSwitch {
   private readonly switches: RefreshingSnapshot<Switches>;
 
   constructor(
-    settings: SettingsStore,
-    organizations: OrganizationStore,
+    settings: Pick<SettingsStore, 'get'>,
+    organizations: Pick<OrganizationStore, 'disabledIds'>,
     changes: ChangeFeed,
     logger: Logger,
     options: ApiSwitchOptions,

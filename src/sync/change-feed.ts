@@ -45,7 +45,7 @@ export class LocalChangeFeed implements ChangeFeed {
  */
 export class RedisChangeFeed implements ChangeFeed {
   private readonly subscriber: Redis;
-  private readonly listeners: ChangeListener[] = [];
+  private listeners: ChangeListener[] = [];
   /** Tells this feed's own notices apart: per feed, not per pid (containers on different hosts often share pid 1, and tests run several applications in one process). */
   private readonly origin = randomUUID();
   /** A short-lived user (the CLI) may close before the subscription is confirmed; that is no failure. */
@@ -81,6 +81,7 @@ export class RedisChangeFeed implements ChangeFeed {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.listeners = [];
     this.subscriber.disconnect();
   }
 

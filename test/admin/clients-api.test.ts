@@ -21,8 +21,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.stop();
-  await database.drop();
+  await server?.stop();
+  await database?.drop();
 });
 
 describe('admin API authentication', () => {

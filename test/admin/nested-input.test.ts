@@ -99,7 +99,7 @@ describe('the admin API on deep and wide JSON', () => {
   });
 
   afterAll(async () => {
-    await server.stop();
+    await server?.stop();
   });
 
   function send(method: string, path: string, body: string): Promise<Response> {

@@ -36,7 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.stop();
+  await server?.stop();
 });
 
 function operations(): { path: string; method: string; operation: Operation }[] {

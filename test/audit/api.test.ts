@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.stop();
+  await server?.stop();
 });
 
 async function events(query: Record<string, string>): Promise<Page> {

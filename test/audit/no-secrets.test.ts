@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await database.drop();
+  await database?.drop();
   rmSync(keysDir, { recursive: true, force: true });
 });
 

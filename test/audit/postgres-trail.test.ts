@@ -1,7 +1,7 @@
 import type { AuditEvent, AuditEventInput } from '../../src/audit/event.js';
 import { LogAuditTrail } from '../../src/audit/log-trail.js';
 import { AUDIT_QUEUE_DEFAULTS, type AuditQueueOptions, PostgresAuditTrail } from '../../src/audit/postgres-trail.js';
-import { AuditStore } from '../../src/audit/store.js';
+import { AuditStore, type SerialisedAuditRow } from '../../src/audit/store.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { type CapturedLogs, captureLogs } from '../support/logs.js';
@@ -13,13 +13,13 @@ class InstrumentedStore extends AuditStore {
   inserts = 0;
   failuresLeft = 0;
 
-  override async insert(events: readonly AuditEvent[]): Promise<void> {
+  override async insertSerialised(rows: readonly SerialisedAuditRow[]): Promise<void> {
     if (this.failuresLeft > 0) {
       this.failuresLeft -= 1;
       throw new Error('injected write failure');
     }
     this.inserts += 1;
-    await super.insert(events);
+    await super.insertSerialised(rows);
   }
 }
 
@@ -35,8 +35,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const trail of trails) await trail.close();
-  await db.destroy();
-  await database.drop();
+  await db?.destroy();
+  await database?.drop();
 });
 
 function openTrail(options: Partial<AuditQueueOptions> = {}): {
@@ -202,5 +202,14 @@ describe('PostgresAuditTrail', () => {
     const hostile = rows.find((row) => (row.client_id as string).startsWith('evil'))!;
     expect((hostile.client_id as string).length).toBeLessThanOrEqual(257);
     expect(hostile.details).toEqual({ reason: 'bad\uFFFD', odd: '\uFFFD' });
+  });
+
+  it('stores text that only looks like those escapes, and paired surrogates, exactly as recorded', async () => {
+    const { trail } = openTrail();
+    const details = { path: 'C:\\u0000\\ud800', emoji: '\u{1F512} ok' };
+    trail.record(event('test.lookalike', { details }));
+    await trail.flush();
+    const rows = await storedOfType('test.lookalike');
+    expect(rows.map((row) => row.details)).toEqual([details]);
   });
 });

@@ -24,8 +24,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db.destroy();
-  await database.drop();
+  await db?.destroy();
+  await database?.drop();
 });
 
 beforeEach(async () => {

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { DATA_DIR_LOCK_FILE } from '../../src/db/data-dir-lock.js';
+import { initializeDataDir } from '../support/embedded-data.js';
 import { requestToken } from '../support/oauth.js';
 import { pollUntil } from '../support/poll.js';
 import { type CliResult, runCli } from '../support/processes.js';
@@ -29,7 +30,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  await database.drop();
+  await database?.drop();
   rmSync(keysDir, { recursive: true, force: true });
 });
 
@@ -340,6 +341,8 @@ describe('CLI against the embedded database (DATA_DIR)', () => {
     const embeddedEnv = { DATA_DIR: dataDir, KEYS_DIR: join(dataDir, 'keys') };
     let embedded: TestServer | undefined;
     try {
+      // initdb in an empty DATA_DIR is the server's first start (e2e/embedded): the same openDatabase as here.
+      await initializeDataDir(dataDir);
       expect(json<{ applied: string[] }>(await runCli(['migrate', '--json'], embeddedEnv)).applied).toHaveLength(
         MIGRATIONS.length,
       );
@@ -377,5 +380,6 @@ describe('CLI against the embedded database (DATA_DIR)', () => {
       await embedded?.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+    // Five CLI processes each open PGlite (WASM) and a server starts on it: 3-5 s apiece on a shared machine.
+  }, 90_000);
 });

@@ -18,7 +18,7 @@ describe.each(SERVER_MODES)('last_used_at, $name', (mode) => {
     server = await mode.start(HOURLY_FLUSH);
     admin = await adminToken(server.url);
   });
-  afterAll(() => server.stop());
+  afterAll(() => server?.stop());
 
   it("is written at once on a client's first token, not at the next batch", async () => {
     const client = await createClient(server.url, admin, { name: 'first use', role: 'read-only' });

@@ -30,7 +30,7 @@ describe.each(SERVER_MODES)('secret lifecycle, $name', (mode) => {
     server = await mode.start();
     admin = await adminToken(server.url);
   });
-  afterAll(() => server.stop());
+  afterAll(() => server?.stop());
 
   it('rotates without a grace period: the old secret stops at once, the new one works', async () => {
     const client = await createClient(server.url, admin, { name: 'rotate now', role: 'read-only' });
@@ -176,8 +176,8 @@ describe('secret rotation across instances (shared mode)', () => {
     admin = await adminToken(first.url);
   });
   afterAll(async () => {
-    await Promise.all([first.stop(), second.stop()]);
-    await database.drop();
+    await Promise.all([first?.stop(), second?.stop()]);
+    await database?.drop();
   });
 
   it('stops the old secret on every instance at once', async () => {

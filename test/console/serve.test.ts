@@ -1,8 +1,13 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
-import { CONSOLE_CONTENT_SECURITY_POLICY, createConsoleHandler } from '../../src/console/serve.js';
+import { createConsoleHandler } from '../../src/console/serve.js';
 import { temporaryDirectory } from '../support/server.js';
+
+/** Written out, not imported from src, so a weakened policy fails here. */
+const CONSOLE_CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+  "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /** The server side of the console: a static handler over a built directory, nothing else. */
 
@@ -30,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  if (server) await new Promise((resolve) => server.close(resolve));
   rmSync(built, { recursive: true, force: true });
 });
 

@@ -19,7 +19,7 @@ describe.each(DATABASE_DRIVERS)('query answers on $name', (driver) => {
   });
 
   afterAll(async () => {
-    await opened.close();
+    await opened?.close();
   });
 
   beforeEach(async () => {

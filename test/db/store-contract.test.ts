@@ -90,7 +90,7 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
   });
 
   afterAll(async () => {
-    await opened.close();
+    await opened?.close();
   });
 
   describe('ClientStore', () => {

@@ -40,5 +40,6 @@ describe('embedded single-node default', () => {
     } finally {
       await second.stop();
     }
-  });
+    // The first start runs initdb in an empty DATA_DIR, which alone took over 20 s on a shared machine.
+  }, 120_000);
 });

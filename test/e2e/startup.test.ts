@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { initializeDataDir } from '../support/embedded-data.js';
 import { tokenFor } from '../support/oauth.js';
 import { runServerOnTerminal, type ServerProcess, spawnServer } from '../support/processes.js';
 import { freePort, temporaryDirectory } from '../support/server.js';
@@ -12,6 +13,15 @@ async function startAndStop(
   const server = await spawnServer(env, cwd);
   const code = await server.stop();
   return { code, stdout: server.stdout() };
+}
+
+/**
+ * The default DATA_DIR (./data) already initialised: initdb in an empty directory is the first test's
+ * subject, not these.
+ */
+async function initializedDefaultDataDir(cwd: string): Promise<void> {
+  mkdirSync(join(cwd, 'data'), { mode: 0o700 });
+  await initializeDataDir(join(cwd, 'data'));
 }
 
 /** The KEY=value lines of an env file. */
@@ -63,11 +73,12 @@ describe('npm start', () => {
       if (server?.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
       rmSync(cwd, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 
   it('shows the generated admin credentials on the terminal when one is attached', async () => {
     const cwd = temporaryDirectory('terminal');
     try {
+      await initializedDefaultDataDir(cwd);
       const shown = await runServerOnTerminal({ PORT: String(await freePort()) }, cwd);
       const credentials = readEnvFile(join(cwd, 'keys', 'initial-admin.env'));
       expect(shown).toContain(`client_id:      ${credentials.TOLLGATE_CLIENT_ID}`);
@@ -92,6 +103,7 @@ describe('npm start', () => {
     const cwd = temporaryDirectory('kek');
     const port = await freePort();
     try {
+      await initializedDefaultDataDir(cwd);
       expect((await startAndStop({ PORT: String(port) }, cwd)).code).toBe(0);
       const wrongKey = Buffer.alloc(32, 7).toString('base64');
       await expect(spawnServer({ PORT: String(port), KEY_ENCRYPTION_KEY: wrongKey }, cwd)).rejects.toThrow(

@@ -142,7 +142,7 @@ describe('path variants of the OAuth endpoints', () => {
   });
 
   afterAll(async () => {
-    await server.stop();
+    await server?.stop();
   });
 
   /** What a client library would send: Basic credentials, a client-credentials form, a token to look at, a browser origin. */
@@ -303,7 +303,7 @@ describe('the oidc-provider instance on its own', () => {
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => provider.close(resolve));
+    if (provider) await new Promise((resolve) => provider.close(resolve));
   });
 
   it('refuses every path but discovery and the JWKS, its own token endpoint in every spelling included', async () => {

@@ -24,8 +24,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(servers.map((server) => server.stop()));
-  await database.drop();
+  await Promise.all((servers ?? []).map((server) => server.stop()));
+  await database?.drop();
 });
 
 describe('automatic rotation with KEY_ROTATION_INTERVAL=3s on two instances', () => {

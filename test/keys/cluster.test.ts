@@ -39,8 +39,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([a.stop(), b.stop()]);
-  await database.drop();
+  await Promise.all([a?.stop(), b?.stop()]);
+  await database?.drop();
 });
 
 interface KeyItem {

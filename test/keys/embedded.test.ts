@@ -2,6 +2,7 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { KEY_FILE_NAME } from '../../src/keys/key-encryption-key.js';
+import { initializeDataDir } from '../support/embedded-data.js';
 import { ageNextKey, fetchJwks, keyRows, kidOf, signingKid } from '../support/keys.js';
 import { adminToken, api } from '../support/oauth.js';
 import { waitFor } from '../support/poll.js';
@@ -15,6 +16,9 @@ const keysDir = temporaryDirectory('embedded-keys');
 /** The embedded default, with the key-encryption key in a file rather than the environment. */
 const env = { DATA_DIR: dataDir, KEYS_DIR: keysDir, KEY_ENCRYPTION_KEY: '', ISSUER: 'http://tollgate.test' };
 let server: TestServer | undefined;
+
+/** The first start in an empty DATA_DIR (initdb) is e2e/embedded's subject; this file is about keys. */
+beforeAll(() => initializeDataDir(dataDir));
 
 afterAll(async () => {
   await server?.stop();

@@ -82,8 +82,8 @@ describe('emergency key paths, two instances on one Postgres and Redis', () => {
   });
 
   afterAll(async () => {
-    await Promise.all([a.stop(), b.stop()]);
-    await database.drop();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await database?.drop();
   });
 
   async function bothSignWith(kid: string): Promise<void> {
@@ -235,7 +235,7 @@ describe.each(SERVER_MODES)('revoking the active key, $name', (mode) => {
   beforeAll(async () => {
     server = await mode.start();
   });
-  afterAll(() => server.stop());
+  afterAll(() => server?.stop());
 
   it('cuts its tokens and removes their sessions, and new tokens work at once', async () => {
     const admin = await adminToken(server.url);

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await database.drop();
+  await database?.drop();
 });
 
 describe('a key-encryption key that cannot open the stored keys', () => {

@@ -21,8 +21,18 @@ describe('rotation timing', () => {
       expect(timing.jwksMaxAgeSeconds).toBeLessThanOrEqual(300);
       expect(timing.pollIntervalMs).toBeGreaterThan(0);
       expect(timing.pollIntervalMs).toBeLessThanOrEqual(5 * SECOND);
-      expect(timing.minNextKeyAgeMs).toBe(timing.jwksMaxAgeSeconds * SECOND + timing.pollIntervalMs);
+      // The invariant, not the formula: a next key reaches every instance within one poll, and a verifier
+      // that fetched the JWKS just before keeps its copy for max-age; the key may sign only after both.
+      const lastVerifierWithoutTheKey = timing.pollIntervalMs + timing.jwksMaxAgeSeconds * SECOND;
+      expect(timing.minNextKeyAgeMs).toBeGreaterThanOrEqual(lastVerifierWithoutTheKey);
       expect(timing.minNextKeyAgeMs).toBeLessThanOrEqual(intervalMs / 2);
+      // And the next scheduled rotation never waits for it: a key created with the previous rotation is old enough.
+      const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
+      const keys: KeyTimeline[] = [
+        { status: 'active', alg: 'RS256', createdAt: at(0), activatedAt: at(0) },
+        { status: 'next', alg: 'RS256', createdAt: at(0), activatedAt: null },
+      ];
+      expect(rotationDueAt(keys, timing)).toEqual(at(intervalMs));
     },
   );
 

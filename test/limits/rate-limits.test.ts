@@ -74,9 +74,9 @@ describe('rate limits shared by two instances through one Redis', () => {
   });
 
   afterAll(async () => {
-    await first.stop();
-    await second.stop();
-    await database.drop();
+    await first?.stop();
+    await second?.stop();
+    await database?.drop();
     redis.disconnect();
   });
 
@@ -235,7 +235,7 @@ describe('rate limits in single-node mode (in-process counters)', () => {
   });
 
   afterAll(async () => {
-    await server.stop();
+    await server?.stop();
   });
 
   it('blocks the attacking pair and address but not the real client elsewhere', async () => {

@@ -33,7 +33,7 @@ describe.each(SERVER_MODES)('introspection and revocation, $name', (mode) => {
       createClient(server.url, admin, { name: 'someone else', role: 'read-only' }),
     ]);
   });
-  afterAll(() => server.stop());
+  afterAll(() => server?.stop());
 
   const introspectAs = (
     caller: { client_id: string; client_secret: string },

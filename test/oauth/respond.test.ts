@@ -66,7 +66,7 @@ describe('the OAuth error table', () => {
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    if (server) await new Promise((resolve) => server.close(resolve));
   });
 
   it.each(EXPECTED)('answers %s as RFC 6749 says, never cacheable', async (_, error, status, name, headers) => {

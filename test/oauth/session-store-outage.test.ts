@@ -34,8 +34,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.stop();
-  await database.drop();
+  await server?.stop();
+  await database?.drop();
 });
 
 describe('when the session store cannot be reached', () => {

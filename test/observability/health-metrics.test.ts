@@ -11,7 +11,7 @@ describe('health and metrics in shared mode', () => {
   });
 
   afterAll(async () => {
-    await server.stop();
+    await server?.stop();
   });
 
   it('answers /healthz, and /readyz with the state of Postgres and Redis', async () => {
@@ -69,7 +69,7 @@ describe('health and metrics in single-node mode', () => {
   });
 
   afterAll(async () => {
-    await server.stop();
+    await server?.stop();
   });
 
   it('reports the embedded database only in /readyz', async () => {

@@ -42,9 +42,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.stop();
-  await proxy.cut();
-  await database.drop();
+  await server?.stop();
+  await proxy?.cut();
+  await database?.drop();
 });
 
 describe('a Postgres outage', () => {

@@ -61,9 +61,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.stop();
-  await redis.kill();
-  await database.drop();
+  await server?.stop();
+  await redis?.kill();
+  await database?.drop();
 });
 
 describe('a Redis outage', () => {

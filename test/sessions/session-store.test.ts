@@ -63,7 +63,7 @@ describe.each([
   beforeAll(async () => {
     store = await open();
   });
-  afterAll(() => store.close());
+  afterAll(() => store?.close());
 
   it('lists newest first, one page at a time', async () => {
     const clientId = newClientId();
@@ -145,6 +145,36 @@ describe.each([
 });
 
 describe('Redis key layout', () => {
+  it('prunes expired entries from the index once every 32 issuances, not on every one', async () => {
+    const store = await openRedisStore();
+    try {
+      const clientId = newClientId();
+      const index = `tg:{${clientId}}:idx`;
+      const live = Array.from({ length: 32 }, (_, i) => sessionFor(clientId, nowSeconds() + 3_600 + i));
+      // A live session first, so the index outlives the expired one.
+      await store.create(live[0]!, cap(0));
+      const expired = sessionFor(clientId, nowSeconds() + 1);
+      await store.create(expired, cap(0));
+      await pollUntil(
+        () => store.count(clientId),
+        (count) => count === 1,
+      );
+      for (const session of live.slice(1, 31)) await store.create(session, cap(0));
+      // Kept while issuances find 2..31 entries (and never counted or listed)...
+      expect(await inspector.zcard(index)).toBe(32);
+      expect(await inspector.zrange(index, '0', '-1')).toContainEqual(expect.stringContaining(expired.jti));
+      expect(await store.count(clientId)).toBe(31);
+      // ...and gone with the issuance that finds 32.
+      await store.create(live[31]!, cap(0));
+      const members = await inspector.zrange(index, '0', '-1');
+      expect(members).toHaveLength(32);
+      expect(members).not.toContainEqual(expect.stringContaining(expired.jti));
+      expect(await inspector.pexpiretime(index)).toBe(live[31]!.exp * 1000);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps a client under one hash tag, and its index expires with its newest token', async () => {
     const store = await openRedisStore();
     try {

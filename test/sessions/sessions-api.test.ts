@@ -37,7 +37,7 @@ describe.each(SERVER_MODES)('sessions admin API, $name', (mode) => {
     admin = await adminToken(server.url);
     resourceServer = await createClient(server.url, admin, { name: 'resource server', role: 'resource-server' });
   });
-  afterAll(() => server.stop());
+  afterAll(() => server?.stop());
 
   const sessionsOf = (clientId: string, query = '') =>
     api<SessionPage>(server.url, admin, 'GET', `/clients/${clientId}/sessions${query}`);

@@ -65,8 +65,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api(first.url, admin, 'PATCH', '/settings', { api_enabled: true });
-  await Promise.all([first.stop(), second.stop()]);
-  await database.drop();
+  await Promise.all([first?.stop(), second?.stop()]);
+  await database?.drop();
 });
 
 /** Whether the server treats a token as live: the admin API answers 401 for an inactive one, 403/200 otherwise. */

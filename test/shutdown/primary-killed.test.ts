@@ -27,7 +27,7 @@ describe('a cluster whose primary is killed (SIGKILL)', () => {
     for (const pid of [tollgate?.process.child.pid ?? 0, ...workers].filter((pid) => pid && isRunning(pid)))
       process.kill(pid, 'SIGKILL');
     rmSync(keysDir, { recursive: true, force: true });
-    await database.drop();
+    await database?.drop();
   });
 
   it('each worker drains like on SIGTERM (its request in flight still gets its token) and exits: none outlives the primary', async () => {

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { initializeDataDir } from '../support/embedded-data.js';
 import { sample } from '../support/metrics.js';
 import { adminToken, type CreatedClient, createClient } from '../support/oauth.js';
 import { waitFor } from '../support/poll.js';
@@ -71,13 +72,14 @@ describe('SIGTERM on the compiled server', () => {
     for (const tollgate of started)
       if (tollgate.process.child.exitCode === null) tollgate.process.child.kill('SIGKILL');
     for (const dir of directories) rmSync(dir, { recursive: true, force: true });
-    await database.drop();
+    await database?.drop();
   });
 
   it('single process (embedded default): finishes the request in flight, closes idle connections, exits 0', async () => {
     const dataDir = temporaryDirectory('data');
     const keysDir = temporaryDirectory('keys');
     directories.push(dataDir, keysDir);
+    await initializeDataDir(dataDir);
     const tollgate = await spawnTollgate({ DATA_DIR: dataDir, KEYS_DIR: keysDir });
     started.push(tollgate);
     const client = await createClient(tollgate.url, await adminToken(tollgate.url), {

@@ -59,7 +59,7 @@ describe('SIGTERM when stdout does not take the log lines', () => {
       if (tollgate.process.child.exitCode === null) tollgate.process.child.kill('SIGKILL');
     for (const fd of descriptors) closeSync(fd);
     for (const dir of directories) rmSync(dir, { recursive: true, force: true });
-    await database.drop();
+    await database?.drop();
   });
 
   async function start(stdoutFd?: number): Promise<Tollgate> {

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { initializeDataDir } from './embedded-data.js';
 import { temporaryDirectory } from './server.js';
 import { createTestDatabase } from './services.js';
 
@@ -43,6 +44,7 @@ export const DATABASE_DRIVERS: readonly DatabaseDriver[] = [
     name: 'embedded Postgres (PGlite in a temporary DATA_DIR)',
     async open() {
       const dataDir = temporaryDirectory('data');
+      await initializeDataDir(dataDir);
       return migrated(openDatabase({ databaseUrl: undefined, dataDir }), undefined, async () =>
         rmSync(dataDir, { recursive: true, force: true }),
       );

@@ -66,7 +66,8 @@ export async function spawnServer(env: Environment, cwd?: string, stdoutFd?: num
   const listening =
     stdoutFd === undefined ? async () => output.includes('"msg":"listening"') : () => answersHealthz(env.PORT!);
   try {
-    await waitFor('the server to listen', 20_000, async () => (await listening()) || child.exitCode !== null);
+    // A first start runs initdb, which takes 20 s and more on a machine shared by several test runs.
+    await waitFor('the server to listen', 45_000, async () => (await listening()) || child.exitCode !== null);
     if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
   } catch (error) {
     child.kill('SIGKILL');
@@ -100,7 +101,8 @@ export async function runServerOnTerminal(env: Environment, cwd: string): Promis
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const listeningPid = () => /"pid":(\d+),[^\n]*"msg":"listening"/.exec(shown)?.[1];
   try {
-    await waitFor('the server to listen', 20_000, async () => listeningPid() !== undefined || child.exitCode !== null);
+    // A first start runs initdb, which takes 20 s and more on a machine shared by several test runs.
+    await waitFor('the server to listen', 45_000, async () => listeningPid() !== undefined || child.exitCode !== null);
     const pid = listeningPid();
     if (pid === undefined) throw new Error(`exited with ${child.exitCode}`);
     process.kill(Number(pid), 'SIGTERM');

@@ -9,6 +9,7 @@ import { openDatabase } from '../../src/db/database.js';
 import { prepareDeployment } from '../../src/deployment/prepare.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { listen, type RunningServer } from '../../src/server.js';
+import { initializeDataDir } from './embedded-data.js';
 
 /** Unique per test file: the shared Redis holds every file's sessions, so admins must not share a session cap. */
 export const ADMIN_CLIENT_ID = `test-admin-${randomBytes(4).toString('hex')}`;
@@ -49,6 +50,7 @@ export async function startTestServer(env: Environment = {}, logger?: Logger): P
   const removeOwnDirectories = () => {
     for (const dir of ownDirectories) rmSync(dir, { recursive: true, force: true });
   };
+  if (!env.DATA_DIR && !env.DATABASE_URL) await initializeDataDir(ownDirectories[1]);
   const config = loadConfig({
     PORT: String(port),
     ISSUER: `http://127.0.0.1:${port}`,
