@@ -32,7 +32,9 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort } from '../test/support/server.js';
 import { createTestDatabase, POSTGRES_ADMIN_URL } from '../test/support/services.js';
+import { runAuditVolume } from './audit-volume.js';
 import { childrenOf, cpuSpent, type ProcessGroups, readCpu } from './cpu.js';
+import { runFootprint } from './footprint.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -572,6 +574,8 @@ async function main(): Promise<void> {
   } finally {
     await redis.stop();
   }
+  for (const line of await runAuditVolume()) console.log(line);
+  for (const line of await runFootprint()) console.log(line);
 }
 
 await main();

@@ -112,7 +112,7 @@ export class Registry {
 
   /** Every event is one log line at once, and a row in audit_events shortly after. */
   audit(): PostgresAuditTrail {
-    this.auditTrail ??= openAuditTrail(this.database(), this.logger);
+    this.auditTrail ??= openAuditTrail(this.database(), this.logger, this.config.auditTokenEvents);
     return this.auditTrail;
   }
 

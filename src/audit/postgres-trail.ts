@@ -15,6 +15,8 @@ export interface AuditQueueOptions {
   readonly maxAttempts: number;
   /** How long `close()` may spend writing what is left, within the 10 s shutdown budget. */
   readonly closeTimeoutMs: number;
+  /** Event types that are logged but not stored (AUDIT_TOKEN_EVENTS=log); they count as neither stored nor lost. */
+  readonly logOnlyTypes: ReadonlySet<string>;
 }
 
 /** About 31 s of retries rides out a Postgres restart; 20 000 queued events stay within a few tens of MB. */
@@ -24,6 +26,7 @@ export const AUDIT_QUEUE_DEFAULTS: AuditQueueOptions = {
   maxQueued: 20_000,
   maxAttempts: 6,
   closeTimeoutMs: 5_000,
+  logOnlyTypes: new Set(),
 };
 
 export interface AuditTrailStats {
@@ -72,6 +75,7 @@ export class PostgresAuditTrail implements AuditTrail {
 
   record(input: AuditEventInput): void {
     const { event, json } = this.log.record(input);
+    if (this.options.logOnlyTypes.has(event.type)) return;
     if (this.closed) {
       this.notStored += 1;
       this.logger.error(

@@ -12,14 +12,21 @@ export interface RetentionTiming {
 
 export const RETENTION_TIMING: RetentionTiming = { firstRunDelayMs: 60_000, intervalMs: 3_600_000 };
 
+/** Partitions exist this many days ahead, so inserts never wait for one: a week of maintenance may fail first. */
+const PARTITION_DAYS_AHEAD = 7;
+
 /** Small deletes keep each transaction short, so inserts of new events never wait long behind a sweep. */
 const PRUNE_CHUNK_ROWS = 5_000;
 /** One sweep deletes at most this many chunks (500 000 events); a larger backlog goes on at the next sweep. */
 const MAX_CHUNKS_PER_SWEEP = 100;
 
 /**
- * Deletes audit events older than AUDIT_RETENTION_DAYS, hourly, in every instance. Instances take an
- * advisory lock per chunk, so at most one deletes at a time and the others find the work done.
+ * The audit trail's hourly maintenance, in every instance; the one holding the maintenance lock does
+ * it (src/db/locks.ts), the others find it done. It creates the day partitions of audit_events a week
+ * ahead, and drops whole days older than AUDIT_RETENTION_DAYS: an event goes once its whole UTC day is
+ * past the retention, between AUDIT_RETENTION_DAYS and one day more after it happened. Events of days
+ * without a partition (the default partition: before partitioning, or a clock far off) are deleted
+ * row by row, in small chunks as before.
  */
 export class AuditRetention {
   private timer: NodeJS.Timeout | undefined;
@@ -33,9 +40,8 @@ export class AuditRetention {
     private readonly timing: RetentionTiming = RETENTION_TIMING,
   ) {}
 
-  /** Schedules sweeps; with a retention of 0 days events are kept forever and nothing is scheduled. */
+  /** Schedules sweeps; with a retention of 0 days events are kept forever, and sweeps only create partitions. */
   start(): void {
-    if (this.retentionDays === 0) return;
     const schedule = (delayMs: number) => {
       this.timer = setTimeout(() => {
         this.running = this.prune().catch((error: unknown) => {
@@ -51,10 +57,24 @@ export class AuditRetention {
     schedule(this.timing.firstRunDelayMs);
   }
 
-  /** Deletes events older than the retention period as of `now`, up to the bound of one sweep; returns how many this instance deleted. */
+  /**
+   * Creates partitions ahead and removes events older than the retention period as of `now`, up to the
+   * bound of one sweep; returns how many events this instance removed (for dropped partitions, the
+   * planner's estimate: counting them would cost a scan of each day).
+   */
   async prune(now: Date = new Date()): Promise<number> {
-    if (this.retentionDays === 0) return 0;
-    const cutoff = new Date(now.getTime() - this.retentionDays * DAY_MS);
+    const cutoff = this.retentionDays === 0 ? null : new Date(now.getTime() - this.retentionDays * DAY_MS);
+    const maintenance = await this.store.maintainPartitions(now, PARTITION_DAYS_AHEAD, cutoff);
+    if (maintenance?.dropped.length)
+      this.logger.info(
+        {
+          partitions: maintenance.dropped.map((partition) => partition.name),
+          estimated_rows: maintenance.droppedRows,
+          before: cutoff?.toISOString(),
+        },
+        'dropped audit partitions past their retention',
+      );
+    if (cutoff === null) return 0;
     let total = 0;
     const { finished } = await inRounds(MAX_CHUNKS_PER_SWEEP, async () => {
       if (this.stopped) return false;
@@ -67,7 +87,7 @@ export class AuditRetention {
       this.logger.info({ deleted: total, before: cutoff.toISOString() }, 'pruned audit events past their retention');
     if (!finished)
       this.logger.warn({ deleted: total }, 'audit retention sweep reached its limit; the next sweep deletes the rest');
-    return total;
+    return total + (maintenance?.droppedRows ?? 0);
   }
 
   async close(): Promise<void> {

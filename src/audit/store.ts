@@ -1,9 +1,32 @@
 import type { Knex } from 'knex';
-import { LOCKS } from '../db/locks.js';
+import { ifLockFree, LOCKS } from '../db/locks.js';
 import { type Page, type PageRequest, pageOf } from '../db/paging.js';
+import {
+  addDays,
+  createDailyPartition,
+  type DailyPartition,
+  defaultPartitionName,
+  dropDailyPartition,
+  estimatedRows,
+  listDailyPartitions,
+  utcDay,
+} from '../db/partitions.js';
 import type { AuditEvent } from './event.js';
 
+/** Partitioned by day on `at` (migrations/20261203_001): see maintainPartitions. */
 const TABLE = 'audit_events';
+const DEFAULT_PARTITION = defaultPartitionName(TABLE);
+
+/** What one maintenance run did. */
+export interface PartitionMaintenance {
+  readonly created: number;
+  readonly dropped: readonly DailyPartition[];
+  /** The planner's estimate of the rows the dropped partitions held. */
+  readonly droppedRows: number;
+}
+
+/** How long partition DDL waits for the table's lock before this run gives up (the next run tries again). */
+const LOCK_TIMEOUT = '5s';
 
 /** Longer values are cut: a client_id in a failed token request is whatever the caller sent. */
 const MAX_TEXT_LENGTH = 256;
@@ -105,14 +128,20 @@ export class AuditStore {
       `insert into ${TABLE} (id, at, type, actor, client_id, organization_id, ip, request_id, details)
        select id, at, type, actor, client_id, organization_id, ip, request_id, details
        from json_populate_recordset(null::${TABLE}, ?::json)
-       on conflict (id) do nothing`,
+       on conflict (id, at) do nothing`,
       [batchJson(rows)],
     );
   }
 
   /** Newest first, `limit` events strictly after `after` in that order; positions are (at, id). */
   async page(filter: AuditEventFilter, { limit, after }: PageRequest<AuditPosition>): Promise<AuditPage> {
-    const events: AuditEvent[] = await this.db<AuditEvent>(TABLE)
+    const events: AuditEvent[] = await this.pageQuery(filter, after, limit + 1);
+    return pageOf(events, limit, ({ at, id }) => ({ at, id }));
+  }
+
+  /** page's query: `since`/`until` bound `at`, so the planner reads only the partitions of those days. */
+  pageQuery(filter: AuditEventFilter, after: AuditPosition | null, limit: number): Knex.QueryBuilder<AuditEvent> {
+    return this.db<AuditEvent>(TABLE)
       .select('id', 'at', 'type', 'actor', 'client_id', 'organization_id', 'ip', 'request_id', 'details')
       .modify((q) => {
         if (filter.type !== undefined) q.where('type', filter.type);
@@ -126,23 +155,44 @@ export class AuditStore {
         { column: 'at', order: 'desc' },
         { column: 'id', order: 'desc' },
       ])
-      .limit(limit + 1);
-    return pageOf(events, limit, ({ at, id }) => ({ at, id }));
+      .limit(limit);
   }
 
   /**
-   * Deletes up to `limit` events older than `cutoff`, or returns null without deleting when another
-   * instance is pruning right now.
+   * Deletes up to `limit` events older than `cutoff` from the default partition (days that had no
+   * partition of their own), or returns null without deleting when another instance holds the
+   * maintenance lock. Days with a partition go whole, in maintainPartitions.
    */
   async deleteOlderThan(cutoff: Date, limit: number): Promise<number | null> {
-    return this.db.transaction<number | null>(async (trx) => {
-      const { rows } = (await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [LOCKS.auditPrune])) as {
-        rows: { locked: boolean }[];
-      };
-      if (!rows[0]?.locked) return null;
-      const oldest = trx(TABLE).select('id').where('at', '<', cutoff).orderBy('at').limit(limit);
-      const deleted: number = await trx(TABLE).whereIn('id', oldest).delete();
+    return ifLockFree(this.db, LOCKS.auditMaintenance, async (trx) => {
+      const oldest = trx(DEFAULT_PARTITION).select('id').where('at', '<', cutoff).orderBy('at').limit(limit);
+      const deleted: number = await trx(DEFAULT_PARTITION).whereIn('id', oldest).delete();
       return deleted;
+    });
+  }
+
+  /**
+   * Under the maintenance lock (null when another instance holds it): creates the partitions of the
+   * day of `now` and `daysAhead` days after it, and drops every partition whose whole day is older than
+   * `cutoff` (none when it is null). DDL waits at most LOCK_TIMEOUT behind running queries, so a long
+   * export delays maintenance rather than every insert queueing behind it.
+   */
+  async maintainPartitions(now: Date, daysAhead: number, cutoff: Date | null): Promise<PartitionMaintenance | null> {
+    return ifLockFree(this.db, LOCKS.auditMaintenance, async (trx) => {
+      await trx.raw(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
+      let created = 0;
+      for (let day = 0; day <= daysAhead; day++) {
+        if (await createDailyPartition(trx, TABLE, addDays(utcDay(now), day))) created += 1;
+      }
+      const expired = cutoff
+        ? (await listDailyPartitions(trx, TABLE)).filter((partition) => addDays(partition.day, 1) <= cutoff)
+        : [];
+      let droppedRows = 0;
+      for (const partition of expired) {
+        droppedRows += await estimatedRows(trx, partition.name);
+        await dropDailyPartition(trx, partition);
+      }
+      return { created, dropped: expired, droppedRows };
     });
   }
 }

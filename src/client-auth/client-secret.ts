@@ -21,6 +21,25 @@ function decodeFormComponent(value: string): string | null {
   }
 }
 
+/** Base64 (RFC 4648 §4) with its padding optional: nothing that decoding would have to skip or guess at. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The credentials of a Basic header, decoded strictly: Buffer's base64 decoder skips characters outside
+ * the alphabet and stops at the first `=`, and a lenient UTF-8 decoder turns bad bytes into U+FFFD, so
+ * without these checks many different headers would decode to the same credentials.
+ */
+function decodeBasicCredentials(encoded: string): string | Unreadable {
+  if (!encoded || !BASE64.test(encoded)) return malformed('the Basic credentials are not valid base64');
+  try {
+    return STRICT_UTF8.decode(Buffer.from(encoded, 'base64'));
+  } catch {
+    return malformed('the Basic credentials are not UTF-8');
+  }
+}
+
 /** Secret clients may use either secret method, as they always could; no other client may use one. */
 function holdsSecret(client: CachedClient): boolean {
   return client.record.token_endpoint_auth_method !== 'private_key_jwt';
@@ -44,14 +63,19 @@ export const clientSecretBasic: ClientAuthMethod = {
   accepts: holdsSecret,
   presents: (facts) => facts.authorization !== undefined,
   read(facts: RequestFacts): Presentation | Unreadable {
-    const [scheme, encoded] = facts.authorization!.split(' ');
-    if (scheme?.toLowerCase() !== 'basic' || !encoded)
+    // `Basic <token68>` (RFC 7617): the scheme case-insensitive, one or more spaces after it (RFC 7235
+    // §2.1), and nothing after the credentials.
+    const [scheme, ...rest] = facts.authorization!.split(' ');
+    if (scheme?.toLowerCase() !== 'basic')
       return {
         unreadable: 'invalid_client',
         reason: 'unsupported_authentication',
         description: 'only Basic client authentication is accepted in the Authorization header',
       };
-    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const credentials = rest.filter(Boolean);
+    if (credentials.length !== 1) return malformed('the Basic credentials are malformed');
+    const decoded = decodeBasicCredentials(credentials[0]!);
+    if (typeof decoded !== 'string') return decoded;
     const separator = decoded.indexOf(':');
     if (separator < 1) return malformed('the Basic credentials are malformed');
     const clientId = decodeFormComponent(decoded.slice(0, separator));

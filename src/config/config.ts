@@ -27,6 +27,8 @@ export interface Config {
   readonly keysDir: string;
   /** 0 keeps audit events forever. */
   readonly auditRetentionDays: number;
+  /** Where token.issued events go: a row and a log line, or the log line only. */
+  readonly auditTokenEvents: 'database' | 'log';
   readonly logLevel: ParsedVariables['logLevel'];
   /** True when the database or the session store is embedded, so only one process may use them. */
   readonly singleNode: boolean;
@@ -119,6 +121,7 @@ export function loadConfig(env: Environment = process.env): Config {
     keyEncryptionKey: vars.keyEncryptionKey,
     keysDir: vars.keysDir,
     auditRetentionDays: vars.auditRetentionDays,
+    auditTokenEvents: vars.auditTokenEvents,
     logLevel: vars.logLevel,
     singleNode,
     jobTimings: parseJobTimings(env[JOB_TIMINGS_VARIABLE]),

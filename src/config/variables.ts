@@ -354,8 +354,15 @@ export const VARIABLES = {
     name: 'AUDIT_RETENTION_DAYS',
     defaultText: '`90`',
     description:
-      'Days audit events stay in the database; older ones are pruned hourly. `0` keeps them forever. The audit log lines on stdout are not affected.',
+      'Days audit events stay in the database. Events are stored in one partition per UTC day, and a day is dropped whole once all of it is past the retention (checked hourly): an event goes between this many days and one day more after it happened. `0` keeps them forever. The audit log lines on stdout are not affected.',
     schema: integer(0, 36_500).default(90),
+  }),
+  auditTokenEvents: variable({
+    name: 'AUDIT_TOKEN_EVENTS',
+    defaultText: '`database`',
+    description:
+      'Where the `token.issued` event of every token goes. `database`: a row in audit_events (queryable through the audit API and export) and its log line. `log`: the log line only, for deployments that ship the log to a SIEM; at high token rates this saves nearly all audit writes and rows (5,000 tokens/s is 432 million rows a day), but the audit API and the console no longer show issued tokens. Every other event, denials included, is stored either way.',
+    schema: z.enum(['database', 'log']).default('database'),
   }),
   logLevel: variable({
     name: 'LOG_LEVEL',

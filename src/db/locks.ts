@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import pg from 'pg';
 import { type Database, isEmbedded } from './database.js';
 import { classifyDatabaseError } from './errors.js';
@@ -13,8 +14,8 @@ export const LOCKS = {
   keyStates: 7_290_418,
   /** Session lock: one instance at a time prepares the deployment (first keys, initial admin). */
   bootstrap: 7_290_419,
-  /** Transaction try-lock: one instance at a time prunes old audit events. */
-  auditPrune: 7_290_420,
+  /** Transaction try-lock: one instance at a time maintains the audit trail (partitions ahead, retention). */
+  auditMaintenance: 7_290_420,
 } as const;
 
 /**
@@ -40,4 +41,22 @@ export async function withStartupLock<T>(
     await lockConnection.query('select pg_advisory_unlock($1)', [lockId]).catch(() => undefined);
     await lockConnection.end();
   }
+}
+
+/**
+ * Runs `work` in a transaction if this instance gets the advisory lock `lockId` at once, and returns null
+ * without waiting when another instance holds it: periodic work that one instance does for all. The
+ * lock ends with the transaction, and with the connection if this process dies.
+ */
+export async function ifLockFree<T>(
+  db: Database,
+  lockId: number,
+  work: (trx: Knex.Transaction) => Promise<T>,
+): Promise<T | null> {
+  return db.transaction(async (trx) => {
+    const { rows } = (await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [lockId])) as {
+      rows: { locked: boolean }[];
+    };
+    return rows[0]?.locked ? work(trx) : null;
+  });
 }

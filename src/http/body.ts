@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import { ClientClosedRequestError } from '../x/errors.js';
 
 /**
  * The body as text, refused past `limit` bytes: at once when Content-Length already says so, else as
  * soon as it crosses. The rest is discarded rather than the socket destroyed, so the refusal (a 413)
- * still reaches the caller; the refusal closes the connection.
+ * still reaches the caller; the refusal closes the connection. A client that goes away mid-body gets
+ * ClientClosedRequestError.
  */
 export function readBody(req: IncomingMessage, limit: number, tooLarge: () => Error): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -21,7 +23,7 @@ export function readBody(req: IncomingMessage, limit: number, tooLarge: () => Er
       req.resume();
       reject(tooLarge());
     };
-    req.on('error', reject);
+    req.on('error', (error) => reject(new ClientClosedRequestError({ cause: error })));
     if (Number(req.headers['content-length']) > limit) {
       refuse();
       return;

@@ -5,6 +5,7 @@ import type { ProxyTrust } from '../config/proxy-trust.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { ClientClosedRequestError } from '../x/errors.js';
 import type { AuthenticationFailures } from './authentication-failures.js';
 import { InvalidClientError, type OAuthError, RateLimitedError } from './errors.js';
 import type { FailureCheck } from './failure-check.js';
@@ -118,6 +119,11 @@ export function createOAuthEndpoint<A extends OAuthAnswer>(
       else sendOAuthJson(res, answer);
       outcomes?.answered(answer, startedAt);
     } catch (error) {
+      if (error instanceof ClientClosedRequestError) {
+        context.logger.debug({ ip: call.ip }, error.message);
+        outcomes?.denied(error.code);
+        return;
+      }
       const oauthError = toOAuthError(await blockedInstead(call, error), context.logger);
       recordDenial(context, deniedEvent, call, oauthError);
       sendOAuthError(res, oauthError);

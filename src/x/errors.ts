@@ -41,6 +41,7 @@ export type ErrorCode =
   | DomainErrorCode
   | StartupErrorCode
   | 'usage'
+  | 'client_closed_request'
   | 'time_limit_exceeded'
   | 'session_limit_reached'
   | 'issuance_rate_exceeded';
@@ -147,5 +148,17 @@ export class DependencyUnavailableError extends DomainError {
     options?: ErrorOptions,
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * The client went away before its request was read in full: there is no one to answer, and it is not a
+ * failure of the server (nothing is logged as an error, no 500 is counted).
+ */
+export class ClientClosedRequestError extends TollgateError {
+  readonly code = 'client_closed_request';
+
+  constructor(options?: ErrorOptions) {
+    super('the client closed the connection before its request was read', options);
   }
 }

@@ -14,9 +14,23 @@ function fieldOf(path: readonly PropertyKey[]): string {
   return path.length ? path.map(String).join('.') : '(body)';
 }
 
+/** In a `u` regex, a surrogate that is half of a pair is part of one code point: this finds only unpaired ones. */
+const UNPAIRED_SURROGATE = /\p{Surrogate}/u;
+
 /**
- * What breaks a rule every input shares, if anything: a NUL character (Postgres cannot store one in text
- * or jsonb), or nesting deeper than MAX_INPUT_DEPTH (named by the top-level field it hides in). Walks
+ * What is wrong with a string every input shares, if anything: a NUL character (Postgres cannot store
+ * one in text or jsonb), or an unpaired surrogate (no UTF-8 encoding exists: the database would store
+ * U+FFFD instead of what was sent, and the answer would not show what was kept).
+ */
+function stringRuleViolation(value: string): string | undefined {
+  if (value.includes('\u0000')) return 'must not contain NUL characters';
+  if (UNPAIRED_SURROGATE.test(value)) return 'must not contain unpaired surrogates (it must be valid Unicode)';
+  return undefined;
+}
+
+/**
+ * What breaks a rule every input shares, if anything: a string (value or key) that stringRuleViolation
+ * refuses, or nesting deeper than MAX_INPUT_DEPTH (named by the top-level field it hides in). Walks
  * breadth-first with a queue, never recursion, so no input can overflow the stack; the work is linear in
  * the input's size, which the body size limit bounds.
  */
@@ -25,7 +39,8 @@ function sharedRuleViolation(input: unknown): FieldIssue | undefined {
   for (let next = 0; next < queue.length; next++) {
     const { value, path } = queue[next]!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return { field: fieldOf(path), message: 'must not contain NUL characters' };
+      const message = stringRuleViolation(value);
+      if (message) return { field: fieldOf(path), message };
     } else if (value !== null && typeof value === 'object') {
       if (path.length === MAX_INPUT_DEPTH) {
         return {
@@ -33,7 +48,11 @@ function sharedRuleViolation(input: unknown): FieldIssue | undefined {
           message: `must not nest deeper than ${MAX_INPUT_DEPTH} levels`,
         };
       }
-      for (const [key, inner] of Object.entries(value)) queue.push({ value: inner, path: [...path, key] });
+      for (const [key, inner] of Object.entries(value)) {
+        const message = stringRuleViolation(key);
+        if (message) return { field: fieldOf(path), message: `keys ${message}` };
+        queue.push({ value: inner, path: [...path, key] });
+      }
     }
   }
   return undefined;

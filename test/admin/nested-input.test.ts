@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../src/x/errors.js';
 import { MAX_INPUT_DEPTH, parseInput } from '../../src/x/validation.js';
 import { startSharedServer } from '../support/modes.js';
-import { adminToken } from '../support/oauth.js';
+import { adminToken, api } from '../support/oauth.js';
 import type { TestServer } from '../support/server.js';
 
 /** `levels` arrays, one inside the other, in JSON text. */
@@ -60,6 +60,22 @@ describe('parseInput on deep and wide input', () => {
     ]);
     expect(issuesOf(schema, { name: 'x', extra: { deeper: [1, 'a\u0000'] } })).toEqual([
       { field: 'extra.deeper.1', message: 'must not contain NUL characters' },
+    ]);
+  });
+
+  it('refuses unpaired surrogates in values and keys, which the database would store as U+FFFD (found by fuzzing)', () => {
+    expect(issuesOf(schema, { name: 'a\ud800b' })).toEqual([
+      { field: 'name', message: 'must not contain unpaired surrogates (it must be valid Unicode)' },
+    ]);
+    expect(issuesOf(schema, { name: 'x', ip_allowlist: ['\udc00'] })).toEqual([
+      { field: 'ip_allowlist.0', message: 'must not contain unpaired surrogates (it must be valid Unicode)' },
+    ]);
+    expect(issuesOf(schema, { name: 'x', extra: { 'k\ud800': 1 } })).toEqual([
+      { field: 'extra', message: 'keys must not contain unpaired surrogates (it must be valid Unicode)' },
+    ]);
+    // A pair is one character, whatever plane it is in.
+    expect(issuesOf(schema, { name: '\ud83d\ude00', note: 1 })).toEqual([
+      { field: 'note', message: expect.stringMatching(/expected string/) },
     ]);
   });
 
@@ -151,5 +167,17 @@ describe('the admin API on deep and wide JSON', () => {
       field: 'f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 and 4990 more',
       message: 'unknown fields',
     });
+  });
+
+  it('refuses an unpaired surrogate with 400 and stores nothing, instead of keeping U+FFFD (found by fuzzing)', async () => {
+    const name = `surrogate-${Date.now()}`;
+    // JSON.stringify escapes the lone surrogate as \ud800: the text on the wire is valid UTF-8.
+    const response = await send('POST', '/organizations', JSON.stringify({ name: `${name}\ud800` }));
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: unknown }).errors).toEqual([
+      { field: 'name', message: 'must not contain unpaired surrogates (it must be valid Unicode)' },
+    ]);
+    const list = await api<{ items: { name: string }[] }>(server.url, admin, 'GET', '/organizations?limit=200');
+    expect(list.body.items.filter((organization) => organization.name.startsWith(name))).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ export interface CapturedLogs {
 }
 
 /** A real pino logger whose lines are kept in memory, to check what would reach stdout. */
-export function captureLogs(): CapturedLogs {
+export function captureLogs(level = 'info'): CapturedLogs {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -17,7 +17,7 @@ export function captureLogs(): CapturedLogs {
     },
   });
   return {
-    logger: pino({ level: 'info' }, stream),
+    logger: pino({ level }, stream),
     lines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
   };
 }

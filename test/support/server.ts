@@ -7,7 +7,7 @@ import { type Application, openApplication } from '../../src/app.js';
 import { type Config, type Environment, loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { prepareDeployment } from '../../src/deployment/prepare.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { listen, type RunningServer } from '../../src/server.js';
 import { initializeDataDir } from './embedded-data.js';
 
@@ -40,9 +40,10 @@ export function temporaryDirectory(prefix: string): string {
 
 /**
  * Starts a real server in this process on a free port, exactly as `npm start` wires it. Pass
- * DATABASE_URL/REDIS_URL for shared mode; leave them out for the embedded default.
+ * DATABASE_URL/REDIS_URL for shared mode; leave them out for the embedded default. `logger` replaces the
+ * one LOG_LEVEL would make (to read what the server logs).
  */
-export async function startTestServer(env: Environment = {}): Promise<TestServer> {
+export async function startTestServer(env: Environment = {}, logger?: Logger): Promise<TestServer> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   // Embedded data never lands in the working directory, where test files would share it.
   const ownDirectories = [temporaryDirectory('keys'), temporaryDirectory('data')] as const;
@@ -66,7 +67,7 @@ export async function startTestServer(env: Environment = {}): Promise<TestServer
     RATE_LIMIT_TOKENS_PER_CLIENT: '0',
     ...env,
   });
-  const logger = createLogger(config.logLevel);
+  logger ??= createLogger(config.logLevel);
   const db = openDatabase(config);
   let app: Application;
   try {

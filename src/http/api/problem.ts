@@ -3,6 +3,7 @@ import type { Middleware } from 'koa';
 import { z } from 'zod';
 import type { Logger } from '../../observability/logger.js';
 import {
+  ClientClosedRequestError,
   DomainError,
   type DomainErrorCode,
   MethodNotAllowedError,
@@ -167,6 +168,10 @@ export function problemMiddleware(logger: Logger, typeBase: string): Middleware 
     try {
       await next();
     } catch (error) {
+      if (error instanceof ClientClosedRequestError) {
+        logger.debug({ path: ctx.path, method: ctx.method }, error.message);
+        return;
+      }
       const known = error instanceof DomainError ? error : undefined;
       if (!known) logger.error({ err: error, path: ctx.path, method: ctx.method }, 'unexpected admin API error');
       const answer = problemFor(known, ctx.path, typeBase);
