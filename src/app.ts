@@ -22,6 +22,8 @@ import { KeyScheduler } from './keys/scheduler.js';
 import { rotationTiming } from './keys/timing.js';
 import { AccessTokenValidator } from './oauth/access-token-validator.js';
 import { AuthenticationFailures } from './oauth/authentication-failures.js';
+import { DpopNonces } from './oauth/dpop-nonce.js';
+import { DpopProofVerifier, type FirstUse } from './oauth/dpop-proof.js';
 import type { OAuthEndpoint } from './oauth/endpoint.js';
 import { PostOnlyError } from './oauth/errors.js';
 import { createIntrospectionEndpoint } from './oauth/introspection-endpoint.js';
@@ -61,6 +63,18 @@ const POLICY_SNAPSHOT_TTL_MS = 5_000;
 /** Discovery and the JWKS are public documents: read (GET, HEAD) and preflighted from browsers (OPTIONS). */
 const PROVIDER_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 const OPERATIONS_METHODS = ['GET', 'HEAD'];
+
+// INTERIM, replaced by issue 14's shared replay cache when it lands (one process only).
+function interimFirstUse(): FirstUse {
+  const seen = new Map<string, number>();
+  return async (id, expiresAtMs) => {
+    const now = Date.now();
+    for (const [key, expiry] of seen) if (expiry <= now) seen.delete(key);
+    if (seen.has(id)) return false;
+    seen.set(id, expiresAtMs);
+    return true;
+  };
+}
 
 export interface Application {
   readonly handler: RequestListener;
@@ -159,6 +173,16 @@ async function assemble(registry: Registry): Promise<Application> {
   const authenticationFailures = new AuthenticationFailures(failures, audit, metrics);
   const background: BackgroundWork[] = [keyScheduler, revokedKeySessions, retention, lastUsed, authenticationFailures];
 
+  const dpopNonces = config.dpop.nonceRequired ? new DpopNonces(keys.derivedSecret('dpop-nonce')) : null;
+  const senderConstraints = {
+    dpopNonces,
+    dpop: new DpopProofVerifier({
+      endpointUrls: [`${config.issuer}${OAUTH_PATHS.token}`],
+      maxAgeSeconds: config.dpop.proofMaxAgeMs / 1000,
+      nonces: dpopNonces,
+      firstUse: interimFirstUse(),
+    }),
+  };
   const endpointContext = {
     audit,
     failures: authenticationFailures,
@@ -169,7 +193,7 @@ async function assemble(registry: Registry): Promise<Application> {
     apiSwitch,
   };
   const oauthEndpoints: [string, OAuthEndpoint][] = [
-    [OAUTH_PATHS.token, createTokenEndpoint({ ...endpointContext, roles, issuer, lastUsed })],
+    [OAUTH_PATHS.token, createTokenEndpoint({ ...endpointContext, ...senderConstraints, roles, issuer, lastUsed })],
     [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, roles, validator })],
     [OAUTH_PATHS.revocation, createRevocationEndpoint({ ...endpointContext, validator, sessions: sessionService })],
   ];

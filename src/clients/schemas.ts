@@ -16,6 +16,12 @@ const organizationId = organizationIdSchema
     "The client's organization; null for a platform client. An org-admin's clients always land in its own organization.",
   );
 
+const dpopBoundAccessTokens = z
+  .boolean()
+  .describe(
+    'RFC 9449: every token request must carry a DPoP proof, and every token is bound to its key (`token_type: DPoP`, `cnf.jkt`). Switching it on revokes the tokens the client holds, which may be bearer tokens.',
+  );
+
 const allowlistEntry = z
   .string()
   .max(64)
@@ -41,6 +47,7 @@ export const createClientSchema = z.strictObject({
   ip_allowlist: ipAllowlist.default([]),
   status: status.default('active'),
   note: note.default(''),
+  dpop_bound_access_tokens: dpopBoundAccessTokens.default(false),
 });
 
 export const updateClientSchema = atLeastOneField(
@@ -51,6 +58,7 @@ export const updateClientSchema = atLeastOneField(
     ip_allowlist: ipAllowlist.optional(),
     status: status.optional(),
     note: note.optional(),
+    dpop_bound_access_tokens: dpopBoundAccessTokens.optional(),
   }),
 );
 
@@ -108,6 +116,7 @@ export const clientSchema = z.object({
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
   last_used_at: z.iso.datetime().nullable().describe('When the client last got a token, to the minute.'),
+  dpop_bound_access_tokens: dpopBoundAccessTokens,
 });
 
 export const rotatedSecretSchema = z.object({

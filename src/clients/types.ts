@@ -20,6 +20,8 @@ export interface ClientRecord {
   last_used_at: Date | null;
   /** Tokens issued in an earlier second are dead (see the migration 20261202_001). */
   tokens_valid_after: Date | null;
+  /** Every token must be DPoP-bound (RFC 9449 §5.2): a token request without a valid proof is refused. */
+  dpop_bound_access_tokens: boolean;
 }
 
 /** A client as the admin API and CLI show it: no secret, no digest. */
@@ -36,5 +38,6 @@ export function toClientResource(record: ClientRecord): ClientResource {
     created_at: record.created_at.toISOString(),
     updated_at: record.updated_at.toISOString(),
     last_used_at: record.last_used_at?.toISOString() ?? null,
+    dpop_bound_access_tokens: record.dpop_bound_access_tokens,
   };
 }

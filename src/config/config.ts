@@ -20,6 +20,7 @@ export interface Config {
   readonly maxSessionsPerClient: number;
   readonly rateLimits: RateLimits;
   readonly adminCorsOrigins: readonly string[];
+  readonly dpop: DpopSettings;
   readonly keyEncryptionKey: string | undefined;
   readonly keysDir: string;
   /** 0 keeps audit events forever. */
@@ -29,6 +30,12 @@ export interface Config {
   readonly singleNode: boolean;
   /** Internal, set by tests only (see job-timings.ts); empty in every real deployment. */
   readonly jobTimings: JobTimings;
+}
+
+interface DpopSettings {
+  readonly nonceRequired: boolean;
+  /** How old a proof's `iat` may be, besides CLOCK_SKEW_SECONDS. */
+  readonly proofMaxAgeMs: number;
 }
 
 interface RateLimits {
@@ -102,6 +109,7 @@ export function loadConfig(env: Environment = process.env): Config {
       tokenWindowMs: vars.tokenWindowMs,
     },
     adminCorsOrigins: vars.adminCorsOrigins,
+    dpop: { nonceRequired: vars.dpopNonceRequired, proofMaxAgeMs: vars.dpopProofMaxAgeMs },
     keyEncryptionKey: vars.keyEncryptionKey,
     keysDir: vars.keysDir,
     auditRetentionDays: vars.auditRetentionDays,

@@ -41,6 +41,10 @@ const httpUrl = z
 
 const optionalSecret = z.string().min(1).optional();
 
+const flag = z
+  .enum(['true', 'false', '1', '0'], 'expected true or false')
+  .transform((value) => value === 'true' || value === '1');
+
 export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
@@ -141,6 +145,20 @@ export const VARIABLES = {
         return trust;
       })
       .default(NO_PROXY),
+  }),
+  dpopNonceRequired: variable({
+    name: 'DPOP_NONCE_REQUIRED',
+    defaultText: '`false`',
+    description:
+      "Whether a DPoP proof at the token endpoint must carry a server nonce (RFC 9449 §8). Without one the answer is `400 use_dpop_nonce` with a fresh `DPoP-Nonce` header, which client libraries retry with at once. Turn it on when a client's clock cannot be trusted or proofs could be made in advance (a compromised host pre-generating proofs for later): a proof then lives only as long as its nonce (5 to 10 minutes). Nonces are derived from the key-encryption key and the time, so every instance accepts every other's without shared state. Costs clients one extra request per nonce period.",
+    schema: flag.default(false),
+  }),
+  dpopProofMaxAgeMs: variable({
+    name: 'DPOP_PROOF_MAX_AGE',
+    defaultText: '`60s`',
+    description:
+      'How old a DPoP proof (its `iat`) may be at the token endpoint, plus 60 s of clock skew either way. Its `jti` is remembered that long (in Redis, shared by every instance) so each proof is used once.',
+    schema: duration(1_000, 600_000).default(60_000),
   }),
   workers: variable({
     name: 'WORKERS',

@@ -5,6 +5,7 @@ import type { ProxyTrust } from '../config/proxy-trust.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { SigningKey } from '../keys/types.js';
 import { OAUTH_PATHS } from '../x/oauth-paths.js';
+import { DPOP_SIGNING_ALGORITHMS } from './dpop-proof.js';
 
 export interface ProviderOptions {
   readonly issuer: string;
@@ -88,6 +89,7 @@ function discoveryOverrides(options: ProviderOptions, scopes: string[]): Record<
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     response_types_supported: [],
     scopes_supported: scopes,
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGORITHMS,
   };
 }
 

@@ -36,6 +36,7 @@ function newClient(
     previous_secret_digest: null,
     previous_secret_expires_at: null,
     created_by: null,
+    dpop_bound_access_tokens: false,
     ...fields,
   };
 }
