@@ -8,6 +8,7 @@ import * as auditEvents from './20261201_004_audit_events.js';
 import * as clientTokenCutoff from './20261202_001_client_token_cutoff.js';
 import * as initialAdminMarker from './20261202_002_initial_admin_marker.js';
 import * as clientDpopBinding from './20261203_101_client_dpop_binding.js';
+import * as clientCertificateBinding from './20261203_102_client_certificate_binding.js';
 
 export interface Migration {
   readonly name: string;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '20261202_001_client_token_cutoff', ...clientTokenCutoff },
   { name: '20261202_002_initial_admin_marker', ...initialAdminMarker },
   { name: '20261203_101_client_dpop_binding', ...clientDpopBinding },
+  { name: '20261203_102_client_certificate_binding', ...clientCertificateBinding },
 ];

@@ -16,6 +16,7 @@ import { PROBLEM_TYPES_PATH, sendProblem } from './http/api/problem.js';
 import type { MountedRoute } from './http/api/route-spec.js';
 import { type HttpRoute, pathOf, routeTable } from './http/route-table.js';
 import { SECURITY_HEADERS } from './http/security-headers.js';
+import { loadTlsMaterial, type TlsMaterial } from './http/tls.js';
 import type { KeyManager } from './keys/key-manager.js';
 import { keyRoutes } from './keys/routes.js';
 import { KeyScheduler } from './keys/scheduler.js';
@@ -78,6 +79,8 @@ function interimFirstUse(): FirstUse {
 
 export interface Application {
   readonly handler: RequestListener;
+  /** HTTPS serving (TLS_CERT_FILE) and the client CAs, read at startup. */
+  readonly tls: TlsMaterial;
   readonly db: Database;
   readonly keys: KeyManager;
   readonly sessions: SessionStore;
@@ -173,8 +176,15 @@ async function assemble(registry: Registry): Promise<Application> {
   const authenticationFailures = new AuthenticationFailures(failures, audit, metrics);
   const background: BackgroundWork[] = [keyScheduler, revokedKeySessions, retention, lastUsed, authenticationFailures];
 
+  const tls = loadTlsMaterial(config);
+  const certificates = {
+    clientCas: tls.clientCas,
+    trustForwarded: config.mtls.trustForwardedCertificate,
+    proxyTrust: config.proxyTrust,
+  };
   const dpopNonces = config.dpop.nonceRequired ? new DpopNonces(keys.derivedSecret('dpop-nonce')) : null;
   const senderConstraints = {
+    certificates,
     dpopNonces,
     dpop: new DpopProofVerifier({
       endpointUrls: [`${config.issuer}${OAUTH_PATHS.token}`],
@@ -219,6 +229,7 @@ async function assemble(registry: Registry): Promise<Application> {
         issuer: config.issuer,
         proxyTrust: config.proxyTrust,
         jwksMaxAgeSeconds: timing.jwksMaxAgeSeconds,
+        mtls: tls.server !== undefined || config.mtls.trustForwardedCertificate,
         scopesSupported: async () => [...new Set(roles.list().flatMap((role) => role.scopes))],
       }),
     keys.current(),
@@ -292,6 +303,7 @@ async function assemble(registry: Registry): Promise<Application> {
 
   return {
     handler,
+    tls,
     db,
     keys,
     sessions,

@@ -1,4 +1,5 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Application } from './app.js';
 
@@ -12,12 +13,15 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Listens on all interfaces, IPv4 and IPv6 (`::` with dual-stack). */
+/** Listens on all interfaces, IPv4 and IPv6 (`::` with dual-stack), over HTTPS with TLS_CERT_FILE. */
 export async function listen(app: Application, port: number): Promise<RunningServer> {
-  const server = createServer(
-    { keepAliveTimeout: 65_000, requestTimeout: 30_000, headersTimeout: 20_000 },
-    app.handler,
-  );
+  const options = { keepAliveTimeout: 65_000, requestTimeout: 30_000, headersTimeout: 20_000 };
+  const tls = app.tls.server;
+  // Client certificates are requested, never required: clients without one (secrets, private_key_jwt,
+  // browsers on the console) connect as before, and mTLS methods fail closed without a certificate.
+  const server: Server = tls
+    ? createHttpsServer({ ...options, ...tls, requestCert: true, rejectUnauthorized: false }, app.handler)
+    : createServer(options, app.handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host: '::', ipv6Only: false }, resolve);

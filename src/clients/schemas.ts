@@ -22,6 +22,12 @@ const dpopBoundAccessTokens = z
     'RFC 9449: every token request must carry a DPoP proof, and every token is bound to its key (`token_type: DPoP`, `cnf.jkt`). Switching it on revokes the tokens the client holds, which may be bearer tokens.',
   );
 
+const certificateBoundAccessTokens = z
+  .boolean()
+  .describe(
+    'RFC 8705: every token request must come over mutual TLS, and every token is bound to that client certificate (`cnf.x5t#S256`). Switching it on revokes the tokens the client holds.',
+  );
+
 const allowlistEntry = z
   .string()
   .max(64)
@@ -48,6 +54,7 @@ export const createClientSchema = z.strictObject({
   status: status.default('active'),
   note: note.default(''),
   dpop_bound_access_tokens: dpopBoundAccessTokens.default(false),
+  tls_client_certificate_bound_access_tokens: certificateBoundAccessTokens.default(false),
 });
 
 export const updateClientSchema = atLeastOneField(
@@ -59,6 +66,7 @@ export const updateClientSchema = atLeastOneField(
     status: status.optional(),
     note: note.optional(),
     dpop_bound_access_tokens: dpopBoundAccessTokens.optional(),
+    tls_client_certificate_bound_access_tokens: certificateBoundAccessTokens.optional(),
   }),
 );
 
@@ -117,6 +125,7 @@ export const clientSchema = z.object({
   updated_at: z.iso.datetime(),
   last_used_at: z.iso.datetime().nullable().describe('When the client last got a token, to the minute.'),
   dpop_bound_access_tokens: dpopBoundAccessTokens,
+  tls_client_certificate_bound_access_tokens: certificateBoundAccessTokens,
 });
 
 export const rotatedSecretSchema = z.object({

@@ -129,7 +129,9 @@ export class ClientService {
       (patch.role !== undefined && patch.role !== current.role) ||
       organizationId !== current.organization_id ||
       (patch.ip_allowlist !== undefined && allowlistNarrows(current.ip_allowlist, patch.ip_allowlist)) ||
-      (patch.dpop_bound_access_tokens === true && !current.dpop_bound_access_tokens);
+      (patch.dpop_bound_access_tokens === true && !current.dpop_bound_access_tokens) ||
+      (patch.tls_client_certificate_bound_access_tokens === true &&
+        !current.tls_client_certificate_bound_access_tokens);
     const updated = await this.inTransaction(async (trx) => {
       if (patch.role !== undefined) await this.roles.lockForAssignment(patch.role, trx);
       return this.store.update(clientId, { ...patch, ...(cutsTokens ? { tokens_valid_after: new Date() } : {}) }, trx);

@@ -22,6 +22,8 @@ export interface ClientRecord {
   tokens_valid_after: Date | null;
   /** Every token must be DPoP-bound (RFC 9449 §5.2): a token request without a valid proof is refused. */
   dpop_bound_access_tokens: boolean;
+  /** Every token is bound to the client certificate of its request (RFC 8705 §3): requested over mTLS only. */
+  tls_client_certificate_bound_access_tokens: boolean;
 }
 
 /** A client as the admin API and CLI show it: no secret, no digest. */
@@ -39,5 +41,6 @@ export function toClientResource(record: ClientRecord): ClientResource {
     updated_at: record.updated_at.toISOString(),
     last_used_at: record.last_used_at?.toISOString() ?? null,
     dpop_bound_access_tokens: record.dpop_bound_access_tokens,
+    tls_client_certificate_bound_access_tokens: record.tls_client_certificate_bound_access_tokens,
   };
 }

@@ -21,6 +21,7 @@ export interface Config {
   readonly rateLimits: RateLimits;
   readonly adminCorsOrigins: readonly string[];
   readonly dpop: DpopSettings;
+  readonly mtls: MtlsSettings;
   readonly keyEncryptionKey: string | undefined;
   readonly keysDir: string;
   /** 0 keeps audit events forever. */
@@ -30,6 +31,13 @@ export interface Config {
   readonly singleNode: boolean;
   /** Internal, set by tests only (see job-timings.ts); empty in every real deployment. */
   readonly jobTimings: JobTimings;
+}
+
+interface MtlsSettings {
+  /** TLS_CERT_FILE and TLS_KEY_FILE: Tollgate serves HTTPS itself. */
+  readonly serve: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly clientCaFile: string | undefined;
+  readonly trustForwardedCertificate: boolean;
 }
 
 interface DpopSettings {
@@ -69,6 +77,25 @@ function parseVariables(env: Environment): ParsedVariables {
   return parsed as ParsedVariables;
 }
 
+function mtlsSettings(vars: ParsedVariables): MtlsSettings {
+  const { tlsCertFile: certFile, tlsKeyFile: keyFile } = vars;
+  if (!certFile !== !keyFile) {
+    const missing = certFile ? VARIABLES.tlsKeyFile.name : VARIABLES.tlsCertFile.name;
+    throw new ConfigError(missing, 'must be set together with its pair, or both left unset');
+  }
+  if (vars.trustProxyClientCert && vars.trustProxy.kind !== 'networks') {
+    throw new ConfigError(
+      VARIABLES.trustProxyClientCert.name,
+      'needs TRUST_PROXY as a list of proxy addresses or CIDRs: a forwarded certificate is believed from those only',
+    );
+  }
+  return {
+    serve: certFile && keyFile ? { certFile, keyFile } : undefined,
+    clientCaFile: vars.tlsClientCaFile,
+    trustForwardedCertificate: vars.trustProxyClientCert,
+  };
+}
+
 function initialAdmin(vars: ParsedVariables): Config['initialAdmin'] {
   const { initialAdminClientId: clientId, initialAdminClientSecret: clientSecret } = vars;
   if (clientId && clientSecret) return { clientId, clientSecret };
@@ -82,7 +109,8 @@ function initialAdmin(vars: ParsedVariables): Config['initialAdmin'] {
 /** Reads and validates the environment once at startup; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: Environment = process.env): Config {
   const vars = parseVariables(env);
-  const issuer = vars.issuer ?? `http://localhost:${vars.port}`;
+  const mtls = mtlsSettings(vars);
+  const issuer = vars.issuer ?? `${mtls.serve ? 'https' : 'http'}://localhost:${vars.port}`;
   const singleNode = !vars.databaseUrl || !vars.redisUrl;
   if (singleNode && vars.workers !== undefined && vars.workers > 1) {
     throw new ConfigError(VARIABLES.workers.name, 'more than one worker needs both DATABASE_URL and REDIS_URL');
@@ -109,6 +137,7 @@ export function loadConfig(env: Environment = process.env): Config {
       tokenWindowMs: vars.tokenWindowMs,
     },
     adminCorsOrigins: vars.adminCorsOrigins,
+    mtls,
     dpop: { nonceRequired: vars.dpopNonceRequired, proofMaxAgeMs: vars.dpopProofMaxAgeMs },
     keyEncryptionKey: vars.keyEncryptionKey,
     keysDir: vars.keysDir,

@@ -57,7 +57,7 @@ export const VARIABLES = {
   }),
   issuer: variable({
     name: 'ISSUER',
-    defaultText: '`http://localhost:$PORT`',
+    defaultText: '`http://localhost:$PORT` (`https` with `TLS_CERT_FILE`)',
     description: 'The `iss` of every token and the base URL of every advertised endpoint.',
     schema: httpUrl.optional(),
   }),
@@ -159,6 +159,33 @@ export const VARIABLES = {
     description:
       'How old a DPoP proof (its `iat`) may be at the token endpoint, plus 60 s of clock skew either way. Its `jti` is remembered that long (in Redis, shared by every instance) so each proof is used once.',
     schema: duration(1_000, 600_000).default(60_000),
+  }),
+  tlsCertFile: variable({
+    name: 'TLS_CERT_FILE',
+    defaultText: 'unset: plain HTTP',
+    description:
+      'With `TLS_KEY_FILE`: serve HTTPS on `PORT` with this PEM certificate (chain). Client certificates are then requested but not required, so mutual TLS (RFC 8705: `tls_client_auth`, `self_signed_tls_client_auth`, certificate-bound tokens) works beside every other client.',
+    schema: z.string().min(1).optional(),
+  }),
+  tlsKeyFile: variable({
+    name: 'TLS_KEY_FILE',
+    defaultText: 'unset',
+    description: "The PEM private key of `TLS_CERT_FILE`; readable by Tollgate's user only.",
+    schema: z.string().min(1).optional(),
+  }),
+  tlsClientCaFile: variable({
+    name: 'TLS_CLIENT_CA_FILE',
+    defaultText: 'unset: no `tls_client_auth`',
+    description:
+      'PEM certificates of the CAs whose client certificates `tls_client_auth` accepts (with `TLS_CERT_FILE`, or for certificates forwarded by a proxy). `self_signed_tls_client_auth` and certificate-bound tokens need no CA.',
+    schema: z.string().min(1).optional(),
+  }),
+  trustProxyClientCert: variable({
+    name: 'TRUST_PROXY_CLIENT_CERT',
+    defaultText: '`false`',
+    description:
+      "`true`: believe the client certificate a TLS-terminating proxy forwards in the `Client-Cert` header (RFC 9440 `:base64 DER:`, or URL-encoded PEM as nginx's `$ssl_client_escaped_cert`), only from the proxies `TRUST_PROXY` lists by address (never with `TRUST_PROXY=true` or a hop count). The proxy must overwrite that header on every request, or a client could forge it.",
+    schema: flag.default(false),
   }),
   workers: variable({
     name: 'WORKERS',

@@ -12,6 +12,8 @@ export interface ProviderOptions {
   readonly proxyTrust: ProxyTrust;
   /** How long resource servers may cache the JWKS. */
   readonly jwksMaxAgeSeconds: number;
+  /** Whether client certificates reach us (HTTPS serving, or a proxy trusted to forward them). */
+  readonly mtls: boolean;
   /** Every scope some role grants, for `scopes_supported`. */
   readonly scopesSupported: () => Promise<string[]>;
 }
@@ -76,13 +78,24 @@ const UNSUPPORTED_DISCOVERY_FIELDS = [
   'token_endpoint_auth_signing_alg_values_supported',
 ];
 
+/**
+ * RFC 8705 §5: where a client sends mTLS requests. Client certificates are requested on the same port
+ * as everything else, so the aliases are the endpoints themselves.
+ */
+function mtlsDiscovery(endpoints: Record<string, string>): Record<string, unknown> {
+  return { tls_client_certificate_bound_access_tokens: true, mtls_endpoint_aliases: endpoints };
+}
+
 function discoveryOverrides(options: ProviderOptions, scopes: string[]): Record<string, unknown> {
-  return {
-    issuer: options.issuer,
+  const endpoints = {
     token_endpoint: `${options.issuer}${OAUTH_PATHS.token}`,
-    jwks_uri: `${options.issuer}${OAUTH_PATHS.jwks}`,
     introspection_endpoint: `${options.issuer}${OAUTH_PATHS.introspection}`,
     revocation_endpoint: `${options.issuer}${OAUTH_PATHS.revocation}`,
+  };
+  return {
+    issuer: options.issuer,
+    jwks_uri: `${options.issuer}${OAUTH_PATHS.jwks}`,
+    ...endpoints,
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -90,6 +103,7 @@ function discoveryOverrides(options: ProviderOptions, scopes: string[]): Record<
     response_types_supported: [],
     scopes_supported: scopes,
     dpop_signing_alg_values_supported: DPOP_SIGNING_ALGORITHMS,
+    ...(options.mtls ? mtlsDiscovery(endpoints) : {}),
   };
 }
 

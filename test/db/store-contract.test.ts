@@ -37,6 +37,7 @@ function newClient(
     previous_secret_expires_at: null,
     created_by: null,
     dpop_bound_access_tokens: false,
+    tls_client_certificate_bound_access_tokens: false,
     ...fields,
   };
 }
