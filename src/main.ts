@@ -31,6 +31,7 @@ const DEPENDENCY_VARIABLES: Readonly<Record<Dependency, string>> = {
   redis: 'REDIS_URL',
   session_store: 'REDIS_URL',
   rate_limit_store: 'REDIS_URL',
+  replay_cache: 'REDIS_URL',
 };
 
 /** What to tell the operator when startup fails for a known reason, or null for a bug (logged with its stack). */

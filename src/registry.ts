@@ -8,7 +8,10 @@ import { transactional } from './db/transaction.js';
 import type { KeyManager } from './keys/key-manager.js';
 import { openKeyManager } from './keys/open.js';
 import { MemoryFailureLimiter } from './limits/memory-failure-limiter.js';
+import { MemoryReplayCache } from './limits/memory-replay-cache.js';
 import { RedisFailureLimiter } from './limits/redis-failure-limiter.js';
+import { RedisReplayCache } from './limits/redis-replay-cache.js';
+import type { ReplayCache } from './limits/replay-cache.js';
 import type { FailureLimiter, FailureLimits } from './limits/types.js';
 import type { Logger } from './observability/logger.js';
 import { OrganizationService } from './organizations/service.js';
@@ -25,7 +28,7 @@ import { type ChangeFeed, LocalChangeFeed, RedisChangeFeed } from './sync/change
 import { DependencyUnavailableError } from './x/errors.js';
 
 /**
- * How a process treats Redis, the state instances share (sessions, failure counters, change notices):
+ * How a process treats Redis, the state instances share (sessions, failure counters, single-use ids, change notices):
  * - `required`: it must answer within REDIS_REQUIRED_WAIT_MS or the process does not start (the server:
  *   serving without the shared sessions would hand out tokens no other instance knows);
  * - `best-effort`: wait REDIS_BEST_EFFORT_WAIT_MS, then go on without it (the CLI: a break-glass command
@@ -44,6 +47,8 @@ const REDIS_BEST_EFFORT_WAIT_MS = 3_000;
 export interface SharedState {
   readonly sessions: SessionStore;
   readonly failures: FailureLimiter;
+  /** Single-use JWT ids (client assertions, federated tokens, DPoP proofs). */
+  readonly replays: ReplayCache;
   readonly changes: ChangeFeed;
 }
 
@@ -149,6 +154,7 @@ export class Registry {
     await this.auditTrail?.close();
     const shared = await this.sharedState?.catch(() => undefined);
     await shared?.changes.close();
+    await shared?.replays.close();
     await shared?.sessions.close();
     if (!options.keepDatabase) await this.db?.destroy();
   }
@@ -160,6 +166,7 @@ export class Registry {
       return {
         sessions: new MemorySessionStore(),
         failures: new MemoryFailureLimiter(limits),
+        replays: new MemoryReplayCache(),
         changes: new LocalChangeFeed(),
       };
     }
@@ -177,6 +184,7 @@ export class Registry {
     return {
       sessions: new RedisSessionStore(redis),
       failures: new RedisFailureLimiter(redis, limits, this.config.issuer),
+      replays: new RedisReplayCache(redis),
       changes: new RedisChangeFeed(redis, this.logger),
     };
   }

@@ -131,7 +131,7 @@ export class UnsupportedMediaTypeError extends DomainError {
 }
 
 /** The service a request needs. */
-export type Dependency = 'database' | 'session_store' | 'rate_limit_store' | 'redis';
+export type Dependency = 'database' | 'session_store' | 'rate_limit_store' | 'replay_cache' | 'redis';
 
 /**
  * A dependency did not answer (or answered that it cannot serve): the caller should retry shortly, and
