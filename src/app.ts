@@ -24,7 +24,7 @@ import { rotationTiming } from './keys/timing.js';
 import { AccessTokenValidator } from './oauth/access-token-validator.js';
 import { AuthenticationFailures } from './oauth/authentication-failures.js';
 import { DpopNonces } from './oauth/dpop-nonce.js';
-import { DpopProofVerifier, type FirstUse } from './oauth/dpop-proof.js';
+import { DpopProofVerifier } from './oauth/dpop-proof.js';
 import type { OAuthEndpoint } from './oauth/endpoint.js';
 import { PostOnlyError } from './oauth/errors.js';
 import { createIntrospectionEndpoint } from './oauth/introspection-endpoint.js';
@@ -65,18 +65,6 @@ const POLICY_SNAPSHOT_TTL_MS = 5_000;
 const PROVIDER_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 const OPERATIONS_METHODS = ['GET', 'HEAD'];
 
-// INTERIM, replaced by issue 14's shared replay cache when it lands (one process only).
-function interimFirstUse(): FirstUse {
-  const seen = new Map<string, number>();
-  return async (id, expiresAtMs) => {
-    const now = Date.now();
-    for (const [key, expiry] of seen) if (expiry <= now) seen.delete(key);
-    if (seen.has(id)) return false;
-    seen.set(id, expiresAtMs);
-    return true;
-  };
-}
-
 export interface Application {
   readonly handler: RequestListener;
   /** HTTPS serving (TLS_CERT_FILE) and the client CAs, read at startup. */
@@ -116,7 +104,7 @@ export async function createApplication(config: Config, logger: Logger, db?: Dat
 async function assemble(registry: Registry): Promise<Application> {
   const { config, logger } = registry;
   const { jobTimings } = config;
-  const { sessions, failures, changes } = await registry.shared();
+  const { sessions, failures, replays, changes } = await registry.shared();
   const services = await registry.services();
   const audit = registry.audit();
   const db = registry.database();
@@ -190,7 +178,7 @@ async function assemble(registry: Registry): Promise<Application> {
       endpointUrls: [`${config.issuer}${OAUTH_PATHS.token}`],
       maxAgeSeconds: config.dpop.proofMaxAgeMs / 1000,
       nonces: dpopNonces,
-      firstUse: interimFirstUse(),
+      replays,
     }),
   };
   const endpointContext = {

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, type JWTPayload, jwtVerify } from 'jose';
 import { CLOCK_SKEW_SECONDS } from '../config/config.js';
+import type { ReplayCache } from '../limits/replay-cache.js';
 import type { DpopNonces } from './dpop-nonce.js';
 import { InvalidDpopProofError, UseDpopNonceError } from './errors.js';
 
@@ -16,12 +16,6 @@ const MAX_PROOF_LENGTH = 8_192;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const MAX_JTI_LENGTH = 256;
 
-/**
- * Remembers an identifier until `expiresAtMs`; true the first time, false for a repeat. Shared by every
- * instance (Redis), or this process's memory in single-node mode.
- */
-export type FirstUse = (id: string, expiresAtMs: number) => Promise<boolean>;
-
 export interface DpopProofOptions {
   /** The URLs a proof's `htu` may name: the token endpoint as derived from ISSUER (and its mTLS alias). */
   readonly endpointUrls: readonly string[];
@@ -29,7 +23,8 @@ export interface DpopProofOptions {
   readonly maxAgeSeconds: number;
   /** Set when DPOP_NONCE_REQUIRED is on. */
   readonly nonces: DpopNonces | null;
-  readonly firstUse: FirstUse;
+  /** Proof jtis, shared by every instance (Redis), or in this process in single-node mode. */
+  readonly replays: Pick<ReplayCache, 'firstUse'>;
 }
 
 /** A proof that passed every check: the thumbprint of its key, for the token's `cnf.jkt`. */
@@ -89,8 +84,11 @@ export class DpopProofVerifier {
     this.expectedUrl = [...this.endpointUrls][0]!;
   }
 
-  /** The proof in the request's `DPoP` header, sent with `method`; absent is refused (the caller decides when). */
-  async verify(dpopHeader: string | string[] | undefined, method: string): Promise<DpopProof> {
+  /**
+   * The proof in the request's `DPoP` header, sent with `method` by `clientId` (whose partition of the
+   * replay cache remembers its jti); absent is refused (the caller decides when).
+   */
+  async verify(dpopHeader: string | string[] | undefined, method: string, clientId: string): Promise<DpopProof> {
     if (dpopHeader === undefined)
       refuse('dpop_proof_required', 'this client must send a DPoP proof: its tokens are DPoP-bound');
     if (typeof dpopHeader !== 'string') refuse('dpop_proof_malformed', 'send one DPoP header, not several');
@@ -112,7 +110,7 @@ export class DpopProofVerifier {
     if (nonces && !nonces.accepts(payload.nonce)) throw new UseDpopNonceError(nonces.current());
     const jkt = await calculateJwkThumbprint(header.jwk!, 'sha256');
     const expiresAtMs = (Math.floor(iat) + this.options.maxAgeSeconds + 2 * CLOCK_SKEW_SECONDS) * 1000;
-    if (!(await this.options.firstUse(replayId(jkt, jti), expiresAtMs)))
+    if (!(await this.options.replays.firstUse(clientId, `dpop:${jkt}:${jti}`, expiresAtMs)))
       refuse('dpop_proof_replayed', 'this DPoP proof was used before: make a new proof for each request');
     return { jkt };
   }
@@ -132,9 +130,4 @@ export class DpopProofVerifier {
       refuse('dpop_proof_signature', "the DPoP proof's signature does not verify under its jwk");
     }
   }
-}
-
-/** One entry per (key, jti), of bounded length whatever the caller sent. */
-function replayId(jkt: string, jti: string): string {
-  return `dpop:${jkt}:${createHash('sha256').update(jti).digest('base64url')}`;
 }

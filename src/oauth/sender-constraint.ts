@@ -13,11 +13,18 @@ export interface SenderConstraintDependencies {
   readonly certificates: ClientCertificateSource;
 }
 
-type BindingSettings = Pick<ClientRecord, 'dpop_bound_access_tokens' | 'tls_client_certificate_bound_access_tokens'>;
+type BindingSettings = Pick<
+  ClientRecord,
+  'client_id' | 'dpop_bound_access_tokens' | 'tls_client_certificate_bound_access_tokens'
+>;
 
-async function dpopBinding(call: OAuthCall, deps: SenderConstraintDependencies): Promise<Confirmation> {
+async function dpopBinding(
+  call: OAuthCall,
+  clientId: string,
+  deps: SenderConstraintDependencies,
+): Promise<Confirmation> {
   if (deps.dpopNonces) call.answerHeaders = { 'DPoP-Nonce': deps.dpopNonces.current() };
-  const proof = await deps.dpop.verify(call.req.headers.dpop, call.req.method ?? '');
+  const proof = await deps.dpop.verify(call.req.headers.dpop, call.req.method ?? '', clientId);
   return { jkt: proof.jkt };
 }
 
@@ -48,5 +55,5 @@ export async function confirmationFor(
   const dpop = call.req.headers.dpop !== undefined || client.dpop_bound_access_tokens;
   if (!dpop && !client.tls_client_certificate_bound_access_tokens) return undefined;
   const certificate = client.tls_client_certificate_bound_access_tokens ? certificateBinding(call, deps) : {};
-  return dpop ? { ...certificate, ...(await dpopBinding(call, deps)) } : certificate;
+  return dpop ? { ...certificate, ...(await dpopBinding(call, client.client_id, deps)) } : certificate;
 }

@@ -13,6 +13,7 @@ import {
   type TokenResult,
 } from '../support/oauth.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
 
 /** A client_credentials request with client_secret_basic and, when given, a DPoP header. */
 function requestWithProof(server: TestServer, client: CreatedClient, proof?: string): Promise<TokenResult> {
@@ -272,5 +273,35 @@ describe('DPoP server nonces (DPOP_NONCE_REQUIRED)', () => {
 
   it('still issues bearer tokens to requests without DPoP', async () => {
     expect((await requestWithProof(server, client)).body.token_type).toBe('Bearer');
+  });
+});
+
+describe('DPoP across instances sharing Postgres and Redis', () => {
+  let database: TestDatabase;
+  let a: TestServer;
+  let b: TestServer;
+  let client: CreatedClient;
+  const htu = 'https://tollgate.test/token';
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const env = { DATABASE_URL: database.url, REDIS_URL, ISSUER: 'https://tollgate.test', DPOP_NONCE_REQUIRED: 'true' };
+    a = await startTestServer(env);
+    b = await startTestServer(env);
+    client = await createClient(a.url, await adminToken(a.url), { name: 'two instances', role: 'analyst' });
+  });
+  afterAll(async () => {
+    await a.stop();
+    await b.stop();
+    await database.drop();
+  });
+
+  it("accepts one instance's nonce on the other, and refuses there a proof the first one accepted", async () => {
+    const key = await dpopKey();
+    const challenge = await requestWithProof(a, client, await dpopProof(key, { htu }));
+    const nonce = challenge.headers.get('dpop-nonce')!;
+    const proof = await dpopProof(key, { htu, nonce });
+    expect((await requestWithProof(b, client, proof)).status).toBe(200);
+    expectRefused(await requestWithProof(a, client, proof), undefined, /used before/);
   });
 });
