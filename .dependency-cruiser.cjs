@@ -5,7 +5,8 @@
  * - x: dependency-free building blocks (errors, input validation, IP ranges, public paths).
  * - config .. limits: infrastructure, which knows nothing of the domains.
  * - http/api: the admin API's route kit (route specs, access, problem+json), which domains declare routes with.
- * - the domains, each allowed to use the ones listed before it.
+ * - the domains, each allowed to use the ones listed before it; client-auth (how a client proves who it is:
+ *   the methods, the key source, the safe fetcher) sits on clients and below the OAuth endpoints.
  * - assembly: the composition root, the admin API's assembly, the CLI and the process entry points.
  */
 const LAYERS = [
@@ -24,6 +25,7 @@ const LAYERS = [
   ['organizations', '^src/organizations/'],
   ['settings', '^src/settings/'],
   ['clients', '^src/clients/'],
+  ['client-auth', '^src/client-auth/'],
   ['sessions', '^src/sessions/'],
   ['tokens', '^src/tokens/'],
   ['oauth', '^src/oauth/'],

@@ -7,6 +7,7 @@ import * as platformSettings from './20261201_003_platform_settings.js';
 import * as auditEvents from './20261201_004_audit_events.js';
 import * as clientTokenCutoff from './20261202_001_client_token_cutoff.js';
 import * as initialAdminMarker from './20261202_002_initial_admin_marker.js';
+import * as clientAuthenticationMethods from './20261203_001_client_authentication_methods.js';
 import * as clientDpopBinding from './20261203_101_client_dpop_binding.js';
 import * as clientCertificateBinding from './20261203_102_client_certificate_binding.js';
 
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '20261201_004_audit_events', ...auditEvents },
   { name: '20261202_001_client_token_cutoff', ...clientTokenCutoff },
   { name: '20261202_002_initial_admin_marker', ...initialAdminMarker },
+  { name: '20261203_001_client_authentication_methods', ...clientAuthenticationMethods },
   { name: '20261203_101_client_dpop_binding', ...clientDpopBinding },
   { name: '20261203_102_client_certificate_binding', ...clientCertificateBinding },
 ];

@@ -4,7 +4,8 @@ import { parseInput } from '../x/validation.js';
 
 export interface IssuedCredentials {
   readonly client_id: string;
-  readonly client_secret: string;
+  /** Absent for a private_key_jwt client: it has no secret. */
+  readonly client_secret?: string;
 }
 
 export const downloadQuerySchema = z.object({
@@ -16,7 +17,9 @@ export const downloadQuerySchema = z.object({
 
 export const envFileSchema = z
   .string()
-  .describe('TOLLGATE_CLIENT_ID, TOLLGATE_CLIENT_SECRET, TOLLGATE_TOKEN_ENDPOINT and TOLLGATE_ISSUER lines.');
+  .describe(
+    'TOLLGATE_CLIENT_ID, TOLLGATE_CLIENT_SECRET (not for a private_key_jwt client, which has none), TOLLGATE_TOKEN_ENDPOINT and TOLLGATE_ISSUER lines.',
+  );
 
 /** `?download=env`: answer the credentials as a file instead of JSON. Checked before anything is written. */
 export function wantsEnvFile(query: unknown): boolean {
@@ -33,10 +36,14 @@ export function envFileName(clientId: string): string {
  * value is safe unquoted: client ids are [A-Za-z0-9._~-], secrets base64url, the issuer a validated URL.
  */
 export function renderEnvFile(credentials: IssuedCredentials, issuer: string): string {
+  const secretLines =
+    credentials.client_secret === undefined
+      ? ['# private_key_jwt client: no secret; sign client assertions with your private key (aud: TOLLGATE_ISSUER).']
+      : ['# Tollgate client credentials. Keep this file secret; the secret cannot be shown again (rotate it if lost).'];
   return [
-    '# Tollgate client credentials. Keep this file secret; the secret cannot be shown again (rotate it if lost).',
+    ...secretLines,
     `TOLLGATE_CLIENT_ID=${credentials.client_id}`,
-    `TOLLGATE_CLIENT_SECRET=${credentials.client_secret}`,
+    ...(credentials.client_secret === undefined ? [] : [`TOLLGATE_CLIENT_SECRET=${credentials.client_secret}`]),
     `TOLLGATE_TOKEN_ENDPOINT=${issuer}${OAUTH_PATHS.token}`,
     `TOLLGATE_ISSUER=${issuer}`,
     '',

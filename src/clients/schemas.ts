@@ -1,3 +1,4 @@
+import { createPublicKey, type JsonWebKeyInput } from 'node:crypto';
 import { z } from 'zod';
 import { pageQuerySchema } from '../http/api/pagination.js';
 import { organizationIdSchema } from '../organizations/schemas.js';
@@ -46,6 +47,89 @@ const ipAllowlist = z
   .transform((entries) => [...new Set(entries)])
   .describe('IPv4/IPv6 addresses or CIDR ranges allowed to request tokens; empty allows any address.');
 
+/** How a client authenticates at the token, introspection and revocation endpoints. */
+const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
+
+const tokenEndpointAuthMethod = z
+  .enum(TOKEN_ENDPOINT_AUTH_METHODS)
+  .describe(
+    'client_secret_basic or client_secret_post: the client holds a secret (either secret method works). private_key_jwt: no secret; the client signs assertions with a key of `jwks` or `jwks_uri`, or presents a token that one of its `federated_credentials` trusts.',
+  );
+
+/** The parts of a JWK that only a private key has (RFC 7518 §6); `k` is a shared secret. */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+const MAX_JWKS_KEYS = 10;
+
+const publicJwk = z
+  .looseObject({
+    kty: z.enum(['RSA', 'EC', 'OKP'], 'must be RSA, EC or OKP: symmetric keys are refused'),
+    kid: z.string().min(1).max(200).optional(),
+    use: z.literal('sig', 'must be sig').optional(),
+    alg: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA'], 'must be RS256, PS256, ES256 or EdDSA').optional(),
+  })
+  .superRefine((jwk, ctx) => {
+    const privateParts = PRIVATE_JWK_MEMBERS.filter((member) => member in jwk);
+    for (const member of privateParts)
+      ctx.addIssue({ code: 'custom', path: [member], message: 'a private key part: register the public key only' });
+    if (privateParts.length > 0) return;
+    try {
+      const key = createPublicKey({ key: jwk as unknown as JsonWebKeyInput['key'], format: 'jwk' });
+      if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
+        ctx.addIssue({ code: 'custom', message: 'an RSA key needs at least 2048 bits' });
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not a valid public key' });
+    }
+  });
+
+const jwks = z
+  .strictObject({
+    keys: z.array(publicJwk).min(1, 'needs at least one key').max(MAX_JWKS_KEYS, `at most ${MAX_JWKS_KEYS} keys`),
+  })
+  .describe("A JWK Set of the client's public signing keys (RS256, PS256, ES256 or EdDSA); private parts are refused.");
+export type JsonWebKeySet = z.output<typeof jwks>;
+
+const httpsUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an https URL' })
+  .max(2000, 'must be at most 2000 characters')
+  .refine((value) => !new URL(value).hash, 'must have no fragment');
+
+const jwksUri = httpsUrl.describe(
+  "Where the client's JWK Set is fetched (https; http only for hosts in CLIENT_KEYS_ALLOWED_HOSTS).",
+);
+
+const MAX_FEDERATED_CREDENTIALS = 20;
+const MAX_REQUIRED_CLAIMS = 20;
+
+const federatedCredential = z.strictObject({
+  issuer: httpsUrl.describe("The external issuer's identifier, exactly as its tokens' `iss` carries it."),
+  jwks_uri: httpsUrl
+    .optional()
+    .describe(
+      "The issuer's JWK Set; unset: found through its discovery document (<issuer>/.well-known/openid-configuration).",
+    ),
+  subject: z.string().min(1).max(500).describe('The exact `sub` of the workload tokens accepted.'),
+  audience: z
+    .string()
+    .min(1)
+    .max(500)
+    .optional()
+    .describe("What the workload token's `aud` must contain; unset: Tollgate's issuer."),
+  claims: z
+    .record(z.string().min(1).max(200), z.string().max(500))
+    .refine((claims) => Object.keys(claims).length <= MAX_REQUIRED_CLAIMS, `at most ${MAX_REQUIRED_CLAIMS} claims`)
+    .optional()
+    .describe('Other claims the token must carry with exactly these values, e.g. {"repository": "org/repo"}.'),
+});
+export type FederatedCredential = z.output<typeof federatedCredential>;
+
+const federatedCredentials = z
+  .array(federatedCredential)
+  .max(MAX_FEDERATED_CREDENTIALS, `at most ${MAX_FEDERATED_CREDENTIALS} credentials`)
+  .describe(
+    'External identity providers whose tokens authenticate this private_key_jwt client (workload identity federation).',
+  );
+
 export const createClientSchema = z.strictObject({
   name,
   role,
@@ -55,6 +139,10 @@ export const createClientSchema = z.strictObject({
   note: note.default(''),
   dpop_bound_access_tokens: dpopBoundAccessTokens.default(false),
   tls_client_certificate_bound_access_tokens: certificateBoundAccessTokens.default(false),
+  token_endpoint_auth_method: tokenEndpointAuthMethod.default('client_secret_basic'),
+  jwks: jwks.nullable().default(null),
+  jwks_uri: jwksUri.nullable().default(null),
+  federated_credentials: federatedCredentials.default([]),
 });
 
 export const updateClientSchema = atLeastOneField(
@@ -67,6 +155,10 @@ export const updateClientSchema = atLeastOneField(
     note: note.optional(),
     dpop_bound_access_tokens: dpopBoundAccessTokens.optional(),
     tls_client_certificate_bound_access_tokens: certificateBoundAccessTokens.optional(),
+    token_endpoint_auth_method: tokenEndpointAuthMethod.optional(),
+    jwks: jwks.nullable().optional(),
+    jwks_uri: jwksUri.nullable().optional(),
+    federated_credentials: federatedCredentials.optional(),
   }),
 );
 
@@ -120,6 +212,10 @@ export const clientSchema = z.object({
   ip_allowlist: z.array(z.string()),
   status,
   note: z.string(),
+  token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS),
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).nullable(),
+  jwks_uri: z.string().nullable(),
+  federated_credentials: z.array(federatedCredential),
   created_by: z.string().nullable(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
@@ -138,7 +234,10 @@ export const rotatedSecretSchema = z.object({
 });
 
 export const createdClientSchema = clientSchema.extend({
-  client_secret: z.string().describe('Shown only in this response: store it now.'),
+  client_secret: z
+    .string()
+    .optional()
+    .describe('Shown only in this response: store it now. Absent for a private_key_jwt client, which has no secret.'),
 });
 
 export const clientPageSchema = z.object({

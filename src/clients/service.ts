@@ -58,10 +58,11 @@ export class ClientService {
     credentials?: { clientId: string; clientSecret: string },
   ): Promise<CreatedClient> {
     const { organization_id, ...fields } = parseInput(createClientSchema, input);
+    assertCredentialRules(fields);
     const organizationId = organization_id === undefined ? actor.organizationId : organization_id;
     assertPlacementAllowed(actor, { role: fields.role, organizationId }, null);
     const clientId = credentials?.clientId ?? generateClientId();
-    const clientSecret = credentials?.clientSecret ?? generateClientSecret();
+    const clientSecret = holdsSecret(fields) ? (credentials?.clientSecret ?? generateClientSecret()) : undefined;
     const record = await this.inTransaction(async (trx) => {
       await this.roles.lockForAssignment(fields.role, trx);
       return this.store.insert(
@@ -69,7 +70,7 @@ export class ClientService {
           ...fields,
           client_id: clientId,
           organization_id: organizationId,
-          secret_digest: digestSecret(clientSecret).toString('hex'),
+          secret_digest: clientSecret === undefined ? null : digestSecret(clientSecret).toString('hex'),
           previous_secret_digest: null,
           previous_secret_expires_at: null,
           created_by: actor.clientId,
@@ -82,10 +83,16 @@ export class ClientService {
         'client.created',
         actor,
         { clientId, organizationId },
-        { name: record.name, role: record.role, status: record.status },
+        {
+          name: record.name,
+          role: record.role,
+          status: record.status,
+          ...authenticationSummary(record),
+        },
       ),
     );
-    return { ...toClientResource(record), client_secret: clientSecret };
+    const resource = toClientResource(record);
+    return clientSecret === undefined ? resource : { ...resource, client_secret: clientSecret };
   }
 
   async list(query: ClientListQuery, actor: Actor): Promise<ClientPage> {
@@ -115,6 +122,15 @@ export class ClientService {
   async update(clientId: string, input: unknown, actor: Actor): Promise<ClientResource> {
     const patch = parseInput(updateClientSchema, input);
     const current = await this.requireVisible(clientId, actor);
+    const merged = { ...current, ...patch };
+    // Moving to private_key_jwt gives up the secret (below); the way back would need a new secret.
+    if (holdsSecret(merged) && !holdsSecret(current))
+      throw ValidationError.field(
+        'token_endpoint_auth_method',
+        'a private_key_jwt client has no secret to fall back to: create a new client for a secret',
+      );
+    assertCredentialRules(merged);
+    const secretDropped = holdsSecret(current) && !holdsSecret(merged);
     const organizationId = patch.organization_id === undefined ? current.organization_id : patch.organization_id;
     assertPlacementAllowed(
       actor,
@@ -134,7 +150,17 @@ export class ClientService {
         !current.tls_client_certificate_bound_access_tokens);
     const updated = await this.inTransaction(async (trx) => {
       if (patch.role !== undefined) await this.roles.lockForAssignment(patch.role, trx);
-      return this.store.update(clientId, { ...patch, ...(cutsTokens ? { tokens_valid_after: new Date() } : {}) }, trx);
+      return this.store.update(
+        clientId,
+        {
+          ...patch,
+          ...(secretDropped
+            ? { secret_digest: null, previous_secret_digest: null, previous_secret_expires_at: null }
+            : {}),
+          ...(cutsTokens ? { tokens_valid_after: new Date() } : {}),
+        },
+        trx,
+      );
     }).catch(explainWriteError(clientId, organizationId));
     if (!updated) throw new NotFoundError(`client ${clientId} does not exist`);
     await this.changes.publish({ type: 'client', clientId });
@@ -147,6 +173,7 @@ export class ClientService {
         {
           changed: Object.keys(patch),
           ...patch,
+          ...(patch.jwks ? { jwks: { kids: patch.jwks.keys.map((key) => key.kid ?? null) } } : {}),
           ...(moved ? { previous_organization_id: current.organization_id } : {}),
         },
       ),
@@ -198,6 +225,10 @@ export class ClientService {
   async rotateSecret(clientId: string, input: unknown, actor: Actor): Promise<RotatedSecret> {
     const { grace_period_seconds: grace } = parseInput(rotateSecretSchema, input);
     const record = await this.requireVisible(clientId, actor);
+    if (!holdsSecret(record))
+      throw new ConflictError(
+        `client ${clientId} authenticates with private_key_jwt and has no secret: register or rotate its keys instead`,
+      );
     const clientSecret = generateClientSecret();
     const previousExpiresAt = grace > 0 ? new Date(Date.now() + grace * 1000) : null;
     const updated = await this.store.replaceSecret(
@@ -239,6 +270,50 @@ export class ClientService {
       );
     }
   }
+}
+
+type AuthenticationFields = Pick<
+  ClientRecord,
+  'token_endpoint_auth_method' | 'jwks' | 'jwks_uri' | 'federated_credentials'
+>;
+
+function holdsSecret(client: Pick<ClientRecord, 'token_endpoint_auth_method'>): boolean {
+  return client.token_endpoint_auth_method !== 'private_key_jwt';
+}
+
+/**
+ * A private_key_jwt client needs something to verify its assertions with (inline keys or a jwks_uri, not
+ * both, and/or federated credentials); a secret client registers none of them.
+ */
+function assertCredentialRules(client: AuthenticationFields): void {
+  if (holdsSecret(client)) {
+    for (const field of ['jwks', 'jwks_uri'] as const)
+      if (client[field] !== null) throw ValidationError.field(field, 'only a private_key_jwt client registers keys');
+    if (client.federated_credentials.length > 0)
+      throw ValidationError.field('federated_credentials', 'only a private_key_jwt client has federated credentials');
+    return;
+  }
+  if (client.jwks !== null && client.jwks_uri !== null)
+    throw ValidationError.field('jwks_uri', 'register keys either inline (jwks) or by jwks_uri, not both');
+  if (client.jwks === null && client.jwks_uri === null && client.federated_credentials.length === 0)
+    throw ValidationError.field(
+      'jwks',
+      'a private_key_jwt client needs jwks, jwks_uri or at least one federated credential',
+    );
+}
+
+/** What the audit trail records of how a client authenticates: never a key's material, only its ids. */
+function authenticationSummary(client: AuthenticationFields): Record<string, unknown> {
+  return {
+    token_endpoint_auth_method: client.token_endpoint_auth_method,
+    ...(client.jwks ? { jwks_kids: client.jwks.keys.map((key) => key.kid ?? null) } : {}),
+    ...(client.jwks_uri ? { jwks_uri: client.jwks_uri } : {}),
+    ...(client.federated_credentials.length > 0
+      ? {
+          federated_credentials: client.federated_credentials.map(({ issuer, subject }) => ({ issuer, subject })),
+        }
+      : {}),
+  };
 }
 
 function explainWriteError(clientId: string, organizationId: string | null): (error: unknown) => never {

@@ -29,9 +29,7 @@ export class ClientStore {
     record: Omit<ClientRecord, 'created_at' | 'updated_at' | 'last_used_at' | 'tokens_valid_after'>,
     db: Knex = this.db,
   ): Promise<ClientRecord> {
-    const [row] = await db<Row>(TABLE)
-      .insert({ ...record, ip_allowlist: JSON.stringify(record.ip_allowlist) as never })
-      .returning('*');
+    const [row] = await db<Row>(TABLE).insert(toRow(record)).returning('*');
     return strip(row!);
   }
 
@@ -64,8 +62,7 @@ export class ClientStore {
     changes: Partial<ClientRecord>,
     db: Knex = this.db,
   ): Promise<ClientRecord | undefined> {
-    const values: Record<string, unknown> = { ...changes, updated_at: db.fn.now() };
-    if (changes.ip_allowlist) values.ip_allowlist = JSON.stringify(changes.ip_allowlist);
+    const values: Record<string, unknown> = { ...toRow(changes), updated_at: db.fn.now() };
     const [row] = await db<Row>(TABLE).where({ client_id: clientId }).update(values).returning('*');
     return row && strip(row);
   }
@@ -116,6 +113,16 @@ export class ClientStore {
       .andWhere((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', new Date(at.getTime() - 60_000)))
       .update({ last_used_at: at });
   }
+}
+
+/** The JSON columns, as node-postgres needs them: serialized (it would send a top-level array as a Postgres array). */
+const JSON_COLUMNS = ['ip_allowlist', 'jwks', 'federated_credentials'] as const;
+
+function toRow<T extends Partial<ClientRecord>>(record: T): T {
+  const row: Record<string, unknown> = { ...record };
+  for (const column of JSON_COLUMNS)
+    if (row[column] !== undefined && row[column] !== null) row[column] = JSON.stringify(row[column]);
+  return row as T;
 }
 
 function strip(row: Row): ClientRecord {

@@ -1,4 +1,4 @@
-import type { ClientResource } from './schemas.js';
+import type { ClientResource, FederatedCredential, JsonWebKeySet, TokenEndpointAuthMethod } from './schemas.js';
 
 export type ClientStatus = 'active' | 'inactive';
 
@@ -11,7 +11,14 @@ export interface ClientRecord {
   ip_allowlist: string[];
   status: ClientStatus;
   note: string;
-  secret_digest: string;
+  /** How the client authenticates; see client-auth/. Only secret methods have a secret_digest. */
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  /** A private_key_jwt client's public keys, inline, or where to fetch them. */
+  jwks: JsonWebKeySet | null;
+  jwks_uri: string | null;
+  /** External issuers whose tokens authenticate a private_key_jwt client (workload identity federation). */
+  federated_credentials: FederatedCredential[];
+  secret_digest: string | null;
   previous_secret_digest: string | null;
   previous_secret_expires_at: Date | null;
   created_by: string | null;
@@ -36,6 +43,10 @@ export function toClientResource(record: ClientRecord): ClientResource {
     ip_allowlist: record.ip_allowlist,
     status: record.status,
     note: record.note,
+    token_endpoint_auth_method: record.token_endpoint_auth_method,
+    jwks: record.jwks,
+    jwks_uri: record.jwks_uri,
+    federated_credentials: record.federated_credentials,
     created_by: record.created_by,
     created_at: record.created_at.toISOString(),
     updated_at: record.updated_at.toISOString(),

@@ -1,10 +1,19 @@
-import { authenticateClient } from '../clients/authenticate.js';
+import { presentedMethod } from '../client-auth/methods.js';
+import {
+  type AuthDetails,
+  type AuthMethodName,
+  type ClientAuthMethod,
+  isRefusal,
+  isUnreadable,
+  type Presentation,
+  type RequestFacts,
+} from '../client-auth/types.js';
 import type { CachedClient, ClientLookup } from '../clients/lookup.js';
+import { isWellFormedClientId } from '../clients/schemas.js';
 import type { ApiSwitch } from '../settings/api-switch.js';
 import type { AuthenticationFailures } from './authentication-failures.js';
-import { type ClientCredentials, extractClientCredentials } from './client-credentials.js';
 import type { OAuthCall } from './endpoint.js';
-import { InvalidClientError, OAuthError, UnauthorizedClientError } from './errors.js';
+import { InvalidClientError, InvalidRequestError, OAuthError, UnauthorizedClientError } from './errors.js';
 import type { FailureCheck } from './failure-check.js';
 import { readForm } from './form.js';
 
@@ -17,6 +26,11 @@ export interface CallerAuthentication {
 export interface AuthenticatedCall {
   readonly params: ReadonlyMap<string, string>;
   readonly client: CachedClient;
+  /** How the client authenticated, and what the audit trail may say about it (a key id, a federated credential). */
+  readonly method: AuthMethodName;
+  readonly details: AuthDetails | null;
+  /** The facts read at the edge, for what follows authentication (sender constraints). */
+  readonly facts: RequestFacts;
   /** Await before any side effect: a blocked caller must not cause one (the frame awaits it before answering). */
   readonly failureCheck: FailureCheck;
 }
@@ -26,18 +40,45 @@ const API_DISABLED = {
   organization: "the API is disabled for this client's organization; try again once its administrators enable it",
 } as const;
 
+const SEVERAL_METHODS = 'use one client authentication method, not several';
+const NO_METHOD = 'client authentication is required (client_secret_basic, client_secret_post or private_key_jwt)';
+
+/** What the request says about its client, read once; see RequestFacts. */
+async function readFacts(call: OAuthCall): Promise<RequestFacts> {
+  const { req } = call;
+  const dpop = req.headers.dpop;
+  return {
+    ip: call.ip,
+    authorization: req.headers.authorization,
+    params: await readForm(req),
+    dpop: typeof dpop === 'string' ? dpop : undefined,
+    clientCertificate: null,
+  };
+}
+
+/** The one method the request presents and what it presents, or the OAuth error a caller gets instead. */
+function readPresentation(facts: RequestFacts): { method: ClientAuthMethod; presentation: Presentation } {
+  const method = presentedMethod(facts);
+  if (method === 'several') throw new InvalidRequestError(SEVERAL_METHODS);
+  if (method === null) throw new InvalidClientError('no_client_authentication', NO_METHOD);
+  const presentation = method.read(facts);
+  if (isUnreadable(presentation))
+    throw presentation.unreadable === 'invalid_request'
+      ? new InvalidRequestError(presentation.description)
+      : new InvalidClientError(presentation.reason, presentation.description);
+  if (!isWellFormedClientId(presentation.clientId)) throw new InvalidClientError('malformed_client_id');
+  return { method, presentation };
+}
+
 /**
- * The form and the credentials in it. A request that fails here (wrong content type, no credentials,
- * a malformed client_id or Basic header, ...) names no client: it is a failure of its address, so junk
- * is limited like guessing, and a blocked address gets 429 whatever it sends.
+ * The form and the credential in it. A request that fails here (wrong content type, no credentials, two
+ * methods, a malformed client_id or Basic header, ...) names no client: it is a failure of its address,
+ * so junk is limited like guessing, and a blocked address gets 429 whatever it sends.
  */
-async function readCredentials(
-  call: OAuthCall,
-  failures: AuthenticationFailures,
-): Promise<{ params: Map<string, string>; credentials: ClientCredentials }> {
+async function readRequest(call: OAuthCall, failures: AuthenticationFailures) {
   try {
-    const params = await readForm(call.req);
-    return { params, credentials: extractClientCredentials(call.req.headers, params) };
+    const facts = await readFacts(call);
+    return { facts, ...readPresentation(facts) };
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;
     call.failureCheck = failures.check(call.ip, null);
@@ -48,34 +89,58 @@ async function readCredentials(
 }
 
 /**
- * The client authentication every OAuth endpoint shares (token, introspection, revocation): the form,
- * client_secret_basic or client_secret_post, the secret (current, or previous within its grace period),
- * an active status, the client's IP allowlist and its API switches. The allowlist fences where a client's
- * credentials may be used at all, so a leaked resource-server secret cannot probe or revoke tokens from
- * elsewhere; a switched-off API (platform, or the client's organization) is off for every endpoint.
+ * The client authentication every OAuth endpoint shares (token, introspection, revocation). It reads the
+ * request once (RequestFacts), finds the one method it presents (client-auth/methods.ts; several are
+ * `invalid_request`, RFC 6749 §2.3), finds the client, checks that the client is registered for that
+ * method, and lets the method verify the credential: a secret (current, or previous within its grace
+ * period), a private_key_jwt assertion, a federated workload token. Then an active status, the client's
+ * IP allowlist and its API switches. The allowlist fences where a client's credentials may be used at
+ * all, so a leaked resource-server credential cannot probe or revoke tokens from elsewhere; a
+ * switched-off API (platform, or the client's organization) is off for every endpoint.
  *
- * Failed authentications are counted per (client_id, address) and per address, on all three endpoints,
- * so no endpoint is a way around the limits. A blocked caller gets 429 whatever it sends, and costs no
- * database query: a client that is not cached is looked up only once the caller is known not blocked.
+ * Every method's failures are counted here per (client_id, address) and per address, on all three
+ * endpoints, so no endpoint or method is a way around the limits, and each refusal names its reason
+ * (`invalid_secret`, `assertion_replayed`, `unknown_kid`, ...) for the audit trail. A blocked caller gets
+ * 429 whatever it sends, and costs no database query: a client that is not cached is looked up only once
+ * the caller is known not blocked.
  */
 export async function authenticateCaller(call: OAuthCall, deps: CallerAuthentication): Promise<AuthenticatedCall> {
-  const { params, credentials } = await readCredentials(call, deps.failures);
-  const failureCheck = deps.failures.check(call.ip, credentials.clientId);
+  const { facts, method, presentation } = await readRequest(call, deps.failures);
+  const failureCheck = deps.failures.check(call.ip, presentation.clientId);
   call.failureCheck = failureCheck;
-  const authentication = await authenticateClient(deps.clients, credentials.clientId, credentials.clientSecret, () =>
-    failureCheck.assertNotBlocked(),
-  );
-  const record = authentication.client?.record ?? null;
-  call.clientId = record?.client_id ?? null;
-  call.organizationId = record?.organization_id ?? null;
-  if (!authentication.ok) {
+  const client = await deps.clients.find(presentation.clientId, () => failureCheck.assertNotBlocked());
+  call.clientId = client?.record.client_id ?? null;
+  call.organizationId = client?.record.organization_id ?? null;
+  const outcome = client ? await verify(method, presentation, client, facts) : UNKNOWN_CLIENT;
+  if (isRefusal(outcome)) {
     await failureCheck.assertNotBlocked();
-    await deps.failures.record({ ip: call.ip, clientId: credentials.clientId, client: record });
-    throw new InvalidClientError(authentication.reason);
+    await deps.failures.record({ ip: call.ip, clientId: presentation.clientId, client: client?.record ?? null });
+    throw new InvalidClientError(outcome.refused, undefined, outcome.details);
   }
-  if (!authentication.client.allowsIp(call.ip))
+  const authenticated = client!;
+  if (authenticated.record.status !== 'active') {
+    await failureCheck.assertNotBlocked();
+    await deps.failures.record({ ip: call.ip, clientId: presentation.clientId, client: authenticated.record });
+    throw new InvalidClientError('inactive');
+  }
+  if (!authenticated.allowsIp(call.ip))
     throw new UnauthorizedClientError('ip_not_allowed', 'this client may not authenticate from this IP address');
-  const lock = deps.apiSwitch.lockFor(authentication.client.record);
+  const lock = deps.apiSwitch.lockFor(authenticated.record);
   if (lock) throw new UnauthorizedClientError('api_disabled', API_DISABLED[lock]);
-  return { params, client: authentication.client, failureCheck };
+  return {
+    params: facts.params,
+    client: authenticated,
+    method: outcome.method,
+    details: outcome.details,
+    facts,
+    failureCheck,
+  };
+}
+
+const UNKNOWN_CLIENT = { refused: 'unknown_client', details: null } as const;
+const WRONG_METHOD = { refused: 'auth_method_not_registered', details: null } as const;
+
+/** The method's verdict; a client registered for another method is refused without looking at the credential. */
+function verify(method: ClientAuthMethod, presentation: Presentation, client: CachedClient, facts: RequestFacts) {
+  return method.accepts(client) ? method.verify(presentation, client, facts) : WRONG_METHOD;
 }

@@ -6,7 +6,7 @@ import { clientIp } from '../http/client-ip.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuthenticationFailures } from './authentication-failures.js';
-import { type OAuthError, RateLimitedError } from './errors.js';
+import { InvalidClientError, type OAuthError, RateLimitedError } from './errors.js';
 import type { FailureCheck } from './failure-check.js';
 import { OAUTH_ANSWERS, sendOAuthEmpty, sendOAuthError, sendOAuthJson, toOAuthError } from './respond.js';
 
@@ -80,6 +80,7 @@ function recordDenial(context: OAuthEndpointContext, deniedEvent: string, call: 
       reason: error.reason,
       error: OAUTH_ANSWERS[error.code].error,
       ...(error instanceof RateLimitedError ? { limit: error.limit } : {}),
+      ...(error instanceof InvalidClientError ? error.details : null),
     },
   });
 }

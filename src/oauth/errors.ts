@@ -42,9 +42,16 @@ export class RequestTooLargeError extends OAuthError {
   }
 }
 
-/** One message for every authentication failure, so callers cannot tell an unknown client from a wrong secret. */
+/**
+ * One message for every authentication failure, so callers cannot tell an unknown client from a wrong
+ * secret. `details` (a key id, say; never a credential) goes to the audit trail beside the reason.
+ */
 export class InvalidClientError extends OAuthError {
-  constructor(reason: string, description = 'client authentication failed') {
+  constructor(
+    reason: string,
+    description = 'client authentication failed',
+    readonly details: Readonly<Record<string, string>> | null = null,
+  ) {
     super('invalid_client', description, reason);
   }
 }

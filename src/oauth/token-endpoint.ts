@@ -41,7 +41,7 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
   }
 
   async function issueToken(call: OAuthCall): Promise<TokenResponse> {
-    const { params, client, failureCheck } = await authenticateCaller(call, deps);
+    const { params, client, failureCheck, method, details } = await authenticateCaller(call, deps);
     const grantType = params.get('grant_type');
     if (!grantType) throw new InvalidRequestError('grant_type is required');
     if (grantType !== 'client_credentials') throw new UnsupportedGrantTypeError();
@@ -91,6 +91,8 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
         jti: token.claims.jti,
         kid: token.kid,
         scope: token.claims.scope,
+        auth_method: method,
+        ...(details ? { authentication: details } : {}),
         ...(confirmation ? { cnf: confirmation } : {}),
       },
     });
