@@ -1,14 +1,14 @@
 /**
  * `npm run bench`: Tollgate against plain oidc-provider on this machine, in the same run, alternating
  * rounds so that both see the same background noise. Prints tokens/s, p50 and p99 for RS256 and ES256
- * and Tollgate's ratio to the baseline, and checks that every token Tollgate issued has its session in
+ * and Tollgate's ratio to the baseline (for ES256 also DPoP-bound tokens with ES256 proofs), and checks that every token Tollgate issued has its session in
  * Redis and that no request failed.
  *
  * Needs PostgreSQL and Redis as in the README (TEST_POSTGRES_URL / TEST_REDIS_URL override them).
  * BENCH_SECONDS (default 5) and BENCH_ROUNDS (default 3) set the length of a run.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,6 +162,52 @@ async function load(target: Target, seconds: number): Promise<RoundResult> {
   };
 }
 
+/**
+ * ES256 DPoP proofs (RFC 9449) for one round, made before it starts so the load generator only sends
+ * them: one per request (each jti is single-use), fresh (their iat is checked), with one client key.
+ */
+function dpopProofs(tokenUrl: string, count: number): string[] {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const header = encode({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty, crv, x, y } });
+  const iat = Math.floor(Date.now() / 1000);
+  return Array.from({ length: count }, () => {
+    const input = `${header}.${encode({ jti: randomUUID(), htm: 'POST', htu: tokenUrl, iat })}`;
+    const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${signature.toString('base64url')}`;
+  });
+}
+
+/** Like `load`, each request with its own DPoP proof; `expected` tokens/s sizes the pool of proofs. */
+async function loadWithDpop(target: TollgateTarget, seconds: number, expected: number): Promise<RoundResult> {
+  const proofs = dpopProofs(target.tokenUrl, Math.ceil(Math.max(expected, 1_000) * seconds * 2));
+  let next = 0;
+  const result = await autocannon({
+    url: target.tokenUrl,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { authorization: target.authorization, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+    requests: [
+      {
+        setupRequest: (request) => {
+          next += 1;
+          return { ...request, headers: { ...request.headers, dpop: proofs[next % proofs.length]! } };
+        },
+      },
+    ],
+  });
+  return {
+    perSecond: result['2xx'] / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok: result['2xx'],
+    failed: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
 const INTROSPECTED_TOKENS = 2_000;
 
 /** Introspection of RS256 tokens by a resource server, cycling through many distinct live tokens. */
@@ -242,12 +288,21 @@ async function benchAlgorithm(alg: string, redis: Redis): Promise<string[]> {
   const baseline = await startBaseline(alg);
   const tollgate = await startTollgate(alg);
   try {
-    const results: Record<string, RoundResult[]> = { baseline: [], tollgate: [] };
+    const results: Record<string, RoundResult[]> = { baseline: [], tollgate: [], dpop: [] };
+    // DPoP-bound tokens (ES256 proofs) in the same rounds as bearer ones, from their own client.
+    const dpopClient = alg === 'ES256' ? await tollgate.createClient('analyst') : null;
+    const dpopTarget = dpopClient && {
+      ...tollgate,
+      authorization: basic(dpopClient.client_id, dpopClient.client_secret),
+    };
     await load(baseline, 2);
     const warmup = await load(tollgate, 2);
+    if (dpopTarget) await loadWithDpop(dpopTarget, 2, warmup.perSecond);
     for (let round = 0; round < ROUNDS; round += 1) {
       results.baseline!.push(await load(baseline, SECONDS));
-      results.tollgate!.push(await load(tollgate, SECONDS));
+      const bearer = await load(tollgate, SECONDS);
+      results.tollgate!.push(bearer);
+      if (dpopTarget) results.dpop!.push(await loadWithDpop(dpopTarget, SECONDS, bearer.perSecond));
     }
     const base = summarise(results.baseline!);
     const ours = summarise(results.tollgate!);
@@ -260,9 +315,19 @@ async function benchAlgorithm(alg: string, redis: Redis): Promise<string[]> {
     const row = (name: string, s: ReturnType<typeof summarise>, ratio: string) =>
       `${alg.padEnd(6)} ${name.padEnd(14)} ${s.perSecond.toFixed(0).padStart(8)} ${String(s.p50).padStart(6)} ${String(s.p99).padStart(6)} ${String(s.failed).padStart(7)}  ${ratio}`;
     const introspection = alg === 'RS256' ? await benchIntrospection(tollgate) : [];
+    const dpop = dpopTarget ? summarise(results.dpop!) : null;
     return [
       row('oidc-provider', base, '1.00x'),
       row('tollgate', ours, `${(ours.perSecond / base.perSecond).toFixed(2)}x`),
+      ...(dpop
+        ? [
+            row(
+              'tollgate DPoP',
+              dpop,
+              `${(dpop.perSecond / base.perSecond).toFixed(2)}x (${(dpop.perSecond / ours.perSecond).toFixed(2)}x bearer)`,
+            ),
+          ]
+        : []),
       `${''.padEnd(6)} sessions in Redis: ${sessions} for ${issued} tokens counted${tracked ? ' (every token tracked)' : ' (MISMATCH)'}`,
       ...introspection,
     ];
