@@ -172,7 +172,6 @@ async function assemble(registry: Registry): Promise<Application> {
   };
   const dpopNonces = config.dpop.nonceRequired ? new DpopNonces(keys.derivedSecret('dpop-nonce')) : null;
   const senderConstraints = {
-    certificates,
     dpopNonces,
     dpop: new DpopProofVerifier({
       endpointUrls: [`${config.issuer}${OAUTH_PATHS.token}`],
@@ -182,6 +181,7 @@ async function assemble(registry: Registry): Promise<Application> {
     }),
   };
   const endpointContext = {
+    certificates,
     audit,
     failures: authenticationFailures,
     metrics,

@@ -1,11 +1,12 @@
 import { clientSecretBasic, clientSecretPost } from './client-secret.js';
+import { mutualTls } from './mutual-tls.js';
 import type { ClientAuthMethod, RequestFacts } from './types.js';
 
 /**
  * Every client authentication method, in one table: a new method is a module with the ClientAuthMethod
  * shape and a line here. Secrets come first, so the hot path asks the fewest questions.
  */
-const METHODS: readonly ClientAuthMethod[] = [clientSecretBasic, clientSecretPost];
+const METHODS: readonly ClientAuthMethod[] = [clientSecretBasic, clientSecretPost, mutualTls];
 
 /** The one method the request presents, null for none, or 'several' (RFC 6749 §2.3: invalid_request). */
 export function presentedMethod(facts: RequestFacts): ClientAuthMethod | 'several' | null {

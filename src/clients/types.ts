@@ -1,9 +1,19 @@
-import type { ClientResource, FederatedCredential, JsonWebKeySet, TokenEndpointAuthMethod } from './schemas.js';
+import {
+  type ClientResource,
+  type FederatedCredential,
+  type JsonWebKeySet,
+  TLS_CLIENT_AUTH_FIELDS,
+  type TlsClientAuthField,
+  type TokenEndpointAuthMethod,
+} from './schemas.js';
 
 export type ClientStatus = 'active' | 'inactive';
 
-/** A client as stored, including its secret digests. Never leaves the server in this form. */
-export interface ClientRecord {
+/**
+ * A client as stored, including its secret digests. Never leaves the server in this form. The
+ * tls_client_auth_* fields name a tls_client_auth client's certificate (exactly one is set).
+ */
+export interface ClientRecord extends Record<TlsClientAuthField, string | null> {
   client_id: string;
   name: string;
   role: string;
@@ -53,5 +63,6 @@ export function toClientResource(record: ClientRecord): ClientResource {
     last_used_at: record.last_used_at?.toISOString() ?? null,
     dpop_bound_access_tokens: record.dpop_bound_access_tokens,
     tls_client_certificate_bound_access_tokens: record.tls_client_certificate_bound_access_tokens,
-  };
+    ...Object.fromEntries(TLS_CLIENT_AUTH_FIELDS.map((field) => [field, record[field]])),
+  } as ClientResource;
 }

@@ -1,5 +1,5 @@
+import type { RequestFacts } from '../client-auth/types.js';
 import type { ClientRecord } from '../clients/types.js';
-import { type ClientCertificateSource, clientCertificate } from '../http/client-certificate.js';
 import type { Confirmation } from '../x/confirmation.js';
 import type { DpopNonces } from './dpop-nonce.js';
 import type { DpopProofVerifier } from './dpop-proof.js';
@@ -10,7 +10,6 @@ export interface SenderConstraintDependencies {
   readonly dpop: DpopProofVerifier;
   /** Set when DPOP_NONCE_REQUIRED is on: every DPoP answer then carries the current nonce. */
   readonly dpopNonces: DpopNonces | null;
-  readonly certificates: ClientCertificateSource;
 }
 
 type BindingSettings = Pick<
@@ -20,17 +19,18 @@ type BindingSettings = Pick<
 
 async function dpopBinding(
   call: OAuthCall,
+  facts: RequestFacts,
   clientId: string,
   deps: SenderConstraintDependencies,
 ): Promise<Confirmation> {
   if (deps.dpopNonces) call.answerHeaders = { 'DPoP-Nonce': deps.dpopNonces.current() };
-  const proof = await deps.dpop.verify(call.req.headers.dpop, call.req.method ?? '', clientId);
+  const proof = await deps.dpop.verify(facts.dpop, call.req.method ?? '', clientId);
   return { jkt: proof.jkt };
 }
 
 /** RFC 8705 §3: any certificate the TLS handshake proved possession of; it need not chain to a CA. */
-function certificateBinding(call: OAuthCall, deps: SenderConstraintDependencies): Confirmation {
-  const certificate = clientCertificate(call.req, deps.certificates);
+function certificateBinding(facts: RequestFacts): Confirmation {
+  const certificate = facts.clientCertificate;
   if (!certificate)
     throw new OAuthError(
       'invalid_request',
@@ -49,11 +49,12 @@ function certificateBinding(call: OAuthCall, deps: SenderConstraintDependencies)
  */
 export async function confirmationFor(
   call: OAuthCall,
+  facts: RequestFacts,
   client: BindingSettings,
   deps: SenderConstraintDependencies,
 ): Promise<Confirmation | undefined> {
-  const dpop = call.req.headers.dpop !== undefined || client.dpop_bound_access_tokens;
+  const dpop = facts.dpop !== undefined || client.dpop_bound_access_tokens;
   if (!dpop && !client.tls_client_certificate_bound_access_tokens) return undefined;
-  const certificate = client.tls_client_certificate_bound_access_tokens ? certificateBinding(call, deps) : {};
-  return dpop ? { ...certificate, ...(await dpopBinding(call, client.client_id, deps)) } : certificate;
+  const certificate = client.tls_client_certificate_bound_access_tokens ? certificateBinding(facts) : {};
+  return dpop ? { ...certificate, ...(await dpopBinding(call, facts, client.client_id, deps)) } : certificate;
 }

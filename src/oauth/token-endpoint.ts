@@ -41,7 +41,7 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
   }
 
   async function issueToken(call: OAuthCall): Promise<TokenResponse> {
-    const { params, client, failureCheck, method, details } = await authenticateCaller(call, deps);
+    const { params, client, failureCheck, method, details, facts } = await authenticateCaller(call, deps);
     const grantType = params.get('grant_type');
     if (!grantType) throw new InvalidRequestError('grant_type is required');
     if (grantType !== 'client_credentials') throw new UnsupportedGrantTypeError();
@@ -49,7 +49,7 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
     const role = deps.roles.find(record.role);
     if (!role) throw new UnauthorizedClientError('unknown_role', `the client's role "${record.role}" no longer exists`);
     const scopes = grantScopes(role.scopes, params.get('scope'));
-    const confirmation = await confirmationFor(call, record, deps);
+    const confirmation = await confirmationFor(call, facts, record, deps);
     const grant = {
       clientId: record.client_id,
       role: role.name,
