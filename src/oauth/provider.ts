@@ -92,14 +92,19 @@ function discoveryOverrides(options: ProviderOptions, scopes: string[]): Record<
     introspection_endpoint: `${options.issuer}${OAUTH_PATHS.introspection}`,
     revocation_endpoint: `${options.issuer}${OAUTH_PATHS.revocation}`,
   };
+  const authMethods = [
+    'client_secret_basic',
+    'client_secret_post',
+    ...(options.mtls ? ['tls_client_auth', 'self_signed_tls_client_auth'] : []),
+  ];
   return {
     issuer: options.issuer,
     jwks_uri: `${options.issuer}${OAUTH_PATHS.jwks}`,
     ...endpoints,
     grant_types_supported: ['client_credentials'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: authMethods,
+    introspection_endpoint_auth_methods_supported: authMethods,
+    revocation_endpoint_auth_methods_supported: authMethods,
     response_types_supported: [],
     scopes_supported: scopes,
     dpop_signing_alg_values_supported: DPOP_SIGNING_ALGORITHMS,

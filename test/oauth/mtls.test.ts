@@ -17,7 +17,13 @@ const serverCert = certificates.issued('server', '/CN=localhost', serverCa, [
 ]);
 const clientCa = certificates.selfSigned('client-ca', '/CN=Test client CA', { ca: true });
 const soarCert = certificates.issued('soar', '/CN=soar/O=Example', clientCa);
-const otherCert = certificates.issued('other', '/CN=other/O=Example', clientCa);
+const otherCert = certificates.issued('other', '/CN=other/O=Example', clientCa, [
+  'subjectAltName=DNS:other.example,URI:spiffe://example/other,IP:10.0.0.7,email:other@example.com',
+]);
+const rogueCa = certificates.selfSigned('rogue-ca', '/CN=Rogue CA', { ca: true });
+const rogueSoar = certificates.issued('rogue-soar', '/CN=soar/O=Example', rogueCa);
+const selfSigned = certificates.selfSigned('self-signed', '/CN=self-signed workload');
+const otherSelfSigned = certificates.selfSigned('other-self-signed', '/CN=self-signed workload');
 
 /** An undici agent that trusts the test server CA and presents `credential`, if any. */
 function agentWith(credential?: Credential): Agent {
@@ -80,6 +86,9 @@ describe('certificate-bound tokens over HTTPS (RFC 8705 §3)', () => {
       })
     ).json()) as Record<string, unknown>;
     expect(metadata.tls_client_certificate_bound_access_tokens).toBe(true);
+    expect(metadata.token_endpoint_auth_methods_supported).toEqual(
+      expect.arrayContaining(['tls_client_auth', 'self_signed_tls_client_auth']),
+    );
     expect(metadata.mtls_endpoint_aliases).toEqual({
       token_endpoint: `${tollgate.config.issuer}/token`,
       introspection_endpoint: `${tollgate.config.issuer}/token/introspection`,
@@ -132,6 +141,134 @@ describe('certificate-bound tokens over HTTPS (RFC 8705 §3)', () => {
     } finally {
       await new Promise((resolve) => resource.server.close(resolve));
     }
+  });
+});
+
+describe('mTLS client authentication (RFC 8705 §2)', () => {
+  let tollgate: TestServer;
+  let admin: string;
+  const anonymous = agentWith();
+  const as = (credential: Credential) => agentWith(credential);
+
+  beforeAll(async () => {
+    const port = await freePort();
+    tollgate = await startTestServer({
+      PORT: String(port),
+      ISSUER: `https://localhost:${port}`,
+      TLS_CERT_FILE: serverCert.certFile,
+      TLS_KEY_FILE: serverCert.keyFile,
+      TLS_CLIENT_CA_FILE: clientCa.certFile,
+    });
+    admin = await adminTokenOver(tollgate, anonymous);
+  });
+  afterAll(async () => {
+    await anonymous.close();
+    await tollgate.stop();
+  });
+
+  const tlsClient = (fields: Record<string, unknown>) =>
+    createClientOver(tollgate, admin, anonymous, { name: 'mTLS client', role: 'analyst', ...fields });
+  const requestAs = async (clientId: string, agent: Agent) => {
+    const response = await undiciFetch(`${tollgate.config.issuer}/token`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId }).toString(),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const expectInvalidClient = (result: { status: number; body: Record<string, unknown> }) =>
+    expect({ status: result.status, error: result.body.error }).toEqual({ status: 401, error: 'invalid_client' });
+
+  it('issues a certificate-bound token to openid-client with TlsClientAuth (tls_client_auth, subject DN)', async () => {
+    const soar = await tlsClient({
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: 'CN=soar,O=Example',
+      tls_client_certificate_bound_access_tokens: true,
+    });
+    expect(soar.client_secret).toBeUndefined();
+    const configuration = await client.discovery(
+      new URL(tollgate.config.issuer),
+      soar.client_id,
+      { use_mtls_endpoint_aliases: true },
+      client.TlsClientAuth(),
+      { [client.customFetch]: fetchVia(as(soarCert)) },
+    );
+    const tokens = await client.clientCredentialsGrant(configuration);
+    expect(claimsOf(tokens.access_token).cnf).toEqual({ 'x5t#S256': soarCert.thumbprint });
+  });
+
+  it('matches each kind of SAN', async () => {
+    for (const [field, value] of [
+      ['tls_client_auth_san_dns', 'OTHER.example'],
+      ['tls_client_auth_san_uri', 'spiffe://example/other'],
+      ['tls_client_auth_san_ip', '10.0.0.7'],
+      ['tls_client_auth_san_email', 'other@example.com'],
+    ] as const) {
+      const registered = await tlsClient({ token_endpoint_auth_method: 'tls_client_auth', [field]: value });
+      expect({ field, status: (await requestAs(registered.client_id, as(otherCert))).status }).toEqual({
+        field,
+        status: 200,
+      });
+      expectInvalidClient(await requestAs(registered.client_id, as(soarCert)));
+    }
+  });
+
+  it('refuses tls_client_auth without a certificate', async () => {
+    const soar = await tlsClient({
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: 'CN=soar,O=Example',
+    });
+    expectInvalidClient(await requestAs(soar.client_id, anonymous));
+  });
+
+  it('refuses a certificate from another CA, even with the right subject', async () => {
+    const soar = await tlsClient({
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: 'CN=soar,O=Example',
+    });
+    expectInvalidClient(await requestAs(soar.client_id, as(rogueSoar)));
+  });
+
+  it('refuses a certificate with another subject', async () => {
+    const soar = await tlsClient({
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: 'CN=soar,O=Example',
+    });
+    expectInvalidClient(await requestAs(soar.client_id, as(otherCert)));
+  });
+
+  it('authenticates self_signed_tls_client_auth by the public key in jwks, and nothing else', async () => {
+    const jwk = new X509Certificate(selfSigned.cert).publicKey.export({ format: 'jwk' });
+    const workload = await tlsClient({
+      token_endpoint_auth_method: 'self_signed_tls_client_auth',
+      jwks: { keys: [jwk] },
+    });
+    expect((await requestAs(workload.client_id, as(selfSigned))).status).toBe(200);
+    expectInvalidClient(await requestAs(workload.client_id, as(otherSelfSigned)));
+    expectInvalidClient(await requestAs(workload.client_id, anonymous));
+  });
+
+  it('refuses a secret client that sends only its client_id over mTLS', async () => {
+    const secretClient = await tlsClient({});
+    expectInvalidClient(await requestAs(secretClient.client_id, as(soarCert)));
+  });
+
+  it('requires exactly one tls_client_auth_* field, naming it', async () => {
+    const response = await undiciFetch(`${tollgate.config.issuer}/api/v1/clients`, {
+      method: 'POST',
+      dispatcher: anonymous,
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'two names',
+        role: 'analyst',
+        token_endpoint_auth_method: 'tls_client_auth',
+        tls_client_auth_subject_dn: 'CN=soar,O=Example',
+        tls_client_auth_san_dns: 'soar.example',
+      }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('tls_client_auth_subject_dn');
   });
 });
 
