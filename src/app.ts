@@ -6,6 +6,9 @@ import { AuditRetention, RETENTION_TIMING } from './audit/retention.js';
 import { auditRoutes } from './audit/routes.js';
 import { AuditService } from './audit/service.js';
 import { AuditStore } from './audit/store.js';
+import { KeySource } from './client-auth/key-source.js';
+import { ClientAuthMethods } from './client-auth/methods.js';
+import { SafeFetcher } from './client-auth/safe-fetch.js';
 import { LastUsedRecorder } from './clients/last-used.js';
 import { ClientLookup } from './clients/lookup.js';
 import { clientRoutes } from './clients/routes.js';
@@ -180,9 +183,17 @@ async function assemble(registry: Registry): Promise<Application> {
       replays,
     }),
   };
+  const methods = new ClientAuthMethods({
+    keys: new KeySource(new SafeFetcher({ allowedHosts: config.clientAuthentication.allowedHosts })),
+    replays,
+    issuer: config.issuer,
+    tokenEndpoint: `${config.issuer}${OAUTH_PATHS.token}`,
+    limits: config.clientAuthentication,
+  });
   const endpointContext = {
     certificates,
     audit,
+    methods,
     failures: authenticationFailures,
     metrics,
     proxyTrust: config.proxyTrust,

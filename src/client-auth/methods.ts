@@ -1,20 +1,27 @@
+import { type AssertionDependencies, clientAssertion } from './client-assertion.js';
 import { clientSecretBasic, clientSecretPost } from './client-secret.js';
 import { mutualTls } from './mutual-tls.js';
 import type { ClientAuthMethod, RequestFacts } from './types.js';
 
 /**
  * Every client authentication method, in one table: a new method is a module with the ClientAuthMethod
- * shape and a line here. Secrets come first, so the hot path asks the fewest questions.
+ * shape and an entry here. Secrets come first, so the hot path asks the fewest questions.
  */
-const METHODS: readonly ClientAuthMethod[] = [clientSecretBasic, clientSecretPost, mutualTls];
+export class ClientAuthMethods {
+  private readonly table: readonly ClientAuthMethod[];
 
-/** The one method the request presents, null for none, or 'several' (RFC 6749 §2.3: invalid_request). */
-export function presentedMethod(facts: RequestFacts): ClientAuthMethod | 'several' | null {
-  let found: ClientAuthMethod | null = null;
-  for (const method of METHODS) {
-    if (!method.presents(facts)) continue;
-    if (found) return 'several';
-    found = method;
+  constructor(assertions: AssertionDependencies) {
+    this.table = [clientSecretBasic, clientSecretPost, clientAssertion(assertions), mutualTls];
   }
-  return found;
+
+  /** The one method the request presents, null for none, or 'several' (RFC 6749 §2.3: invalid_request). */
+  presented(facts: RequestFacts): ClientAuthMethod | 'several' | null {
+    let found: ClientAuthMethod | null = null;
+    for (const method of this.table) {
+      if (!method.presents(facts)) continue;
+      if (found) return 'several';
+      found = method;
+    }
+    return found;
+  }
 }

@@ -88,7 +88,8 @@ export const mutualTls: ClientAuthMethod = {
     facts.authorization === undefined &&
     facts.params.has('client_id') &&
     !facts.params.has('client_secret') &&
-    !facts.params.has('client_assertion'),
+    !facts.params.has('client_assertion') &&
+    !facts.params.has('client_assertion_type'),
   read: (facts: RequestFacts): Presentation => ({ clientId: facts.params.get('client_id')!, credential: '' }),
   verify(_presentation, client, facts): Evidence | Refusal {
     const certificate = facts.clientCertificate;

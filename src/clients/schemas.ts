@@ -95,7 +95,9 @@ const publicJwk = z
     kty: z.enum(['RSA', 'EC', 'OKP'], 'must be RSA, EC or OKP: symmetric keys are refused'),
     kid: z.string().min(1).max(200).optional(),
     use: z.literal('sig', 'must be sig').optional(),
-    alg: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA'], 'must be RS256, PS256, ES256 or EdDSA').optional(),
+    alg: z
+      .enum(['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'], 'must be RS256, PS256, ES256, EdDSA or Ed25519')
+      .optional(),
   })
   .superRefine((jwk, ctx) => {
     const privateParts = PRIVATE_JWK_MEMBERS.filter((member) => member in jwk);

@@ -22,6 +22,7 @@ export interface Config {
   readonly adminCorsOrigins: readonly string[];
   readonly dpop: DpopSettings;
   readonly mtls: MtlsSettings;
+  readonly clientAuthentication: ClientAuthenticationLimits;
   readonly keyEncryptionKey: string | undefined;
   readonly keysDir: string;
   /** 0 keeps audit events forever. */
@@ -54,6 +55,14 @@ interface RateLimits {
   /** Tokens issued per client within `tokenWindowMs`; 0 = no limit. */
   readonly tokensPerClient: number;
   readonly tokenWindowMs: number;
+}
+
+/** The bounds on assertions and on fetching other parties' keys (client-auth/). */
+export interface ClientAuthenticationLimits {
+  /** Hosts that may be fetched over http and at non-public addresses. */
+  readonly allowedHosts: readonly string[];
+  readonly assertionMaxLifetimeMs: number;
+  readonly federatedTokenMaxLifetimeMs: number;
 }
 
 /** Fixed by the server, not configurable: every access token lives 24 hours. */
@@ -139,6 +148,11 @@ export function loadConfig(env: Environment = process.env): Config {
     adminCorsOrigins: vars.adminCorsOrigins,
     mtls,
     dpop: { nonceRequired: vars.dpopNonceRequired, proofMaxAgeMs: vars.dpopProofMaxAgeMs },
+    clientAuthentication: {
+      allowedHosts: vars.clientKeysAllowedHosts,
+      assertionMaxLifetimeMs: vars.clientAssertionMaxLifetimeMs,
+      federatedTokenMaxLifetimeMs: vars.federatedTokenMaxLifetimeMs,
+    },
     keyEncryptionKey: vars.keyEncryptionKey,
     keysDir: vars.keysDir,
     auditRetentionDays: vars.auditRetentionDays,

@@ -240,6 +240,42 @@ export const VARIABLES = {
     description: 'The fixed window `RATE_LIMIT_TOKENS_PER_CLIENT` counts in; it starts at the first token.',
     schema: duration(1_000, 86_400_000).default(60_000),
   }),
+  clientKeysAllowedHosts: variable({
+    name: 'CLIENT_KEYS_ALLOWED_HOSTS',
+    defaultText: 'unset: none',
+    description:
+      "Comma-separated host names (`host` or `host:port`) that Tollgate may fetch a client's `jwks_uri`, or a federated issuer's discovery document and keys, from over plain http or at loopback, private, link-local or metadata addresses, which are otherwise refused (after DNS resolution). For development and tests; leave unset in production.",
+    schema: z
+      .string()
+      .transform((text, ctx) => {
+        const hosts = text
+          .split(',')
+          .map((entry) => entry.trim().toLowerCase())
+          .filter(Boolean);
+        for (const host of hosts) {
+          if (!URL.canParse(`http://${host}`) || new URL(`http://${host}`).host !== host) {
+            ctx.addIssue({ code: 'custom', message: `"${host}" is not a host name such as keys.internal:8443` });
+            return z.NEVER;
+          }
+        }
+        return hosts;
+      })
+      .default([]),
+  }),
+  clientAssertionMaxLifetimeMs: variable({
+    name: 'CLIENT_ASSERTION_MAX_LIFETIME',
+    defaultText: '`5m`',
+    description:
+      "How far in the future a private_key_jwt client assertion's `exp` may be (plus 60 s of clock skew); a later one is refused. Its `jti` is remembered until it expires, in Redis shared by every instance (in process memory in single-node mode).",
+    schema: duration(10_000, 3_600_000).default(300_000),
+  }),
+  federatedTokenMaxLifetimeMs: variable({
+    name: 'FEDERATED_TOKEN_MAX_LIFETIME',
+    defaultText: '`1h`',
+    description:
+      "How far in the future a workload identity token's `exp` may be (plus 60 s of clock skew) for workload identity federation; a longer-lived platform token is refused. Kubernetes projected tokens default to 1 h, GitHub Actions tokens live minutes.",
+    schema: duration(60_000, 172_800_000).default(3_600_000),
+  }),
   adminCorsOrigins: variable({
     name: 'ADMIN_CORS_ORIGINS',
     defaultText: 'unset: no CORS on the admin API',

@@ -1,4 +1,4 @@
-import { presentedMethod } from '../client-auth/methods.js';
+import type { ClientAuthMethods } from '../client-auth/methods.js';
 import {
   type AuthDetails,
   type AuthMethodName,
@@ -22,6 +22,7 @@ export interface CallerAuthentication {
   readonly clients: ClientLookup;
   /** Where a client certificate may come from (RFC 8705). */
   readonly certificates: ClientCertificateSource;
+  readonly methods: ClientAuthMethods;
   readonly failures: AuthenticationFailures;
   readonly apiSwitch: ApiSwitch;
 }
@@ -64,8 +65,11 @@ async function readFacts(call: OAuthCall, certificates: ClientCertificateSource)
 }
 
 /** The one method the request presents and what it presents, or the OAuth error a caller gets instead. */
-function readPresentation(facts: RequestFacts): { method: ClientAuthMethod; presentation: Presentation } {
-  const method = presentedMethod(facts);
+function readPresentation(
+  methods: ClientAuthMethods,
+  facts: RequestFacts,
+): { method: ClientAuthMethod; presentation: Presentation } {
+  const method = methods.presented(facts);
   if (method === 'several') throw new InvalidRequestError(SEVERAL_METHODS);
   if (method === null) throw new InvalidClientError('no_client_authentication', NO_METHOD);
   const presentation = method.read(facts);
@@ -86,7 +90,7 @@ async function readRequest(call: OAuthCall, deps: CallerAuthentication) {
   const { failures } = deps;
   try {
     const facts = await readFacts(call, deps.certificates);
-    return { facts, ...readPresentation(facts) };
+    return { facts, ...readPresentation(deps.methods, facts) };
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;
     call.failureCheck = failures.check(call.ip, null);

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Adapter, ExternalSigningKey, Provider } from 'oidc-provider';
+import { ASSERTION_ALGORITHMS } from '../client-auth/assertion.js';
 import type { ProxyTrust } from '../config/proxy-trust.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { SigningKey } from '../keys/types.js';
@@ -75,7 +76,6 @@ const UNSUPPORTED_DISCOVERY_FIELDS = [
   'code_challenge_methods_supported',
   'request_uri_parameter_supported',
   'response_modes_supported',
-  'token_endpoint_auth_signing_alg_values_supported',
 ];
 
 /**
@@ -86,25 +86,26 @@ function mtlsDiscovery(endpoints: Record<string, string>): Record<string, unknow
   return { tls_client_certificate_bound_access_tokens: true, mtls_endpoint_aliases: endpoints };
 }
 
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+
 function discoveryOverrides(options: ProviderOptions, scopes: string[]): Record<string, unknown> {
   const endpoints = {
     token_endpoint: `${options.issuer}${OAUTH_PATHS.token}`,
     introspection_endpoint: `${options.issuer}${OAUTH_PATHS.introspection}`,
     revocation_endpoint: `${options.issuer}${OAUTH_PATHS.revocation}`,
   };
-  const authMethods = [
-    'client_secret_basic',
-    'client_secret_post',
-    ...(options.mtls ? ['tls_client_auth', 'self_signed_tls_client_auth'] : []),
-  ];
+  const authMethods = [...AUTH_METHODS, ...(options.mtls ? ['tls_client_auth', 'self_signed_tls_client_auth'] : [])];
   return {
     issuer: options.issuer,
     jwks_uri: `${options.issuer}${OAUTH_PATHS.jwks}`,
     ...endpoints,
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: authMethods,
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     introspection_endpoint_auth_methods_supported: authMethods,
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     revocation_endpoint_auth_methods_supported: authMethods,
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     response_types_supported: [],
     scopes_supported: scopes,
     dpop_signing_alg_values_supported: DPOP_SIGNING_ALGORITHMS,

@@ -117,3 +117,17 @@ export function allowlistNarrows(before: readonly string[], after: readonly stri
   const afterRanges = admitted(after);
   return !admitted(before).every((range) => covers(afterRanges, range));
 }
+
+/**
+ * Whether an address is an ordinary public unicast address: not loopback, private, link-local (which holds
+ * the cloud metadata endpoints), carrier-grade NAT, unique-local, multicast, reserved or a translation
+ * range that could reach one of those. What a server-side fetch to an address an administrator typed may
+ * connect to. An IPv4-mapped IPv6 address is judged as its IPv4 address.
+ */
+export function isPublicUnicast(text: string): boolean {
+  if (!ipaddr.isValid(text)) return false;
+  let address = ipaddr.parse(text);
+  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress())
+    address = (address as ipaddr.IPv6).toIPv4Address();
+  return address.range() === 'unicast';
+}

@@ -263,7 +263,7 @@ describe('discovery and JWKS', () => {
         token_endpoint: `${server.config.issuer}/token`,
         jwks_uri: `${server.config.issuer}/jwks`,
         grant_types_supported: ['client_credentials'],
-        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       });
       expect(metadata.authorization_endpoint).toBeUndefined();
     }
