@@ -9,6 +9,9 @@ import * as clientTokenCutoff from './20261202_001_client_token_cutoff.js';
 import * as initialAdminMarker from './20261202_002_initial_admin_marker.js';
 import * as auditEventsPartitioned from './20261203_001_audit_events_partitioned.js';
 import * as clientAuthenticationMethods from './20261203_001_client_authentication_methods.js';
+import * as clientDpopBinding from './20261203_101_client_dpop_binding.js';
+import * as clientCertificateBinding from './20261203_102_client_certificate_binding.js';
+import * as clientTlsAuthentication from './20261203_103_client_tls_authentication.js';
 
 export interface Migration {
   readonly name: string;
@@ -28,4 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '20261202_002_initial_admin_marker', ...initialAdminMarker },
   { name: '20261203_001_client_authentication_methods', ...clientAuthenticationMethods },
   { name: '20261203_001_audit_events_partitioned', ...auditEventsPartitioned },
+  { name: '20261203_101_client_dpop_binding', ...clientDpopBinding },
+  { name: '20261203_102_client_certificate_binding', ...clientCertificateBinding },
+  { name: '20261203_103_client_tls_authentication', ...clientTlsAuthentication },
 ];

@@ -20,12 +20,15 @@ import { PROBLEM_TYPES_PATH, sendProblem } from './http/api/problem.js';
 import type { MountedRoute } from './http/api/route-spec.js';
 import { type HttpRoute, pathOf, routeTable } from './http/route-table.js';
 import { SECURITY_HEADERS } from './http/security-headers.js';
+import { loadTlsMaterial, type TlsMaterial } from './http/tls.js';
 import type { KeyManager } from './keys/key-manager.js';
 import { keyRoutes } from './keys/routes.js';
 import { KeyScheduler } from './keys/scheduler.js';
 import { rotationTiming } from './keys/timing.js';
 import { AccessTokenValidator } from './oauth/access-token-validator.js';
 import { AuthenticationFailures } from './oauth/authentication-failures.js';
+import { DpopNonces } from './oauth/dpop-nonce.js';
+import { DpopProofVerifier } from './oauth/dpop-proof.js';
 import type { OAuthEndpoint } from './oauth/endpoint.js';
 import { PostOnlyError } from './oauth/errors.js';
 import { createIntrospectionEndpoint } from './oauth/introspection-endpoint.js';
@@ -59,6 +62,8 @@ const OPERATIONS_METHODS = ['GET', 'HEAD'];
 
 export interface Application {
   readonly handler: RequestListener;
+  /** HTTPS serving (TLS_CERT_FILE) and the client CAs, read at startup. */
+  readonly tls: TlsMaterial;
   readonly db: Database;
   readonly keys: KeyManager;
   readonly sessions: SessionStore;
@@ -154,6 +159,22 @@ async function assemble(registry: Registry): Promise<Application> {
   const authenticationFailures = new AuthenticationFailures(failures, audit, metrics);
   const background: BackgroundWork[] = [keyScheduler, revokedKeySessions, retention, lastUsed, authenticationFailures];
 
+  const tls = loadTlsMaterial(config);
+  const certificates = {
+    clientCas: tls.clientCas,
+    trustForwarded: config.mtls.trustForwardedCertificate,
+    proxyTrust: config.proxyTrust,
+  };
+  const dpopNonces = config.dpop.nonceRequired ? new DpopNonces(keys.derivedSecret('dpop-nonce')) : null;
+  const senderConstraints = {
+    dpopNonces,
+    dpop: new DpopProofVerifier({
+      endpointUrls: [`${config.issuer}${OAUTH_PATHS.token}`],
+      maxAgeSeconds: config.dpop.proofMaxAgeMs / 1000,
+      nonces: dpopNonces,
+      replays,
+    }),
+  };
   const methods = new ClientAuthMethods({
     keys: new KeySource(new SafeFetcher({ allowedHosts: config.clientAuthentication.allowedHosts })),
     replays,
@@ -162,6 +183,7 @@ async function assemble(registry: Registry): Promise<Application> {
     limits: config.clientAuthentication,
   });
   const endpointContext = {
+    certificates,
     audit,
     methods,
     failures: authenticationFailures,
@@ -172,7 +194,7 @@ async function assemble(registry: Registry): Promise<Application> {
     apiSwitch,
   };
   const oauthEndpoints: [string, OAuthEndpoint][] = [
-    [OAUTH_PATHS.token, createTokenEndpoint({ ...endpointContext, roles, issuer, lastUsed })],
+    [OAUTH_PATHS.token, createTokenEndpoint({ ...endpointContext, ...senderConstraints, roles, issuer, lastUsed })],
     [OAUTH_PATHS.introspection, createIntrospectionEndpoint({ ...endpointContext, roles, validator })],
     [OAUTH_PATHS.revocation, createRevocationEndpoint({ ...endpointContext, validator, sessions: sessionService })],
   ];
@@ -198,6 +220,7 @@ async function assemble(registry: Registry): Promise<Application> {
         issuer: config.issuer,
         proxyTrust: config.proxyTrust,
         jwksMaxAgeSeconds: timing.jwksMaxAgeSeconds,
+        mtls: tls.server !== undefined || config.mtls.trustForwardedCertificate,
         scopesSupported: async () => [...new Set(roles.list().flatMap((role) => role.scopes))],
       }),
     keys.current(),
@@ -271,6 +294,7 @@ async function assemble(registry: Registry): Promise<Application> {
 
   return {
     handler,
+    tls,
     db,
     keys,
     sessions,

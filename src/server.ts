@@ -1,4 +1,5 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Application } from './app.js';
 import { SERVER_TIMEOUTS } from './config/constants.js';
@@ -13,16 +14,19 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Listens on all interfaces, IPv4 and IPv6 (`::` with dual-stack). */
+/** Listens on all interfaces, IPv4 and IPv6 (`::` with dual-stack), over HTTPS with TLS_CERT_FILE. */
 export async function listen(app: Application, port: number): Promise<RunningServer> {
-  const server = createServer(
-    {
-      keepAliveTimeout: SERVER_TIMEOUTS.keepAliveTimeoutMs,
-      requestTimeout: SERVER_TIMEOUTS.requestTimeoutMs,
-      headersTimeout: SERVER_TIMEOUTS.headersTimeoutMs,
-    },
-    app.handler,
-  );
+  const options = {
+    keepAliveTimeout: SERVER_TIMEOUTS.keepAliveTimeoutMs,
+    requestTimeout: SERVER_TIMEOUTS.requestTimeoutMs,
+    headersTimeout: SERVER_TIMEOUTS.headersTimeoutMs,
+  };
+  const tls = app.tls.server;
+  // Client certificates are requested, never required: clients without one (secrets, private_key_jwt,
+  // browsers on the console) connect as before, and mTLS methods fail closed without a certificate.
+  const server: Server = tls
+    ? createHttpsServer({ ...options, ...tls, requestCert: true, rejectUnauthorized: false }, app.handler)
+    : createServer(options, app.handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host: '::', ipv6Only: false }, resolve);

@@ -42,7 +42,8 @@ function decodeBasicCredentials(encoded: string): string | Unreadable {
 
 /** Secret clients may use either secret method, as they always could; no other client may use one. */
 function holdsSecret(client: CachedClient): boolean {
-  return client.record.token_endpoint_auth_method !== 'private_key_jwt';
+  const method = client.record.token_endpoint_auth_method;
+  return method === 'client_secret_basic' || method === 'client_secret_post';
 }
 
 /** The current secret always works; the previous one only until its grace period ends. */

@@ -1,5 +1,6 @@
 import { type AssertionDependencies, clientAssertion } from './client-assertion.js';
 import { clientSecretBasic, clientSecretPost } from './client-secret.js';
+import { mutualTls } from './mutual-tls.js';
 import type { ClientAuthMethod, RequestFacts } from './types.js';
 
 /**
@@ -10,7 +11,7 @@ export class ClientAuthMethods {
   private readonly table: readonly ClientAuthMethod[];
 
   constructor(assertions: AssertionDependencies) {
-    this.table = [clientSecretBasic, clientSecretPost, clientAssertion(assertions)];
+    this.table = [clientSecretBasic, clientSecretPost, clientAssertion(assertions), mutualTls];
   }
 
   /** The one method the request presents, null for none, or 'several' (RFC 6749 §2.3: invalid_request). */

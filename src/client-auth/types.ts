@@ -1,5 +1,5 @@
-import type { X509Certificate } from 'node:crypto';
 import type { CachedClient } from '../clients/lookup.js';
+import type { ClientCertificate } from '../http/client-certificate.js';
 
 /**
  * What a request to the token, introspection or revocation endpoint says about its client, read once at
@@ -14,12 +14,21 @@ export interface RequestFacts {
   readonly params: ReadonlyMap<string, string>;
   /** The DPoP header (RFC 9449), for sender-constrained tokens. */
   readonly dpop: string | undefined;
-  /** The client's TLS certificate (RFC 8705), once the edge reads one; null when none was presented. */
-  readonly clientCertificate: X509Certificate | null;
+  /**
+   * The client's TLS certificate (RFC 8705): from the handshake, or from a trusted proxy's Client-Cert
+   * header; null when none was presented. Read on first use, so requests that need none never pay for it.
+   */
+  readonly clientCertificate: ClientCertificate | null;
 }
 
 /** The client authentication methods, by their registered names (RFC 7591 §2, RFC 8705), plus `federated`. */
-export type AuthMethodName = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'federated';
+export type AuthMethodName =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt'
+  | 'federated'
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth';
 
 /** What one method found in the request: the client it names and the credential it carries. */
 export interface Presentation {

@@ -17,6 +17,18 @@ const organizationId = organizationIdSchema
     "The client's organization; null for a platform client. An org-admin's clients always land in its own organization.",
   );
 
+const dpopBoundAccessTokens = z
+  .boolean()
+  .describe(
+    'RFC 9449: every token request must carry a DPoP proof, and every token is bound to its key (`token_type: DPoP`, `cnf.jkt`). Switching it on revokes the tokens the client holds, which may be bearer tokens.',
+  );
+
+const certificateBoundAccessTokens = z
+  .boolean()
+  .describe(
+    'RFC 8705: every token request must come over mutual TLS, and every token is bound to that client certificate (`cnf.x5t#S256`). Switching it on revokes the tokens the client holds.',
+  );
+
 const allowlistEntry = z
   .string()
   .max(64)
@@ -36,14 +48,43 @@ const ipAllowlist = z
   .describe('IPv4/IPv6 addresses or CIDR ranges allowed to request tokens; empty allows any address.');
 
 /** How a client authenticates at the token, introspection and revocation endpoints. */
-const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+const TOKEN_ENDPOINT_AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
+] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 
 const tokenEndpointAuthMethod = z
   .enum(TOKEN_ENDPOINT_AUTH_METHODS)
   .describe(
-    'client_secret_basic or client_secret_post: the client holds a secret (either secret method works). private_key_jwt: no secret; the client signs assertions with a key of `jwks` or `jwks_uri`, or presents a token that one of its `federated_credentials` trusts.',
+    'client_secret_basic or client_secret_post: the client holds a secret (either secret method works). private_key_jwt: no secret; the client signs assertions with a key of `jwks` or `jwks_uri`, or presents a token that one of its `federated_credentials` trusts. tls_client_auth (RFC 8705): no secret; a client certificate chaining to TLS_CLIENT_CA_FILE whose subject or SAN is the one tls_client_auth_* field registered. self_signed_tls_client_auth: no secret; a client certificate whose public key is one of `jwks`.',
   );
+
+/** RFC 8705 §2.1.2: exactly one of these names the certificate a tls_client_auth client presents. */
+export const TLS_CLIENT_AUTH_FIELDS = [
+  'tls_client_auth_subject_dn',
+  'tls_client_auth_san_dns',
+  'tls_client_auth_san_uri',
+  'tls_client_auth_san_ip',
+  'tls_client_auth_san_email',
+] as const;
+export type TlsClientAuthField = (typeof TLS_CLIENT_AUTH_FIELDS)[number];
+
+const tlsFieldValue = z.string().trim().min(1, 'must be 1-1000 characters').max(1000, 'must be 1-1000 characters');
+const tlsFieldDescriptions: Record<TlsClientAuthField, string> = {
+  tls_client_auth_subject_dn: 'The certificate subject, as an RFC 4514 string such as `CN=soar,O=Example`.',
+  tls_client_auth_san_dns: 'A dNSName SAN the certificate must carry.',
+  tls_client_auth_san_uri: 'A URI SAN the certificate must carry (a SPIFFE ID, say).',
+  tls_client_auth_san_ip: 'An iPAddress SAN the certificate must carry.',
+  tls_client_auth_san_email: 'An rfc822Name SAN the certificate must carry.',
+};
+const tlsFields = (wrap: (schema: typeof tlsFieldValue) => z.ZodType) =>
+  Object.fromEntries(
+    TLS_CLIENT_AUTH_FIELDS.map((field) => [field, wrap(tlsFieldValue).describe(tlsFieldDescriptions[field])]),
+  ) as Record<TlsClientAuthField, z.ZodType<string | null>>;
 
 /** The parts of a JWK that only a private key has (RFC 7518 §6); `k` is a shared secret. */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
@@ -127,6 +168,9 @@ export const createClientSchema = z.strictObject({
   ip_allowlist: ipAllowlist.default([]),
   status: status.default('active'),
   note: note.default(''),
+  dpop_bound_access_tokens: dpopBoundAccessTokens.default(false),
+  tls_client_certificate_bound_access_tokens: certificateBoundAccessTokens.default(false),
+  ...tlsFields((value) => value.nullable().default(null)),
   token_endpoint_auth_method: tokenEndpointAuthMethod.default('client_secret_basic'),
   jwks: jwks.nullable().default(null),
   jwks_uri: jwksUri.nullable().default(null),
@@ -141,6 +185,9 @@ export const updateClientSchema = atLeastOneField(
     ip_allowlist: ipAllowlist.optional(),
     status: status.optional(),
     note: note.optional(),
+    dpop_bound_access_tokens: dpopBoundAccessTokens.optional(),
+    tls_client_certificate_bound_access_tokens: certificateBoundAccessTokens.optional(),
+    ...tlsFields((value) => value.nullable().optional()),
     token_endpoint_auth_method: tokenEndpointAuthMethod.optional(),
     jwks: jwks.nullable().optional(),
     jwks_uri: jwksUri.nullable().optional(),
@@ -206,6 +253,9 @@ export const clientSchema = z.object({
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
   last_used_at: z.iso.datetime().nullable().describe('When the client last got a token, to the minute.'),
+  dpop_bound_access_tokens: dpopBoundAccessTokens,
+  tls_client_certificate_bound_access_tokens: certificateBoundAccessTokens,
+  ...tlsFields((value) => value.nullable()),
 });
 
 export const rotatedSecretSchema = z.object({

@@ -20,6 +20,8 @@ import {
   createClientSchema,
   type RotatedSecret,
   rotateSecretSchema,
+  TLS_CLIENT_AUTH_FIELDS,
+  type TlsClientAuthField,
   updateClientSchema,
 } from './schemas.js';
 import { digestSecret, generateClientId, generateClientSecret } from './secret.js';
@@ -143,7 +145,10 @@ export class ClientService {
       (current.status === 'active' && patch.status === 'inactive') ||
       (patch.role !== undefined && patch.role !== current.role) ||
       organizationId !== current.organization_id ||
-      (patch.ip_allowlist !== undefined && allowlistNarrows(current.ip_allowlist, patch.ip_allowlist));
+      (patch.ip_allowlist !== undefined && allowlistNarrows(current.ip_allowlist, patch.ip_allowlist)) ||
+      (patch.dpop_bound_access_tokens === true && !current.dpop_bound_access_tokens) ||
+      (patch.tls_client_certificate_bound_access_tokens === true &&
+        !current.tls_client_certificate_bound_access_tokens);
     const updated = await this.inTransaction(async (trx) => {
       if (patch.role !== undefined) await this.roles.lockForAssignment(patch.role, trx);
       return this.store.update(
@@ -270,11 +275,42 @@ export class ClientService {
 
 type AuthenticationFields = Pick<
   ClientRecord,
-  'token_endpoint_auth_method' | 'jwks' | 'jwks_uri' | 'federated_credentials'
+  'token_endpoint_auth_method' | 'jwks' | 'jwks_uri' | 'federated_credentials' | TlsClientAuthField
 >;
 
 function holdsSecret(client: Pick<ClientRecord, 'token_endpoint_auth_method'>): boolean {
-  return client.token_endpoint_auth_method !== 'private_key_jwt';
+  return (
+    client.token_endpoint_auth_method === 'client_secret_basic' ||
+    client.token_endpoint_auth_method === 'client_secret_post'
+  );
+}
+
+/**
+ * RFC 8705 §2: a tls_client_auth client names its certificate with exactly one tls_client_auth_* field
+ * and registers no keys; a self_signed_tls_client_auth client registers the certificate's public key
+ * inline in `jwks`; every other client sets no tls_client_auth_* field. Answers whether the client is
+ * an mTLS one (its rules are then complete).
+ */
+function assertMutualTlsRules(client: AuthenticationFields): boolean {
+  const named = TLS_CLIENT_AUTH_FIELDS.filter((field) => client[field] !== null);
+  const method = client.token_endpoint_auth_method;
+  if (method !== 'tls_client_auth' && named.length > 0)
+    throw ValidationError.field(named[0]!, 'only a tls_client_auth client names its certificate');
+  if (method !== 'tls_client_auth' && method !== 'self_signed_tls_client_auth') return false;
+  if (client.federated_credentials.length > 0)
+    throw ValidationError.field('federated_credentials', 'only a private_key_jwt client has federated credentials');
+  if (client.jwks_uri !== null)
+    throw ValidationError.field('jwks_uri', 'an mTLS client registers its certificate key inline, in jwks');
+  if (method === 'tls_client_auth') {
+    if (named.length !== 1)
+      throw ValidationError.field(
+        'tls_client_auth_subject_dn',
+        `a tls_client_auth client sets exactly one of ${TLS_CLIENT_AUTH_FIELDS.join(', ')}`,
+      );
+    if (client.jwks !== null) throw ValidationError.field('jwks', 'a tls_client_auth client registers no keys');
+  } else if (client.jwks === null)
+    throw ValidationError.field('jwks', "a self_signed_tls_client_auth client registers its certificate's public key");
+  return true;
 }
 
 /**
@@ -282,6 +318,7 @@ function holdsSecret(client: Pick<ClientRecord, 'token_endpoint_auth_method'>): 
  * both, and/or federated credentials); a secret client registers none of them.
  */
 function assertCredentialRules(client: AuthenticationFields): void {
+  if (assertMutualTlsRules(client)) return;
   if (holdsSecret(client)) {
     for (const field of ['jwks', 'jwks_uri'] as const)
       if (client[field] !== null) throw ValidationError.field(field, 'only a private_key_jwt client registers keys');

@@ -1,9 +1,19 @@
-import type { ClientResource, FederatedCredential, JsonWebKeySet, TokenEndpointAuthMethod } from './schemas.js';
+import {
+  type ClientResource,
+  type FederatedCredential,
+  type JsonWebKeySet,
+  TLS_CLIENT_AUTH_FIELDS,
+  type TlsClientAuthField,
+  type TokenEndpointAuthMethod,
+} from './schemas.js';
 
 export type ClientStatus = 'active' | 'inactive';
 
-/** A client as stored, including its secret digests. Never leaves the server in this form. */
-export interface ClientRecord {
+/**
+ * A client as stored, including its secret digests. Never leaves the server in this form. The
+ * tls_client_auth_* fields name a tls_client_auth client's certificate (exactly one is set).
+ */
+export interface ClientRecord extends Record<TlsClientAuthField, string | null> {
   client_id: string;
   name: string;
   role: string;
@@ -27,6 +37,10 @@ export interface ClientRecord {
   last_used_at: Date | null;
   /** Tokens issued in an earlier second are dead (see the migration 20261202_001). */
   tokens_valid_after: Date | null;
+  /** Every token must be DPoP-bound (RFC 9449 §5.2): a token request without a valid proof is refused. */
+  dpop_bound_access_tokens: boolean;
+  /** Every token is bound to the client certificate of its request (RFC 8705 §3): requested over mTLS only. */
+  tls_client_certificate_bound_access_tokens: boolean;
 }
 
 /** A client as the admin API and CLI show it: no secret, no digest. */
@@ -47,5 +61,8 @@ export function toClientResource(record: ClientRecord): ClientResource {
     created_at: record.created_at.toISOString(),
     updated_at: record.updated_at.toISOString(),
     last_used_at: record.last_used_at?.toISOString() ?? null,
-  };
+    dpop_bound_access_tokens: record.dpop_bound_access_tokens,
+    tls_client_certificate_bound_access_tokens: record.tls_client_certificate_bound_access_tokens,
+    ...Object.fromEntries(TLS_CLIENT_AUTH_FIELDS.map((field) => [field, record[field]])),
+  } as ClientResource;
 }

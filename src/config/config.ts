@@ -22,6 +22,8 @@ export interface Config {
   readonly maxSessionsPerClient: number;
   readonly rateLimits: RateLimits;
   readonly adminCorsOrigins: readonly string[];
+  readonly dpop: DpopSettings;
+  readonly mtls: MtlsSettings;
   readonly clientAuthentication: ClientAuthenticationLimits;
   readonly keyEncryptionKey: string | undefined;
   readonly keysDir: string;
@@ -34,6 +36,19 @@ export interface Config {
   readonly singleNode: boolean;
   /** Internal, set by tests only (see job-timings.ts); empty in every real deployment. */
   readonly jobTimings: JobTimings;
+}
+
+interface MtlsSettings {
+  /** TLS_CERT_FILE and TLS_KEY_FILE: Tollgate serves HTTPS itself. */
+  readonly serve: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly clientCaFile: string | undefined;
+  readonly trustForwardedCertificate: boolean;
+}
+
+interface DpopSettings {
+  readonly nonceRequired: boolean;
+  /** How old a proof's `iat` may be, besides CLOCK_SKEW_SECONDS. */
+  readonly proofMaxAgeMs: number;
 }
 
 interface RateLimits {
@@ -69,6 +84,25 @@ function parseVariables(env: Environment): ParsedVariables {
   return parsed as ParsedVariables;
 }
 
+function mtlsSettings(vars: ParsedVariables): MtlsSettings {
+  const { tlsCertFile: certFile, tlsKeyFile: keyFile } = vars;
+  if (!certFile !== !keyFile) {
+    const missing = certFile ? VARIABLES.tlsKeyFile.name : VARIABLES.tlsCertFile.name;
+    throw new ConfigError(missing, 'must be set together with its pair, or both left unset');
+  }
+  if (vars.trustProxyClientCert && vars.trustProxy.kind !== 'networks') {
+    throw new ConfigError(
+      VARIABLES.trustProxyClientCert.name,
+      'needs TRUST_PROXY as a list of proxy addresses or CIDRs: a forwarded certificate is believed from those only',
+    );
+  }
+  return {
+    serve: certFile && keyFile ? { certFile, keyFile } : undefined,
+    clientCaFile: vars.tlsClientCaFile,
+    trustForwardedCertificate: vars.trustProxyClientCert,
+  };
+}
+
 function initialAdmin(vars: ParsedVariables): Config['initialAdmin'] {
   const { initialAdminClientId: clientId, initialAdminClientSecret: clientSecret } = vars;
   if (clientId && clientSecret) return { clientId, clientSecret };
@@ -82,7 +116,8 @@ function initialAdmin(vars: ParsedVariables): Config['initialAdmin'] {
 /** Reads and validates the environment once at startup; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: Environment = process.env): Config {
   const vars = parseVariables(env);
-  const issuer = vars.issuer ?? `http://localhost:${vars.port}`;
+  const mtls = mtlsSettings(vars);
+  const issuer = vars.issuer ?? `${mtls.serve ? 'https' : 'http'}://localhost:${vars.port}`;
   const redis = redisTargetOf(vars);
   const singleNode = !vars.databaseUrl || !redis;
   if (singleNode && vars.workers !== undefined && vars.workers > 1) {
@@ -113,6 +148,8 @@ export function loadConfig(env: Environment = process.env): Config {
       tokenWindowMs: vars.tokenWindowMs,
     },
     adminCorsOrigins: vars.adminCorsOrigins,
+    mtls,
+    dpop: { nonceRequired: vars.dpopNonceRequired, proofMaxAgeMs: vars.dpopProofMaxAgeMs },
     clientAuthentication: {
       allowedHosts: vars.clientKeysAllowedHosts,
       assertionMaxLifetimeMs: vars.clientAssertionMaxLifetimeMs,

@@ -63,6 +63,10 @@ const hostPorts = z.string().transform((text, ctx) => {
   return nodes;
 });
 
+const flag = z
+  .enum(['true', 'false', '1', '0'], 'expected true or false')
+  .transform((value) => value === 'true' || value === '1');
+
 export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
@@ -75,7 +79,7 @@ export const VARIABLES = {
   }),
   issuer: variable({
     name: 'ISSUER',
-    defaultText: '`http://localhost:$PORT`',
+    defaultText: '`http://localhost:$PORT` (`https` with `TLS_CERT_FILE`)',
     description: 'The `iss` of every token and the base URL of every advertised endpoint.',
     schema: httpUrl.optional(),
   }),
@@ -147,10 +151,7 @@ export const VARIABLES = {
     defaultText: '`false`',
     description:
       '`true`: TLS to every cluster node, or to the sentinels and the master, verified against the system CAs (`NODE_EXTRA_CA_CERTS` adds yours): the `rediss://` of `REDIS_CLUSTER_NODES` and `REDIS_SENTINELS`.',
-    schema: z
-      .enum(['true', 'false'])
-      .transform((v) => v === 'true')
-      .default(false),
+    schema: flag.default(false),
   }),
   redisSentinelPassword: variable({
     name: 'REDIS_SENTINEL_PASSWORD',
@@ -223,6 +224,46 @@ export const VARIABLES = {
         return trust;
       })
       .default(NO_PROXY),
+  }),
+  dpopNonceRequired: variable({
+    name: 'DPOP_NONCE_REQUIRED',
+    defaultText: '`false`',
+    description:
+      "Whether a DPoP proof at the token endpoint must carry a server nonce (RFC 9449 §8). Without one the answer is `400 use_dpop_nonce` with a fresh `DPoP-Nonce` header, which client libraries retry with at once. Turn it on when a client's clock cannot be trusted or proofs could be made in advance (a compromised host pre-generating proofs for later): a proof then lives only as long as its nonce (5 to 10 minutes). Nonces are derived from the key-encryption key and the time, so every instance accepts every other's without shared state. Costs clients one extra request per nonce period.",
+    schema: flag.default(false),
+  }),
+  dpopProofMaxAgeMs: variable({
+    name: 'DPOP_PROOF_MAX_AGE',
+    defaultText: '`60s`',
+    description: `How old a DPoP proof (its \`iat\`) may be at the token endpoint, plus ${describeSeconds(CLOCK_SKEW_SECONDS)} of clock skew either way. Its \`jti\` is remembered that long (in Redis, shared by every instance) so each proof is used once.`,
+    schema: duration(1_000, 600_000).default(60_000),
+  }),
+  tlsCertFile: variable({
+    name: 'TLS_CERT_FILE',
+    defaultText: 'unset: plain HTTP',
+    description:
+      'With `TLS_KEY_FILE`: serve HTTPS on `PORT` with this PEM certificate (chain). Client certificates are then requested but not required, so mutual TLS (RFC 8705: `tls_client_auth`, `self_signed_tls_client_auth`, certificate-bound tokens) works beside every other client.',
+    schema: z.string().min(1).optional(),
+  }),
+  tlsKeyFile: variable({
+    name: 'TLS_KEY_FILE',
+    defaultText: 'unset',
+    description: "The PEM private key of `TLS_CERT_FILE`; readable by Tollgate's user only.",
+    schema: z.string().min(1).optional(),
+  }),
+  tlsClientCaFile: variable({
+    name: 'TLS_CLIENT_CA_FILE',
+    defaultText: 'unset: no `tls_client_auth`',
+    description:
+      'PEM certificates of the CAs whose client certificates `tls_client_auth` accepts (with `TLS_CERT_FILE`, or for certificates forwarded by a proxy). `self_signed_tls_client_auth` and certificate-bound tokens need no CA.',
+    schema: z.string().min(1).optional(),
+  }),
+  trustProxyClientCert: variable({
+    name: 'TRUST_PROXY_CLIENT_CERT',
+    defaultText: '`false`',
+    description:
+      "`true`: believe the client certificate a TLS-terminating proxy forwards in the `Client-Cert` header (RFC 9440 `:base64 DER:`, or URL-encoded PEM as nginx's `$ssl_client_escaped_cert`), only from the proxies `TRUST_PROXY` lists by address (never with `TRUST_PROXY=true` or a hop count). The proxy must overwrite that header on every request, or a client could forge it.",
+    schema: flag.default(false),
   }),
   workers: variable({
     name: 'WORKERS',

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import ipaddr from 'ipaddr.js';
 import type { ProxyTrust } from '../config/proxy-trust.js';
 
-function unmapIPv4(address: string): string {
+export function unmapIPv4(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 

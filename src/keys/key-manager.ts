@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hkdfSync } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AuditTrail } from '../audit/event.js';
 import type { SigningAlgorithm } from '../config/variables.js';
@@ -90,6 +90,14 @@ export class KeyManager {
       }
       if (!next || next.alg !== alg) await this.createKey(trx, 'next', alg, now);
     });
+  }
+
+  /**
+   * A secret every instance derives alike (HKDF from the key-encryption key, which they all hold), one per
+   * `purpose`: for values instances must agree on without sharing state, such as DPoP nonces.
+   */
+  derivedSecret(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.deps.keyEncryptionKey, '', `tollgate ${purpose}`, 32));
   }
 
   current(): KeyRing {

@@ -10,6 +10,7 @@ import {
 } from '../client-auth/types.js';
 import type { CachedClient, ClientLookup } from '../clients/lookup.js';
 import { isWellFormedClientId } from '../clients/schemas.js';
+import { type ClientCertificate, type ClientCertificateSource, clientCertificate } from '../http/client-certificate.js';
 import type { ApiSwitch } from '../settings/api-switch.js';
 import type { AuthenticationFailures } from './authentication-failures.js';
 import type { OAuthCall } from './endpoint.js';
@@ -19,6 +20,8 @@ import { readForm } from './form.js';
 
 export interface CallerAuthentication {
   readonly clients: ClientLookup;
+  /** Where a client certificate may come from (RFC 8705). */
+  readonly certificates: ClientCertificateSource;
   readonly methods: ClientAuthMethods;
   readonly failures: AuthenticationFailures;
   readonly apiSwitch: ApiSwitch;
@@ -45,15 +48,19 @@ const SEVERAL_METHODS = 'use one client authentication method, not several';
 const NO_METHOD = 'client authentication is required (client_secret_basic, client_secret_post or private_key_jwt)';
 
 /** What the request says about its client, read once; see RequestFacts. */
-async function readFacts(call: OAuthCall): Promise<RequestFacts> {
+async function readFacts(call: OAuthCall, certificates: ClientCertificateSource): Promise<RequestFacts> {
   const { req } = call;
   const dpop = req.headers.dpop;
+  let certificate: ClientCertificate | null | undefined;
   return {
     ip: call.ip,
     authorization: req.headers.authorization,
     params: await readForm(req),
     dpop: typeof dpop === 'string' ? dpop : undefined,
-    clientCertificate: null,
+    get clientCertificate() {
+      if (certificate === undefined) certificate = clientCertificate(req, certificates);
+      return certificate;
+    },
   };
 }
 
@@ -79,10 +86,11 @@ function readPresentation(
  * methods, a malformed client_id or Basic header, ...) names no client: it is a failure of its address,
  * so junk is limited like guessing, and a blocked address gets 429 whatever it sends.
  */
-async function readRequest(call: OAuthCall, methods: ClientAuthMethods, failures: AuthenticationFailures) {
+async function readRequest(call: OAuthCall, deps: CallerAuthentication) {
+  const { failures } = deps;
   try {
-    const facts = await readFacts(call);
-    return { facts, ...readPresentation(methods, facts) };
+    const facts = await readFacts(call, deps.certificates);
+    return { facts, ...readPresentation(deps.methods, facts) };
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;
     call.failureCheck = failures.check(call.ip, null);
@@ -109,7 +117,7 @@ async function readRequest(call: OAuthCall, methods: ClientAuthMethods, failures
  * the caller is known not blocked.
  */
 export async function authenticateCaller(call: OAuthCall, deps: CallerAuthentication): Promise<AuthenticatedCall> {
-  const { facts, method, presentation } = await readRequest(call, deps.methods, deps.failures);
+  const { facts, method, presentation } = await readRequest(call, deps);
   const failureCheck = deps.failures.check(call.ip, presentation.clientId);
   call.failureCheck = failureCheck;
   const client = await deps.clients.find(presentation.clientId, () => failureCheck.assertNotBlocked());

@@ -24,6 +24,8 @@ export interface OAuthCall {
   organizationId: string | null;
   /** Whether failed authentications block the caller, once its client_id is known. */
   failureCheck: FailureCheck | null;
+  /** Headers for a 200 answer besides the usual ones (a fresh `DPoP-Nonce`); null on the hot path. */
+  answerHeaders: Record<string, string> | null;
 }
 
 export interface OAuthEndpointContext {
@@ -111,12 +113,13 @@ export function createOAuthEndpoint<A extends OAuthAnswer>(
       clientId: null,
       organizationId: null,
       failureCheck: null,
+      answerHeaders: null,
     };
     try {
       const answer = await handle(call);
       await call.failureCheck?.assertNotBlocked();
       if (answer === undefined) sendOAuthEmpty(res);
-      else sendOAuthJson(res, answer);
+      else sendOAuthJson(res, answer, call.answerHeaders);
       outcomes?.answered(answer, startedAt);
     } catch (error) {
       if (error instanceof ClientClosedRequestError) {

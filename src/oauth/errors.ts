@@ -12,6 +12,8 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'unsupported_grant_type'
   | 'unauthorized_client'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   | 'rate_limited'
   | 'temporarily_unavailable'
   | 'server_error';
@@ -70,6 +72,20 @@ export class UnsupportedGrantTypeError extends OAuthError {
 export class UnauthorizedClientError extends OAuthError {
   constructor(reason: string, description: string) {
     super('unauthorized_client', description, reason);
+  }
+}
+
+/** A DPoP proof that is missing where required, malformed or invalid (RFC 9449 §5, §4.3). */
+export class InvalidDpopProofError extends OAuthError {
+  constructor(reason: string, description: string) {
+    super('invalid_dpop_proof', description, reason);
+  }
+}
+
+/** The proof lacks the server's current nonce (RFC 9449 §8): the answer hands one out in `DPoP-Nonce`. */
+export class UseDpopNonceError extends OAuthError {
+  constructor(readonly nonce: string) {
+    super('use_dpop_nonce', 'the DPoP proof must carry the nonce given in the DPoP-Nonce header', 'dpop_nonce_missing');
   }
 }
 

@@ -1,6 +1,7 @@
 import type { ClientRecord } from '../clients/types.js';
 import type { RoleCatalog } from '../roles/catalog.js';
 import type { AccessTokenClaims } from '../tokens/types.js';
+import { type Confirmation, tokenTypeOf } from '../x/confirmation.js';
 import { ADMIN_SCOPE, INTROSPECT_SCOPE } from '../x/scopes.js';
 import type { AccessTokenValidator } from './access-token-validator.js';
 import { authenticateCaller, type CallerAuthentication } from './authenticate-caller.js';
@@ -25,8 +26,9 @@ type IntrospectionResponse =
       exp: number;
       iat: number;
       jti: string;
-      token_type: 'Bearer';
+      token_type: 'Bearer' | 'DPoP';
       org_id?: string;
+      cnf?: Confirmation;
     };
 
 /** A role granting one of these may introspect any client's token; other clients only their own. */
@@ -46,8 +48,9 @@ function activeResponse(claims: AccessTokenClaims): IntrospectionResponse {
     exp: claims.exp,
     iat: claims.iat,
     jti: claims.jti,
-    token_type: 'Bearer',
+    token_type: tokenTypeOf(claims.cnf),
     ...(typeof claims.org_id === 'string' ? { org_id: claims.org_id } : {}),
+    ...(claims.cnf ? { cnf: claims.cnf } : {}),
   };
 }
 

@@ -6,12 +6,15 @@ import type { ProxyTrust } from '../config/proxy-trust.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { SigningKey } from '../keys/types.js';
 import { OAUTH_PATHS } from '../x/oauth-paths.js';
+import { DPOP_SIGNING_ALGORITHMS } from './dpop-proof.js';
 
 export interface ProviderOptions {
   readonly issuer: string;
   readonly proxyTrust: ProxyTrust;
   /** How long resource servers may cache the JWKS. */
   readonly jwksMaxAgeSeconds: number;
+  /** Whether client certificates reach us (HTTPS serving, or a proxy trusted to forward them). */
+  readonly mtls: boolean;
   /** Every scope some role grants, for `scopes_supported`. */
   readonly scopesSupported: () => Promise<string[]>;
 }
@@ -75,24 +78,38 @@ const UNSUPPORTED_DISCOVERY_FIELDS = [
   'response_modes_supported',
 ];
 
+/**
+ * RFC 8705 §5: where a client sends mTLS requests. Client certificates are requested on the same port
+ * as everything else, so the aliases are the endpoints themselves.
+ */
+function mtlsDiscovery(endpoints: Record<string, string>): Record<string, unknown> {
+  return { tls_client_certificate_bound_access_tokens: true, mtls_endpoint_aliases: endpoints };
+}
+
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 
 function discoveryOverrides(options: ProviderOptions, scopes: string[]): Record<string, unknown> {
-  return {
-    issuer: options.issuer,
+  const endpoints = {
     token_endpoint: `${options.issuer}${OAUTH_PATHS.token}`,
-    jwks_uri: `${options.issuer}${OAUTH_PATHS.jwks}`,
     introspection_endpoint: `${options.issuer}${OAUTH_PATHS.introspection}`,
     revocation_endpoint: `${options.issuer}${OAUTH_PATHS.revocation}`,
+  };
+  const authMethods = [...AUTH_METHODS, ...(options.mtls ? ['tls_client_auth', 'self_signed_tls_client_auth'] : [])];
+  return {
+    issuer: options.issuer,
+    jwks_uri: `${options.issuer}${OAUTH_PATHS.jwks}`,
+    ...endpoints,
     grant_types_supported: ['client_credentials'],
-    token_endpoint_auth_methods_supported: AUTH_METHODS,
+    token_endpoint_auth_methods_supported: authMethods,
     token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
-    introspection_endpoint_auth_methods_supported: AUTH_METHODS,
+    introspection_endpoint_auth_methods_supported: authMethods,
     introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
-    revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+    revocation_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     response_types_supported: [],
     scopes_supported: scopes,
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGORITHMS,
+    ...(options.mtls ? mtlsDiscovery(endpoints) : {}),
   };
 }
 

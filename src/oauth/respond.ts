@@ -3,7 +3,13 @@ import { NO_STORE_HEADERS, SECURITY_HEADERS } from '../http/security-headers.js'
 import { sendJson } from '../http/send.js';
 import type { Logger } from '../observability/logger.js';
 import { DependencyUnavailableError } from '../x/errors.js';
-import { OAuthError, type OAuthErrorCode, RateLimitedError, TemporarilyUnavailableError } from './errors.js';
+import {
+  OAuthError,
+  type OAuthErrorCode,
+  RateLimitedError,
+  TemporarilyUnavailableError,
+  UseDpopNonceError,
+} from './errors.js';
 
 /** An RFC 6749 §5.2 answer: the HTTP status and the registered `error` value. */
 export interface OAuthAnswer {
@@ -20,6 +26,8 @@ export const OAUTH_ANSWERS = {
   invalid_scope: { status: 400, error: 'invalid_scope' },
   unsupported_grant_type: { status: 400, error: 'unsupported_grant_type' },
   unauthorized_client: { status: 400, error: 'unauthorized_client' },
+  invalid_dpop_proof: { status: 400, error: 'invalid_dpop_proof' },
+  use_dpop_nonce: { status: 400, error: 'use_dpop_nonce' },
   rate_limited: { status: 429, error: 'slow_down' },
   temporarily_unavailable: { status: 503, error: 'temporarily_unavailable' },
   server_error: { status: 500, error: 'server_error' },
@@ -35,6 +43,7 @@ export function toOAuthError(error: unknown, logger: Logger): OAuthError {
 
 function headersOf(error: OAuthError): Record<string, string> {
   if (error instanceof RateLimitedError) return { 'Retry-After': String(error.retryAfterSeconds) };
+  if (error instanceof UseDpopNonceError) return { 'DPoP-Nonce': error.nonce };
   switch (error.code) {
     case 'invalid_client':
       return { 'WWW-Authenticate': 'Basic realm="tollgate", charset="UTF-8"' };
@@ -60,8 +69,12 @@ export function sendOAuthError(res: ServerResponse, error: OAuthError): void {
   );
 }
 
-export function sendOAuthJson(res: ServerResponse, body: unknown): void {
-  sendJson(res, 200, body, NO_STORE_HEADERS);
+export function sendOAuthJson(
+  res: ServerResponse,
+  body: unknown,
+  headers: Readonly<Record<string, string>> | null = null,
+): void {
+  sendJson(res, 200, body, headers ? { ...NO_STORE_HEADERS, ...headers } : NO_STORE_HEADERS);
 }
 
 /** A 200 without a body (RFC 7009 §2.2: the status code says everything). */

@@ -3,12 +3,17 @@ import { ACCESS_TOKEN_TTL_SECONDS } from '../config/constants.js';
 import type { RoleCatalog } from '../roles/catalog.js';
 import { IssuanceRateExceededError, SessionLimitReachedError, type TokenIssuer } from '../tokens/issuer.js';
 import type { IssuedToken } from '../tokens/types.js';
+import { tokenTypeOf } from '../x/confirmation.js';
 import { authenticateCaller, type CallerAuthentication } from './authenticate-caller.js';
 import { createOAuthEndpoint, type OAuthCall, type OAuthEndpoint, type OAuthEndpointContext } from './endpoint.js';
 import { InvalidRequestError, RateLimitedError, UnauthorizedClientError, UnsupportedGrantTypeError } from './errors.js';
 import { grantScopes } from './scope.js';
+import { confirmationFor, type SenderConstraintDependencies } from './sender-constraint.js';
 
-export interface TokenEndpointDependencies extends OAuthEndpointContext, CallerAuthentication {
+export interface TokenEndpointDependencies
+  extends OAuthEndpointContext,
+    CallerAuthentication,
+    SenderConstraintDependencies {
   readonly roles: RoleCatalog;
   readonly issuer: TokenIssuer;
   readonly lastUsed: LastUsedRecorder;
@@ -16,7 +21,7 @@ export interface TokenEndpointDependencies extends OAuthEndpointContext, CallerA
 
 interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
 }
@@ -36,7 +41,7 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
   }
 
   async function issueToken(call: OAuthCall): Promise<TokenResponse> {
-    const { params, client, failureCheck, method, details } = await authenticateCaller(call, deps);
+    const { params, client, failureCheck, method, details, facts } = await authenticateCaller(call, deps);
     const grantType = params.get('grant_type');
     if (!grantType) throw new InvalidRequestError('grant_type is required');
     if (grantType !== 'client_credentials') throw new UnsupportedGrantTypeError();
@@ -44,12 +49,14 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
     const role = deps.roles.find(record.role);
     if (!role) throw new UnauthorizedClientError('unknown_role', `the client's role "${record.role}" no longer exists`);
     const scopes = grantScopes(role.scopes, params.get('scope'));
+    const confirmation = await confirmationFor(call, facts, record, deps);
     const grant = {
       clientId: record.client_id,
       role: role.name,
       scopes,
       organizationId: record.organization_id,
       ip: call.ip,
+      confirmation,
     };
     const token = await deps.issuer.issue(grant).catch((error: unknown) => {
       if (error instanceof SessionLimitReachedError) {
@@ -86,11 +93,12 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
         scope: token.claims.scope,
         auth_method: method,
         ...(details ? { authentication: details } : {}),
+        ...(confirmation ? { cnf: confirmation } : {}),
       },
     });
     return {
       access_token: token.accessToken,
-      token_type: 'Bearer',
+      token_type: tokenTypeOf(confirmation),
       expires_in: ACCESS_TOKEN_TTL_SECONDS,
       scope: token.claims.scope,
     };

@@ -8,6 +8,12 @@ const sessionSchema = z.object({
   expires_at: z.iso.datetime(),
   scope: z.string(),
   ip: z.string().describe('The address the token was requested from.'),
+  cnf: z
+    .object({ jkt: z.string().optional(), 'x5t#S256': z.string().optional() })
+    .optional()
+    .describe(
+      'For a sender-constrained token, the key it is bound to: `jkt` the DPoP key thumbprint (RFC 9449), `x5t#S256` the client certificate thumbprint (RFC 8705).',
+    ),
 });
 
 export const sessionPageSchema = z.object({

@@ -20,6 +20,7 @@ function toSessionResource(session: Session): SessionResource {
     expires_at: new Date(session.exp * 1000).toISOString(),
     scope: session.scope,
     ip: session.ip,
+    ...(session.cnf ? { cnf: session.cnf } : {}),
   };
 }
 

@@ -1,4 +1,6 @@
 import type { Page, PageRequest } from '../db/paging.js';
+import type { Confirmation } from '../x/confirmation.js';
+
 /** One issued access token, alive until `exp` unless revoked. Times are seconds since the epoch. */
 export interface Session {
   readonly jti: string;
@@ -13,6 +15,8 @@ export interface Session {
   readonly ip: string;
   readonly kid: string;
   readonly org_id: string | null;
+  /** The key a sender-constrained token is bound to; absent for a bearer token. */
+  readonly cnf?: Confirmation;
 }
 
 export interface CreateLimits {

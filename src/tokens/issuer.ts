@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../config/constants.js';
 import type { KeyManager } from '../keys/key-manager.js';
 import type { CreateLimits, SessionStore } from '../sessions/types.js';
+import type { Confirmation } from '../x/confirmation.js';
 import { TollgateError } from '../x/errors.js';
 import { signCompact } from './jws.js';
 import { ACCESS_TOKEN_HEADER, type AccessTokenClaims, type IssuedToken } from './types.js';
@@ -18,6 +19,8 @@ export interface TokenGrant {
   readonly scopes: readonly string[];
   readonly organizationId: string | null;
   readonly ip: string;
+  /** Binds the token to a key (DPoP, client certificate); absent for a bearer token. */
+  readonly confirmation?: Confirmation;
 }
 
 /** The client already holds the configured maximum of live tokens. */
@@ -61,6 +64,7 @@ export class TokenIssuer {
       iat,
       exp: iat + ACCESS_TOKEN_TTL_SECONDS,
       ...(grant.organizationId ? { org_id: grant.organizationId } : {}),
+      ...(grant.confirmation ? { cnf: grant.confirmation } : {}),
     };
     const key = this.keys.current().active;
     // Signing (thread pool) and the Redis write overlap; the token is only returned if both succeed.
@@ -76,6 +80,7 @@ export class TokenIssuer {
           ip: grant.ip,
           kid: key.kid,
           org_id: grant.organizationId,
+          ...(grant.confirmation ? { cnf: grant.confirmation } : {}),
         },
         this.options.limits,
       ),

@@ -1,4 +1,6 @@
-/** The claims of every access token Tollgate issues (RFC 9068 plus `role` and `org_id`). */
+import type { Confirmation } from '../x/confirmation.js';
+
+/** The claims of every access token Tollgate issues (RFC 9068 plus `role` and `org_id`, and `cnf` when bound). */
 export interface AccessTokenClaims {
   iss: string;
   sub: string;
@@ -10,6 +12,7 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   org_id?: string;
+  cnf?: Confirmation;
 }
 
 export interface IssuedToken {

@@ -1,5 +1,6 @@
 import { CLOCK_SKEW_SECONDS } from '../config/constants.js';
 import type { KeyManager } from '../keys/key-manager.js';
+import { isConfirmation } from '../x/confirmation.js';
 import { verifyCompact } from './jws.js';
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from './types.js';
 
@@ -14,7 +15,8 @@ function hasClaimTypes(payload: Record<string, unknown>): payload is Record<stri
     strings.every((name) => typeof payload[name] === 'string') &&
     Number.isInteger(payload.iat) &&
     Number.isInteger(payload.exp) &&
-    (payload.org_id === undefined || typeof payload.org_id === 'string')
+    (payload.org_id === undefined || typeof payload.org_id === 'string') &&
+    (payload.cnf === undefined || isConfirmation(payload.cnf))
   );
 }
 

@@ -40,6 +40,13 @@ function newClient(
     previous_secret_digest: null,
     previous_secret_expires_at: null,
     created_by: null,
+    dpop_bound_access_tokens: false,
+    tls_client_certificate_bound_access_tokens: false,
+    tls_client_auth_subject_dn: null,
+    tls_client_auth_san_dns: null,
+    tls_client_auth_san_uri: null,
+    tls_client_auth_san_ip: null,
+    tls_client_auth_san_email: null,
     ...fields,
   };
 }

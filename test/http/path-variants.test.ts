@@ -297,6 +297,7 @@ describe('the oidc-provider instance on its own', () => {
       issuer: base,
       proxyTrust: NO_PROXY,
       jwksMaxAgeSeconds: 60,
+      mtls: false,
       scopesSupported: async () => [],
     }).callback();
     provider.on('request', handler);

@@ -45,6 +45,7 @@ function build(ring: KeyRing, issuer = 'https://issuer.test'): Provider {
       issuer,
       proxyTrust: NO_PROXY,
       jwksMaxAgeSeconds: 60,
+      mtls: false,
       scopesSupported: async () => [],
     });
   } catch (error) {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   InvalidClientError,
+  InvalidDpopProofError,
   InvalidRequestError,
   InvalidScopeError,
   OAuthError,
@@ -11,6 +12,7 @@ import {
   TemporarilyUnavailableError,
   UnauthorizedClientError,
   UnsupportedGrantTypeError,
+  UseDpopNonceError,
 } from '../../src/oauth/errors.js';
 import { OAUTH_ANSWERS, sendOAuthError, toOAuthError } from '../../src/oauth/respond.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -37,6 +39,8 @@ const EXPECTED: readonly [string, OAuthError, number, string, Record<string, str
     'unauthorized_client',
     {},
   ],
+  ['invalid_dpop_proof', new InvalidDpopProofError('dpop_proof_replayed', 'replayed'), 400, 'invalid_dpop_proof', {}],
+  ['use_dpop_nonce', new UseDpopNonceError('n0nce'), 400, 'use_dpop_nonce', { 'dpop-nonce': 'n0nce' }],
   [
     'a rate limit',
     new RateLimitedError('token_issuance', 2_500, 'slow down'),

@@ -23,6 +23,13 @@ export function clientRecord(clientId: string, changes: Partial<ClientRecord> = 
     updated_at: epoch,
     last_used_at: null,
     tokens_valid_after: null,
+    dpop_bound_access_tokens: false,
+    tls_client_certificate_bound_access_tokens: false,
+    tls_client_auth_subject_dn: null,
+    tls_client_auth_san_dns: null,
+    tls_client_auth_san_uri: null,
+    tls_client_auth_san_ip: null,
+    tls_client_auth_san_email: null,
     ...changes,
   };
 }

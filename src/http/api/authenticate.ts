@@ -15,6 +15,8 @@ interface BearerClaims {
   readonly org_id?: string;
   readonly role: string;
   readonly scope: string;
+  /** Present on a sender-constrained token (DPoP, client certificate). */
+  readonly cnf?: object;
 }
 
 /** The claims of a token that is valid right now, or null: revoked, expired, its client deactivated. */
@@ -25,6 +27,12 @@ export function authenticateBearer(validate: BearerTokenValidator): Middleware {
   return async (ctx, next) => {
     const claims = await validate(bearerToken(ctx.get('authorization') || undefined));
     if (!claims) throw new UnauthenticatedError('the access token is invalid, expired or revoked');
+    // Whoever copied a sender-constrained token must not be able to use it here as a bearer token: the
+    // admin API does not check proofs of possession, so it refuses such tokens outright (fail closed).
+    if (claims.cnf)
+      throw new UnauthenticatedError(
+        'this token is bound to a key (DPoP or a client certificate); the admin API accepts unbound bearer tokens only: use a client without dpop_bound_access_tokens, and no DPoP proof, for administration',
+      );
     ctx.state.principal = {
       clientId: claims.client_id,
       organizationId: claims.org_id ?? null,
