@@ -16,14 +16,15 @@
  * BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3) and BENCH_ALGS (default RS256,ES256,EdDSA) set the run;
  * BENCH_PROFILE=<dir> has Tollgate's processes write V8 CPU profiles there (node --cpu-prof);
  * BENCH_BEFORE=<checkout> adds that checkout's built Tollgate (<checkout>/dist/src/main.js) as a fourth
- * target, "before", for a change's before/after ratio in one run.
+ * target, "before", for a change's before/after ratio in one run. Then ES256 bearer, DPoP-bound and
+ * private_key_jwt tokens from one server in the same rounds (BENCH_CLIENT_AUTH=0 skips them).
  *
  * Throughput on a shared machine depends on how much CPU the others leave; the CPU each token costs
  * across all processes (the budget) depends much less on it, so "cpu share" (the ceiling's µs per token
  * over the target's) is printed beside the throughput share.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,7 +188,7 @@ async function startBaseline(alg: string): Promise<Target> {
 
 interface TollgateTarget extends Target {
   readonly clientId: string;
-  createClient(role: string): Promise<{ client_id: string; client_secret: string }>;
+  createClient(role: string, fields?: Record<string, unknown>): Promise<{ client_id: string; client_secret: string }>;
   /** Stops the server process, keeping its database for auditRows; stop() removes the rest. */
   shutdown(): Promise<void>;
   auditRows(type: string): Promise<number>;
@@ -230,11 +231,11 @@ async function startTollgate(alg: string, redis: BenchRedis, checkout = '.'): Pr
     body: 'grant_type=client_credentials',
   });
   const { access_token: adminToken } = (await tokenResponse.json()) as { access_token: string };
-  const createClient = async (role: string) => {
+  const createClient = async (role: string, fields: Record<string, unknown> = {}) => {
     const created = await fetch(`${base}/api/v1/clients`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: `bench ${role}`, role }),
+      body: JSON.stringify({ name: `bench ${role}`, role, ...fields }),
     });
     return (await created.json()) as { client_id: string; client_secret: string };
   };
@@ -462,6 +463,119 @@ async function benchAlgorithm(alg: string, redis: BenchRedis): Promise<string[]>
   }
 }
 
+/**
+ * Single-use ES256 JWTs for one round, made before it so the load generator only sends them: DPoP proofs
+ * (RFC 9449) or private_key_jwt client assertions (RFC 7523), each with its own jti.
+ */
+function es256Jwts(header: object, claims: () => object, count: number, key: KeyObject): string[] {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const head = encode(header);
+  return Array.from({ length: count }, () => {
+    const input = `${head}.${encode(claims())}`;
+    const signature = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${signature.toString('base64url')}`;
+  });
+}
+
+/** Requests that each carry the next of `values`, as `setRequest` puts it. */
+function eachWith(values: string[], setRequest: (request: autocannon.Request, value: string) => autocannon.Request) {
+  let next = 0;
+  return [
+    {
+      setupRequest: (request: autocannon.Request) => {
+        next += 1;
+        return setRequest(request, values[next % values.length]!);
+      },
+    },
+  ];
+}
+
+/**
+ * ES256 on one Tollgate, same rounds: a secret client's bearer tokens, DPoP-bound tokens (a fresh proof per
+ * request) and a private_key_jwt client (a fresh assertion per request, no Authorization header). The
+ * proof or assertion costs one ES256 verification and one replay-cache SET NX per token.
+ */
+async function benchClientAuthentication(redis: BenchRedis): Promise<string[]> {
+  const tollgate = await startTollgate('ES256', redis);
+  try {
+    const tokenUrl = `${tollgate.baseUrl}/token`;
+    const now = () => Math.floor(Date.now() / 1000);
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'bench', alg: 'ES256', use: 'sig' };
+    const dpopClient = await tollgate.createClient('analyst');
+    const keyClient = await tollgate.createClient('analyst', {
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [jwk] },
+    });
+    const dpop = {
+      ...tollgate,
+      name: 'DPoP-bound',
+      authorization: basic(dpopClient.client_id, dpopClient.client_secret),
+    };
+    const jwt = { ...tollgate, name: 'private_key_jwt' };
+    const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
+    const proofs = (count: number) =>
+      es256Jwts(
+        { typ: 'dpop+jwt', alg: 'ES256', jwk: { kty, crv, x, y } },
+        () => ({ jti: randomUUID(), htm: 'POST', htu: tokenUrl, iat: now() }),
+        count,
+        privateKey,
+      );
+    const assertions = (count: number) =>
+      es256Jwts(
+        { alg: 'ES256', kid: 'bench' },
+        () => ({
+          iss: keyClient.client_id,
+          sub: keyClient.client_id,
+          aud: tollgate.baseUrl,
+          jti: randomUUID(),
+          iat: now(),
+          exp: now() + 120,
+        }),
+        count,
+        privateKey,
+      );
+    const withProof = (values: string[]) =>
+      eachWith(values, (request, proof) => ({ ...request, headers: { ...request.headers, dpop: proof } }));
+    const withAssertion = (values: string[]) =>
+      eachWith(values, (request, assertion) => {
+        const { authorization: _none, ...headers } = request.headers ?? {};
+        const body = `grant_type=client_credentials&client_id=${keyClient.client_id}&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=${assertion}`;
+        return { ...request, headers, body };
+      });
+    const results = new Map<Target, RoundResult[]>([
+      [tollgate, []],
+      [dpop, []],
+      [jwt, []],
+    ]);
+    let expected = (await load(tollgate, '/token', 2)).perSecond;
+    await load(dpop, '/token', 2, withProof(proofs(Math.ceil(expected * 2 * 2))));
+    await load(jwt, '/token', 2, withAssertion(assertions(Math.ceil(expected * 2 * 2))));
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const bearer = await load(tollgate, '/token', SECONDS);
+      expected = Math.max(bearer.perSecond, 500);
+      results.get(tollgate)!.push(bearer);
+      results
+        .get(dpop)!
+        .push(await load(dpop, '/token', SECONDS, withProof(proofs(Math.ceil(expected * SECONDS * 2)))));
+      results
+        .get(jwt)!
+        .push(await load(jwt, '/token', SECONDS, withAssertion(assertions(Math.ceil(expected * SECONDS * 2)))));
+    }
+    const bearer = summarise(results.get(tollgate)!);
+    const ratio = (s: Summary) =>
+      `${(s.perSecond / bearer.perSecond).toFixed(2)}x bearer, cpu ${((100 * bearer.cpuTotal) / s.cpuTotal).toFixed(0)} % of bearer`;
+    return [
+      'client authentication and sender constraints, ES256, same server and rounds:',
+      row('ES256', 'bearer secret', bearer, '1.00x'),
+      row('', 'DPoP-bound', summarise(results.get(dpop)!), ratio(summarise(results.get(dpop)!))),
+      row('', 'private_key_jwt', summarise(results.get(jwt)!), ratio(summarise(results.get(jwt)!))),
+    ];
+  } finally {
+    await tollgate.stop();
+  }
+}
+
 const INTROSPECTED_TOKENS = 2_000;
 
 async function tokensFrom(target: Target): Promise<string[]> {
@@ -571,6 +685,8 @@ async function main(): Promise<void> {
     );
     for (const alg of ALGS) for (const line of await benchAlgorithm(alg, redis)) console.log(line);
     if (process.env.BENCH_INTROSPECTION !== '0') for (const line of await benchIntrospection(redis)) console.log(line);
+    if (process.env.BENCH_CLIENT_AUTH !== '0')
+      for (const line of await benchClientAuthentication(redis)) console.log(line);
   } finally {
     await redis.stop();
   }

@@ -161,8 +161,14 @@ export function describeOnRedisGroup(name: string, startGroup: () => Promise<Red
         const answers = await Promise.all([a, b].map((server) => fetch(`${server.url}/readyz`)));
         return answers.every(({ status }) => status === 200);
       });
+      // The other instance learns the new slot owner on its next topology refresh (every 2 s, or at once
+      // after a failed write): until then its writes for the victim's slot may answer 503, never worse.
       for (const client of [victim, survivor]) {
-        const token = await tokenFor(b.url, client);
+        const token = await waitFor(`a token for ${client.client_id} from the other instance`, 30_000, async () => {
+          const { status, body } = await requestToken(b.url, client.client_id, client.client_secret);
+          expect([200, 503]).toContain(status);
+          return status === 200 ? (body.access_token as string) : undefined;
+        });
         expect((await introspect(a.url, client.client_id, client.client_secret, token)).body).toMatchObject({
           active: true,
         });
