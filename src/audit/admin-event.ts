@@ -1,5 +1,6 @@
 import type { Actor } from '../x/actor.js';
-import type { AuditEventInput, AuditEventType } from './event.js';
+import type { AuditEventInput } from './event.js';
+import type { AuditEventType } from './event-types.js';
 
 /** What an admin event is about: the client and/or organization it touched, for filtering. */
 export interface AuditSubject {

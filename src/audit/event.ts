@@ -1,36 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { AuditEventType } from './event-types.js';
 import { redactText, redactValue } from './redact.js';
-
-/**
- * Every audit event type Tollgate records, in one list (docs/audit-and-cli.md describes each). Events
- * already stored keep their type, so readers of the table and the export treat `type` as a string.
- */
-export const AUDIT_EVENT_TYPES = [
-  'client.created',
-  'client.updated',
-  'client.deleted',
-  'client.secret_rotated',
-  'organization.created',
-  'organization.updated',
-  'organization.deleted',
-  'role.created',
-  'role.updated',
-  'role.deleted',
-  'settings.updated',
-  'sessions.revoked',
-  'key.rotated',
-  'key.revoked',
-  'key.deleted',
-  'token.issued',
-  'token.denied',
-  'introspection.denied',
-  'revocation.denied',
-  'caller.blocked',
-  'caller.unblocked',
-  'database.migrated',
-] as const;
-
-export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 /** One audit event as a caller reports it: admin actions and token decisions, for the SIEM. */
 export interface AuditEventInput {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { AuditEventType, AuditTrail } from '../audit/event.js';
+import type { AuditTrail } from '../audit/event.js';
+import type { AuditEventType } from '../audit/event-types.js';
 import type { ProxyTrust } from '../config/proxy-trust.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Logger } from '../observability/logger.js';

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { adminEvent } from '../audit/admin-event.js';
-import type { AuditEventType, AuditTrail } from '../audit/event.js';
+import type { AuditTrail } from '../audit/event.js';
+import type { AuditEventType } from '../audit/event-types.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Transactional } from '../db/transaction.js';
 import type { ChangeFeed } from '../sync/change-feed.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEventResource, AuditEventType } from '../../src/audit/event.js';
+import type { AuditEventResource } from '../../src/audit/event.js';
+import type { AuditEventType } from '../../src/audit/event-types.js';
 import { AuditStore } from '../../src/audit/store.js';
 import { startSharedServer } from '../support/modes.js';
 import { adminToken, api, createClient, requestToken } from '../support/oauth.js';

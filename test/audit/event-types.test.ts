@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AUDIT_EVENT_TYPES } from '../../src/audit/event.js';
+import { AUDIT_EVENT_TYPES } from '../../src/audit/event-types.js';
 
 const DOC = readFileSync('docs/audit-and-cli.md', 'utf8');
 

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import { type AuditEventType, toAuditEventResource } from '../../src/audit/event.js';
+import { toAuditEventResource } from '../../src/audit/event.js';
+import type { AuditEventType } from '../../src/audit/event-types.js';
 import { LogAuditTrail } from '../../src/audit/log-trail.js';
 import { createAuditLogger } from '../../src/observability/logger.js';
 import { captureLogs } from '../support/logs.js';

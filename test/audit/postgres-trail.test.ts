@@ -1,4 +1,5 @@
-import type { AuditEvent, AuditEventInput, AuditEventType } from '../../src/audit/event.js';
+import type { AuditEvent, AuditEventInput } from '../../src/audit/event.js';
+import type { AuditEventType } from '../../src/audit/event-types.js';
 import { LogAuditTrail } from '../../src/audit/log-trail.js';
 import { AUDIT_QUEUE_DEFAULTS, type AuditQueueOptions, PostgresAuditTrail } from '../../src/audit/postgres-trail.js';
 import { AuditStore, type SerialisedAuditRow } from '../../src/audit/store.js';

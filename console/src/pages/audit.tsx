@@ -1,6 +1,7 @@
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
+import { AUDIT_EVENT_TYPES } from '../../../src/audit/event-types';
 import type { ApiProblem } from '../api/problem';
 import type { AuditEvent, AuditFilter } from '../api/types';
 import { useAction, useLoad } from '../components/async';
@@ -15,27 +16,8 @@ import { useSession } from '../session';
 const PAGE_SIZE = 50;
 const FILTER_FIELDS = ['type', 'client_id', 'organization_id', 'since', 'until'] as const;
 
-/** Suggestions only: the field takes any type (docs/audit-and-cli.md lists them). */
-const KNOWN_TYPES = [
-  'token.issued',
-  'token.denied',
-  'introspection.denied',
-  'revocation.denied',
-  'client.created',
-  'client.updated',
-  'client.deleted',
-  'client.secret_rotated',
-  'sessions.revoked',
-  'organization.created',
-  'organization.updated',
-  'organization.deleted',
-  'role.created',
-  'role.updated',
-  'role.deleted',
-  'settings.updated',
-  'key.rotated',
-  'key.deleted',
-];
+/** Suggestions only: the field takes any type (docs/audit-and-cli.md describes them). */
+const KNOWN_TYPES = AUDIT_EVENT_TYPES;
 
 function filterOf(query: Record<string, string>): AuditFilter {
   return Object.fromEntries(FILTER_FIELDS.filter((field) => query[field]).map((field) => [field, query[field]]));
