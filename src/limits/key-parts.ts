@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 
 /**
@@ -16,10 +16,11 @@ export function addressKeyPart(ip: string): string {
 
 /**
  * Any text may arrive as a client_id, including a secret sent in the wrong field: it is digested, so
- * no credential ever becomes part of a Redis key name, and no key grows with the input.
+ * no credential ever becomes part of a Redis key name, and no key grows with the input. (One-shot
+ * `hash`: every token request digests its client_id here, at half the cost of a createHash chain.)
  */
 export function clientKeyPart(clientId: string): string {
-  return createHash('sha256').update(clientId).digest('base64url').slice(0, 22);
+  return hash('sha256', clientId, 'base64url').slice(0, 22);
 }
 
 /**
@@ -27,5 +28,5 @@ export function clientKeyPart(clientId: string): string {
  * other's failures, while every instance of one deployment shares them.
  */
 export function deploymentKeyPart(issuer: string): string {
-  return createHash('sha256').update(issuer).digest('base64url').slice(0, 8);
+  return hash('sha256', issuer, 'base64url').slice(0, 8);
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Single-use identifiers (a client assertion's `jti`, a federated token's `jti` or digest, a DPoP proof's
@@ -20,5 +20,5 @@ export interface ReplayCache {
 
 /** A fixed-length name for any identifier: no input grows a key, and no token text is ever stored. */
 export function replayIdDigest(id: string): string {
-  return createHash('sha256').update(id).digest('base64url').slice(0, 32);
+  return hash('sha256', id, 'base64url').slice(0, 32);
 }
