@@ -53,7 +53,7 @@ async function verifyPrivateKeyJwt(
   assertion: string,
   client: CachedClient,
 ): Promise<Evidence | Refusal> {
-  const { client_id: clientId, jwks, jwks_uri: jwksUri } = client.record;
+  const { clientId, jwks, jwksUri } = client.record;
   if (!jwks && !jwksUri) return refused('no_registered_keys');
   const keys = jwks ? deps.keys.inline(jwks as JSONWebKeySet) : deps.keys.remote(jwksUri!, clientId);
   const verified = await verifyAssertion(assertion, keys, {
@@ -73,7 +73,7 @@ async function verifyPrivateKeyJwt(
 
 /** The credentials whose issuer and subject the token names; the rest cannot match it. */
 function candidates(client: CachedClient, claims: JWTPayload): FederatedCredential[] {
-  return client.record.federated_credentials.filter(
+  return client.record.federatedCredentials.filter(
     (credential) => credential.issuer === claims.iss && credential.subject === claims.sub,
   );
 }
@@ -89,10 +89,10 @@ async function verifyFederated(
   client: CachedClient,
   unverified: JWTPayload,
 ): Promise<Evidence | Refusal> {
-  const { client_id: clientId } = client.record;
+  const { clientId } = client.record;
   const matching = candidates(client, unverified);
   if (matching.length === 0) {
-    const issuerKnown = client.record.federated_credentials.some((credential) => credential.issuer === unverified.iss);
+    const issuerKnown = client.record.federatedCredentials.some((credential) => credential.issuer === unverified.iss);
     return refused(issuerKnown ? 'wrong_subject' : 'untrusted_issuer');
   }
   let last: Refusal | null = null;
@@ -142,7 +142,7 @@ async function verifyFederated(
 export function clientAssertion(deps: AssertionDependencies): ClientAuthMethod {
   return {
     name: 'private_key_jwt',
-    accepts: (client) => client.record.token_endpoint_auth_method === 'private_key_jwt',
+    accepts: (client) => client.record.tokenEndpointAuthMethod === 'private_key_jwt',
     presents: (facts) => facts.params.has('client_assertion_type') || facts.params.has('client_assertion'),
     read(facts: RequestFacts): Presentation | Unreadable {
       const type = facts.params.get('client_assertion_type');
@@ -169,7 +169,7 @@ export function clientAssertion(deps: AssertionDependencies): ClientAuthMethod {
     },
     verify(presentation, client) {
       const claims = peek(presentation.credential)!;
-      return claims.iss === client.record.client_id
+      return claims.iss === client.record.clientId
         ? verifyPrivateKeyJwt(deps, presentation.credential, client)
         : verifyFederated(deps, presentation.credential, client, claims);
     },

@@ -42,14 +42,18 @@ function decodeBasicCredentials(encoded: string): string | Unreadable {
 
 /** Secret clients may use either secret method, as they always could; no other client may use one. */
 function holdsSecret(client: CachedClient): boolean {
-  const method = client.record.token_endpoint_auth_method;
+  const method = client.record.tokenEndpointAuthMethod;
   return method === 'client_secret_basic' || method === 'client_secret_post';
 }
 
 /** The current secret always works; the previous one only until its grace period ends. */
 function verifySecret(client: CachedClient, secret: string): boolean {
   const presented = digestSecret(secret);
-  const { secret_digest, previous_secret_digest, previous_secret_expires_at } = client.record;
+  const {
+    secretDigest: secret_digest,
+    previousSecretDigest: previous_secret_digest,
+    previousSecretExpiresAt: previous_secret_expires_at,
+  } = client.record;
   if (secretMatchesDigest(presented, secret_digest)) return true;
   return (
     previous_secret_expires_at !== null &&

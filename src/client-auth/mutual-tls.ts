@@ -3,6 +3,7 @@ import ipaddr from 'ipaddr.js';
 import type { CachedClient } from '../clients/lookup.js';
 import type { TlsClientAuthField } from '../clients/schemas.js';
 import type { ClientCertificate } from '../http/client-certificate.js';
+import { camelCase } from '../x/case.js';
 import type { ClientAuthMethod, Evidence, Presentation, Refusal, RequestFacts } from './types.js';
 
 const refused = (reason: string): Refusal => ({ refused: reason, details: null });
@@ -56,7 +57,7 @@ const MATCHERS: Record<TlsClientAuthField, (expected: string, certificate: Clien
 
 function chainedCertificateMatches(client: CachedClient, certificate: ClientCertificate): boolean {
   return Object.entries(MATCHERS).some(([field, matches]) => {
-    const expected = client.record[field as TlsClientAuthField];
+    const expected = client.record[camelCase(field as TlsClientAuthField)];
     return expected !== null && matches(expected, certificate);
   });
 }
@@ -82,8 +83,8 @@ function selfSignedCertificateMatches(client: CachedClient, certificate: ClientC
 export const mutualTls: ClientAuthMethod = {
   name: 'tls_client_auth',
   accepts: (client) =>
-    client.record.token_endpoint_auth_method === 'tls_client_auth' ||
-    client.record.token_endpoint_auth_method === 'self_signed_tls_client_auth',
+    client.record.tokenEndpointAuthMethod === 'tls_client_auth' ||
+    client.record.tokenEndpointAuthMethod === 'self_signed_tls_client_auth',
   presents: (facts) =>
     facts.authorization === undefined &&
     facts.params.has('client_id') &&
@@ -95,7 +96,7 @@ export const mutualTls: ClientAuthMethod = {
     const certificate = facts.clientCertificate;
     if (!certificate) return NO_CERTIFICATE;
     const details = { 'x5t#S256': certificate.thumbprint };
-    if (client.record.token_endpoint_auth_method === 'self_signed_tls_client_auth')
+    if (client.record.tokenEndpointAuthMethod === 'self_signed_tls_client_auth')
       return selfSignedCertificateMatches(client, certificate)
         ? { method: 'self_signed_tls_client_auth', details }
         : { refused: MISMATCH, details };

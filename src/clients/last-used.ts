@@ -27,12 +27,12 @@ export class LastUsedRecorder {
   }
 
   /** `client` as the token endpoint has it, which says whether this may be its first use. */
-  record(client: Pick<ClientRecord, 'client_id' | 'last_used_at'>): void {
-    if (client.last_used_at === null && !this.firstUsesWritten.has(client.client_id)) {
-      this.firstUsesWritten.add(client.client_id);
-      this.track(this.write([client.client_id]));
+  record(client: Pick<ClientRecord, 'clientId' | 'lastUsedAt'>): void {
+    if (client.lastUsedAt === null && !this.firstUsesWritten.has(client.clientId)) {
+      this.firstUsesWritten.add(client.clientId);
+      this.track(this.write([client.clientId]));
     } else {
-      this.pending.add(client.client_id);
+      this.pending.add(client.clientId);
     }
   }
 

@@ -85,7 +85,7 @@ export class ClientLookup {
       pending = this.store
         .find(clientId)
         .then((record) => {
-          const client = record ? { record, allowsIp: compileAllowlist(record.ip_allowlist) } : null;
+          const client = record ? { record, allowsIp: compileAllowlist(record.ipAllowlist) } : null;
           if (generation === this.generation) this.remember(clientId, { client, fetchedAt: Date.now() });
           return client;
         })

@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RoleService } from '../roles/service.js';
 import type { ChangeFeed } from '../sync/change-feed.js';
 import type { Actor } from '../x/actor.js';
+import { camelCase, camelCased } from '../x/case.js';
 import { ConflictError, NotFoundError, ValidationError } from '../x/errors.js';
 import { allowlistNarrows } from '../x/ip-ranges.js';
 import { parseInput } from '../x/validation.js';
@@ -26,7 +27,7 @@ import {
 } from './schemas.js';
 import { digestSecret, generateClientId, generateClientSecret } from './secret.js';
 import type { ClientStore } from './store.js';
-import { type ClientRecord, toClientResource } from './types.js';
+import { type ClientRecord, type TlsClientAuthProperty, toClientResource } from './types.js';
 import { assertClientVisibleTo } from './visibility.js';
 
 /** A client that is gone, with the organization it was in (for the audit trail). */
@@ -58,9 +59,9 @@ export class ClientService {
     actor: Actor,
     credentials?: { clientId: string; clientSecret: string },
   ): Promise<CreatedClient> {
-    const { organization_id, ...fields } = parseInput(createClientSchema, input);
+    const { organizationId: requested, ...fields } = camelCased(parseInput(createClientSchema, input));
     assertCredentialRules(fields);
-    const organizationId = organization_id === undefined ? actor.organizationId : organization_id;
+    const organizationId = requested === undefined ? actor.organizationId : requested;
     assertPlacementAllowed(actor, { role: fields.role, organizationId }, null);
     const clientId = credentials?.clientId ?? generateClientId();
     const clientSecret = holdsSecret(fields) ? (credentials?.clientSecret ?? generateClientSecret()) : undefined;
@@ -69,12 +70,12 @@ export class ClientService {
       return this.store.insert(
         {
           ...fields,
-          client_id: clientId,
-          organization_id: organizationId,
-          secret_digest: clientSecret === undefined ? null : digestSecret(clientSecret).toString('hex'),
-          previous_secret_digest: null,
-          previous_secret_expires_at: null,
-          created_by: actor.clientId,
+          clientId,
+          organizationId,
+          secretDigest: clientSecret === undefined ? null : digestSecret(clientSecret).toString('hex'),
+          previousSecretDigest: null,
+          previousSecretExpiresAt: null,
+          createdBy: actor.clientId,
         },
         trx,
       );
@@ -121,7 +122,8 @@ export class ClientService {
   }
 
   async update(clientId: string, input: unknown, actor: Actor): Promise<ClientResource> {
-    const patch = parseInput(updateClientSchema, input);
+    const fields = parseInput(updateClientSchema, input);
+    const patch = camelCased(fields);
     const current = await this.requireVisible(clientId, actor);
     const merged = { ...current, ...patch };
     // Moving to private_key_jwt gives up the secret (below); the way back would need a new secret.
@@ -132,11 +134,11 @@ export class ClientService {
       );
     assertCredentialRules(merged);
     const secretDropped = holdsSecret(current) && !holdsSecret(merged);
-    const organizationId = patch.organization_id === undefined ? current.organization_id : patch.organization_id;
+    const organizationId = patch.organizationId === undefined ? current.organizationId : patch.organizationId;
     assertPlacementAllowed(
       actor,
       { role: patch.role ?? current.role, organizationId },
-      { role: current.role, organizationId: current.organization_id },
+      { role: current.role, organizationId: current.organizationId },
     );
     // Outstanding tokens name the old status, role or organization, or may be in use from an address
     // the allowlist no longer admits (tokens are not bound to an address): they must die, now and after
@@ -144,38 +146,35 @@ export class ClientService {
     const cutsTokens =
       (current.status === 'active' && patch.status === 'inactive') ||
       (patch.role !== undefined && patch.role !== current.role) ||
-      organizationId !== current.organization_id ||
-      (patch.ip_allowlist !== undefined && allowlistNarrows(current.ip_allowlist, patch.ip_allowlist)) ||
-      (patch.dpop_bound_access_tokens === true && !current.dpop_bound_access_tokens) ||
-      (patch.tls_client_certificate_bound_access_tokens === true &&
-        !current.tls_client_certificate_bound_access_tokens);
+      organizationId !== current.organizationId ||
+      (patch.ipAllowlist !== undefined && allowlistNarrows(current.ipAllowlist, patch.ipAllowlist)) ||
+      (patch.dpopBoundAccessTokens === true && !current.dpopBoundAccessTokens) ||
+      (patch.tlsClientCertificateBoundAccessTokens === true && !current.tlsClientCertificateBoundAccessTokens);
     const updated = await this.inTransaction(async (trx) => {
       if (patch.role !== undefined) await this.roles.lockForAssignment(patch.role, trx);
       return this.store.update(
         clientId,
         {
           ...patch,
-          ...(secretDropped
-            ? { secret_digest: null, previous_secret_digest: null, previous_secret_expires_at: null }
-            : {}),
-          ...(cutsTokens ? { tokens_valid_after: new Date() } : {}),
+          ...(secretDropped ? { secretDigest: null, previousSecretDigest: null, previousSecretExpiresAt: null } : {}),
+          ...(cutsTokens ? { tokensValidAfter: new Date() } : {}),
         },
         trx,
       );
     }).catch(explainWriteError(clientId, organizationId));
     if (!updated) throw new NotFoundError(`client ${clientId} does not exist`);
     await this.changes.publish({ type: 'client', clientId });
-    const moved = updated.organization_id !== current.organization_id;
+    const moved = updated.organizationId !== current.organizationId;
     this.audit.record(
       adminEvent(
         'client.updated',
         actor,
-        { clientId, organizationId: updated.organization_id },
+        { clientId, organizationId: updated.organizationId },
         {
-          changed: Object.keys(patch),
-          ...patch,
-          ...(patch.jwks ? { jwks: { kids: patch.jwks.keys.map((key) => key.kid ?? null) } } : {}),
-          ...(moved ? { previous_organization_id: current.organization_id } : {}),
+          changed: Object.keys(fields),
+          ...fields,
+          ...(fields.jwks ? { jwks: { kids: fields.jwks.keys.map((key) => key.kid ?? null) } } : {}),
+          ...(moved ? { previous_organization_id: current.organizationId } : {}),
         },
       ),
     );
@@ -186,7 +185,7 @@ export class ClientService {
   async delete(clientId: string, actor: Actor): Promise<void> {
     const record = await this.requireVisible(clientId, actor);
     if (!(await this.store.delete(clientId))) throw new NotFoundError(`client ${clientId} does not exist`);
-    await this.finishDeletion([{ clientId, organizationId: record.organization_id }], actor);
+    await this.finishDeletion([{ clientId, organizationId: record.organizationId }], actor);
   }
 
   /**
@@ -244,7 +243,7 @@ export class ClientService {
       adminEvent(
         'client.secret_rotated',
         actor,
-        { clientId, organizationId: record.organization_id },
+        { clientId, organizationId: record.organizationId },
         { grace_period_seconds: grace, previous_secret_expires_at: expiresAt },
       ),
     );
@@ -275,13 +274,12 @@ export class ClientService {
 
 type AuthenticationFields = Pick<
   ClientRecord,
-  'token_endpoint_auth_method' | 'jwks' | 'jwks_uri' | 'federated_credentials' | TlsClientAuthField
+  'tokenEndpointAuthMethod' | 'jwks' | 'jwksUri' | 'federatedCredentials' | TlsClientAuthProperty
 >;
 
-function holdsSecret(client: Pick<ClientRecord, 'token_endpoint_auth_method'>): boolean {
+function holdsSecret(client: Pick<ClientRecord, 'tokenEndpointAuthMethod'>): boolean {
   return (
-    client.token_endpoint_auth_method === 'client_secret_basic' ||
-    client.token_endpoint_auth_method === 'client_secret_post'
+    client.tokenEndpointAuthMethod === 'client_secret_basic' || client.tokenEndpointAuthMethod === 'client_secret_post'
   );
 }
 
@@ -292,14 +290,14 @@ function holdsSecret(client: Pick<ClientRecord, 'token_endpoint_auth_method'>): 
  * an mTLS one (its rules are then complete).
  */
 function assertMutualTlsRules(client: AuthenticationFields): boolean {
-  const named = TLS_CLIENT_AUTH_FIELDS.filter((field) => client[field] !== null);
-  const method = client.token_endpoint_auth_method;
+  const named = TLS_CLIENT_AUTH_FIELDS.filter((field) => client[camelCase(field)] !== null);
+  const method = client.tokenEndpointAuthMethod;
   if (method !== 'tls_client_auth' && named.length > 0)
     throw ValidationError.field(named[0]!, 'only a tls_client_auth client names its certificate');
   if (method !== 'tls_client_auth' && method !== 'self_signed_tls_client_auth') return false;
-  if (client.federated_credentials.length > 0)
+  if (client.federatedCredentials.length > 0)
     throw ValidationError.field('federated_credentials', 'only a private_key_jwt client has federated credentials');
-  if (client.jwks_uri !== null)
+  if (client.jwksUri !== null)
     throw ValidationError.field('jwks_uri', 'an mTLS client registers its certificate key inline, in jwks');
   if (method === 'tls_client_auth') {
     if (named.length !== 1)
@@ -320,15 +318,16 @@ function assertMutualTlsRules(client: AuthenticationFields): boolean {
 function assertCredentialRules(client: AuthenticationFields): void {
   if (assertMutualTlsRules(client)) return;
   if (holdsSecret(client)) {
-    for (const field of ['jwks', 'jwks_uri'] as const)
-      if (client[field] !== null) throw ValidationError.field(field, 'only a private_key_jwt client registers keys');
-    if (client.federated_credentials.length > 0)
+    if (client.jwks !== null) throw ValidationError.field('jwks', 'only a private_key_jwt client registers keys');
+    if (client.jwksUri !== null)
+      throw ValidationError.field('jwks_uri', 'only a private_key_jwt client registers keys');
+    if (client.federatedCredentials.length > 0)
       throw ValidationError.field('federated_credentials', 'only a private_key_jwt client has federated credentials');
     return;
   }
-  if (client.jwks !== null && client.jwks_uri !== null)
+  if (client.jwks !== null && client.jwksUri !== null)
     throw ValidationError.field('jwks_uri', 'register keys either inline (jwks) or by jwks_uri, not both');
-  if (client.jwks === null && client.jwks_uri === null && client.federated_credentials.length === 0)
+  if (client.jwks === null && client.jwksUri === null && client.federatedCredentials.length === 0)
     throw ValidationError.field(
       'jwks',
       'a private_key_jwt client needs jwks, jwks_uri or at least one federated credential',
@@ -338,12 +337,12 @@ function assertCredentialRules(client: AuthenticationFields): void {
 /** What the audit trail records of how a client authenticates: never a key's material, only its ids. */
 function authenticationSummary(client: AuthenticationFields): Record<string, unknown> {
   return {
-    token_endpoint_auth_method: client.token_endpoint_auth_method,
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     ...(client.jwks ? { jwks_kids: client.jwks.keys.map((key) => key.kid ?? null) } : {}),
-    ...(client.jwks_uri ? { jwks_uri: client.jwks_uri } : {}),
-    ...(client.federated_credentials.length > 0
+    ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
+    ...(client.federatedCredentials.length > 0
       ? {
-          federated_credentials: client.federated_credentials.map(({ issuer, subject }) => ({ issuer, subject })),
+          federated_credentials: client.federatedCredentials.map(({ issuer, subject }) => ({ issuer, subject })),
         }
       : {}),
   };

@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
 import { type Page, type PageRequest, pageOf } from '../db/paging.js';
+import { camelCased, type SnakeCased, snakeCased } from '../x/case.js';
 import type { ClientRecord, ClientStatus } from './types.js';
 
 const TABLE = 'api_clients';
 
-type Row = ClientRecord & { seq: string };
+/** A row of api_clients: the record's properties as snake_case columns, and the listing order. */
+type Row = SnakeCased<ClientRecord> & { seq: string };
 
 export interface ClientPageQuery extends PageRequest {
   /** Only this organization's clients; undefined for every client. */
@@ -25,7 +27,7 @@ export class ClientStore {
   constructor(private readonly db: Knex) {}
 
   async insert(
-    record: Omit<ClientRecord, 'created_at' | 'updated_at' | 'last_used_at' | 'tokens_valid_after'>,
+    record: Omit<ClientRecord, 'createdAt' | 'updatedAt' | 'lastUsedAt' | 'tokensValidAfter'>,
     db: Knex = this.db,
   ): Promise<ClientRecord> {
     const [row] = await db<Row>(TABLE).insert(toRow(record)).returning('*');
@@ -117,14 +119,14 @@ export class ClientStore {
 /** The JSON columns, as node-postgres needs them: serialized (it would send a top-level array as a Postgres array). */
 const JSON_COLUMNS = ['ip_allowlist', 'jwks', 'federated_credentials'] as const;
 
-function toRow<T extends Partial<ClientRecord>>(record: T): T {
-  const row: Record<string, unknown> = { ...record };
+function toRow<T extends Partial<ClientRecord>>(record: T): SnakeCased<T> {
+  const row: Record<string, unknown> = snakeCased(record);
   for (const column of JSON_COLUMNS)
     if (row[column] !== undefined && row[column] !== null) row[column] = JSON.stringify(row[column]);
-  return row as T;
+  return row as SnakeCased<T>;
 }
 
 function strip(row: Row): ClientRecord {
-  const { seq: _seq, ...record } = row;
-  return record;
+  const { seq: _seq, ...columns } = row;
+  return camelCased(columns) as ClientRecord;
 }

@@ -13,7 +13,7 @@ export function assertClientVisibleTo(
   clientId: string,
   record: ClientRecord | undefined,
 ): asserts record is ClientRecord {
-  if (!record || (isOrganizationScoped(actor) && record.organization_id !== actor.organizationId)) {
+  if (!record || (isOrganizationScoped(actor) && record.organizationId !== actor.organizationId)) {
     throw new NotFoundError(`client ${clientId} does not exist`);
   }
 }

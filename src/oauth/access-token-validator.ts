@@ -43,9 +43,9 @@ export class AccessTokenValidator {
     ]);
     if (session === null || client === null) return false;
     const { record } = client;
-    if (record.status !== 'active' || claims.role !== record.role || (claims.org_id ?? null) !== record.organization_id)
+    if (record.status !== 'active' || claims.role !== record.role || (claims.org_id ?? null) !== record.organizationId)
       return false;
-    if (record.tokens_valid_after !== null && session.issued_at_ms < record.tokens_valid_after.getTime()) return false;
+    if (record.tokensValidAfter !== null && session.issued_at_ms < record.tokensValidAfter.getTime()) return false;
     if (this.apiSwitch.lockFor(record) !== null) return false;
     const role = this.roles.find(record.role);
     return role !== undefined && claims.scope.split(' ').every((scope) => role.scopes.includes(scope));

@@ -121,8 +121,8 @@ export async function authenticateCaller(call: OAuthCall, deps: CallerAuthentica
   const failureCheck = deps.failures.check(call.ip, presentation.clientId);
   call.failureCheck = failureCheck;
   const client = await deps.clients.find(presentation.clientId, () => failureCheck.assertNotBlocked());
-  call.clientId = client?.record.client_id ?? null;
-  call.organizationId = client?.record.organization_id ?? null;
+  call.clientId = client?.record.clientId ?? null;
+  call.organizationId = client?.record.organizationId ?? null;
   const outcome = client ? await verify(method, presentation, client, facts) : UNKNOWN_CLIENT;
   if (isRefusal(outcome)) {
     await failureCheck.assertNotBlocked();

@@ -85,7 +85,7 @@ function blockSubject(caller: FailedCaller, start: BlockStart) {
   const details: Record<string, string> = { limit: start.limit, address: addressKeyPart(caller.ip) };
   if (start.limit === 'per_ip' || caller.clientId === null) return { client_id: null, organization_id: null, details };
   if (caller.client)
-    return { client_id: caller.client.client_id, organization_id: caller.client.organization_id, details };
+    return { client_id: caller.client.clientId, organization_id: caller.client.organizationId, details };
   return {
     client_id: null,
     organization_id: null,

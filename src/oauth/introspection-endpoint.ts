@@ -68,7 +68,7 @@ export function createIntrospectionEndpoint(deps: IntrospectionEndpointDependenc
     const claims = deps.validator.verifyOffline(token);
     if (!claims) return INACTIVE;
     // Checked before the session store is asked, so another client's token costs nothing and reveals nothing.
-    if (claims.client_id !== client.record.client_id && !mayIntrospect(client.record, claims)) return INACTIVE;
+    if (claims.client_id !== client.record.clientId && !mayIntrospect(client.record, claims)) return INACTIVE;
     return (await deps.validator.isAlive(claims)) ? activeResponse(claims) : INACTIVE;
   }
 
@@ -78,7 +78,7 @@ export function createIntrospectionEndpoint(deps: IntrospectionEndpointDependenc
    * must not read other tenants' tokens). Platform-level resource servers see every token.
    */
   function mayIntrospect(caller: ClientRecord, claims: AccessTokenClaims): boolean {
-    if (caller.organization_id !== null && claims.org_id !== caller.organization_id) return false;
+    if (caller.organizationId !== null && claims.org_id !== caller.organizationId) return false;
     const role = deps.roles.find(caller.role);
     return !!role?.scopes.some((scope) => INTROSPECT_ANY_TOKEN_SCOPES.includes(scope));
   }

@@ -25,7 +25,7 @@ export function createRevocationEndpoint(deps: RevocationEndpointDependencies): 
     const claims = deps.validator.verifyOffline(token);
     if (!claims) return undefined;
     const { record } = client;
-    if (claims.client_id !== record.client_id) {
+    if (claims.client_id !== record.clientId) {
       if (!(await deps.validator.isAlive(claims))) return undefined;
       throw new UnauthorizedClientError(
         'not_token_owner',
@@ -35,8 +35,8 @@ export function createRevocationEndpoint(deps: RevocationEndpointDependencies): 
     // A blocked caller must not revoke anything, even with the right secret.
     await failureCheck.assertNotBlocked();
     await deps.sessions.revokeToken(record, claims.jti, {
-      clientId: record.client_id,
-      organizationId: record.organization_id,
+      clientId: record.clientId,
+      organizationId: record.organizationId,
       ip: call.ip,
       requestId: null,
     });

@@ -14,7 +14,7 @@ export interface SenderConstraintDependencies {
 
 type BindingSettings = Pick<
   ClientRecord,
-  'client_id' | 'dpop_bound_access_tokens' | 'tls_client_certificate_bound_access_tokens'
+  'clientId' | 'dpopBoundAccessTokens' | 'tlsClientCertificateBoundAccessTokens'
 >;
 
 async function dpopBinding(
@@ -53,8 +53,8 @@ export async function confirmationFor(
   client: BindingSettings,
   deps: SenderConstraintDependencies,
 ): Promise<Confirmation | undefined> {
-  const dpop = facts.dpop !== undefined || client.dpop_bound_access_tokens;
-  if (!dpop && !client.tls_client_certificate_bound_access_tokens) return undefined;
-  const certificate = client.tls_client_certificate_bound_access_tokens ? certificateBinding(facts) : {};
-  return dpop ? { ...certificate, ...(await dpopBinding(call, facts, client.client_id, deps)) } : certificate;
+  const dpop = facts.dpop !== undefined || client.dpopBoundAccessTokens;
+  if (!dpop && !client.tlsClientCertificateBoundAccessTokens) return undefined;
+  const certificate = client.tlsClientCertificateBoundAccessTokens ? certificateBinding(facts) : {};
+  return dpop ? { ...certificate, ...(await dpopBinding(call, facts, client.clientId, deps)) } : certificate;
 }

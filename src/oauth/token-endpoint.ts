@@ -51,10 +51,10 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
     const scopes = grantScopes(role.scopes, params.get('scope'));
     const confirmation = await confirmationFor(call, facts, record, deps);
     const grant = {
-      clientId: record.client_id,
+      clientId: record.clientId,
       role: role.name,
       scopes,
-      organizationId: record.organization_id,
+      organizationId: record.organizationId,
       ip: call.ip,
       confirmation,
     };
@@ -83,9 +83,9 @@ export function createTokenEndpoint(deps: TokenEndpointDependencies): OAuthEndpo
     deps.lastUsed.record(record);
     deps.audit.record({
       type: 'token.issued',
-      actor: record.client_id,
-      client_id: record.client_id,
-      organization_id: record.organization_id,
+      actor: record.clientId,
+      client_id: record.clientId,
+      organization_id: record.organizationId,
       ip: call.ip,
       details: {
         jti: token.claims.jti,

@@ -56,7 +56,7 @@ export class ActiveSessionCensus {
     let cursor: string | null = null;
     const { finished } = await inRounds(MAX_BATCHES, async () => {
       const { items: records, next } = await this.clients.page({ limit: CLIENTS_PER_BATCH, after: cursor });
-      const counts = await Promise.all(records.map((record) => this.sessions.count(record.client_id)));
+      const counts = await Promise.all(records.map((record) => this.sessions.count(record.clientId)));
       total += counts.reduce((sum, count) => sum + count, 0);
       cursor = next;
       return cursor !== null;

@@ -65,7 +65,7 @@ export class RevokedKeySessionSweep {
     do {
       if (this.closed) throw new Error('stopped by shutdown');
       const { items: records, next } = await this.clients.page({ limit: CLIENTS_PER_BATCH, after: cursor });
-      const counts = await Promise.all(records.map((record) => this.sweepClient(record.client_id, kid)));
+      const counts = await Promise.all(records.map((record) => this.sweepClient(record.clientId, kid)));
       revoked += counts.reduce((sum, count) => sum + count, 0);
       cursor = next;
       await yieldToEventLoop();

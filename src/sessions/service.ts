@@ -24,7 +24,7 @@ function toSessionResource(session: Session): SessionResource {
   };
 }
 
-type TokenOwner = Pick<ClientRecord, 'client_id' | 'organization_id'>;
+type TokenOwner = Pick<ClientRecord, 'clientId' | 'organizationId'>;
 
 /** The rules for a client's live tokens: listing and revoking them. */
 export class SessionService {
@@ -60,7 +60,7 @@ export class SessionService {
    * token's own, authenticated client). Answers whether there was a live session to revoke.
    */
   async revokeToken(client: TokenOwner, jti: string, actor: Actor): Promise<boolean> {
-    const revoked = await this.sessions.revoke(client.client_id, jti);
+    const revoked = await this.sessions.revoke(client.clientId, jti);
     if (revoked) this.record(actor, client, { jti });
     return revoked;
   }
@@ -70,7 +70,7 @@ export class SessionService {
       adminEvent(
         'sessions.revoked',
         actor,
-        { clientId: client.client_id, organizationId: client.organization_id },
+        { clientId: client.clientId, organizationId: client.organizationId },
         details,
       ),
     );

@@ -56,14 +56,14 @@ export class ApiSwitch {
   }
 
   /** Null when the client may use the API now; otherwise the switch that is off. */
-  lockFor(client: { readonly role: string; readonly organization_id: string | null }): ApiLock | null {
+  lockFor(client: { readonly role: string; readonly organizationId: string | null }): ApiLock | null {
     const { platformEnabled, disabledOrganizations } = this.switches.current();
-    const platformAdmin = client.role === ADMIN_ROLE && client.organization_id === null;
+    const platformAdmin = client.role === ADMIN_ROLE && client.organizationId === null;
     if (!platformEnabled && !platformAdmin) return 'platform';
     if (
-      client.organization_id !== null &&
+      client.organizationId !== null &&
       client.role !== ORG_ADMIN_ROLE &&
-      disabledOrganizations.has(client.organization_id)
+      disabledOrganizations.has(client.organizationId)
     )
       return 'organization';
     return null;

@@ -51,11 +51,11 @@ describe('the client cache', () => {
   it('answers from memory within the TTL, known and unknown ids alike', async () => {
     const { table, lookup } = open();
     table.records.set('tgc_known', clientRecord('tgc_known'));
-    expect((await lookup.find('tgc_known'))?.record.client_id).toBe('tgc_known');
+    expect((await lookup.find('tgc_known'))?.record.clientId).toBe('tgc_known');
     expect(await lookup.find('tgc_unknown')).toBeNull();
     table.records.delete('tgc_known');
     table.records.set('tgc_unknown', clientRecord('tgc_unknown'));
-    expect((await lookup.find('tgc_known'))?.record.client_id).toBe('tgc_known');
+    expect((await lookup.find('tgc_known'))?.record.clientId).toBe('tgc_known');
     expect(await lookup.find('tgc_unknown')).toBeNull();
     expect(table.queries).toEqual(['tgc_known', 'tgc_unknown']);
   });
@@ -106,13 +106,13 @@ describe('the client cache', () => {
     await microtasks();
     expect(table.pending).toHaveLength(1);
     table.pending[0]!.resolve(clientRecord('tgc_a'));
-    expect((await answers).map((client) => client?.record.client_id)).toEqual(Array(10).fill('tgc_a'));
+    expect((await answers).map((client) => client?.record.clientId)).toEqual(Array(10).fill('tgc_a'));
     expect(table.queries).toEqual(['tgc_a']);
   });
 
   it('compiles the IP allowlist once per fetched record', async () => {
     const { table, lookup } = open();
-    table.records.set('tgc_a', clientRecord('tgc_a', { ip_allowlist: ['192.0.2.0/24'] }));
+    table.records.set('tgc_a', clientRecord('tgc_a', { ipAllowlist: ['192.0.2.0/24'] }));
     const client = await lookup.find('tgc_a');
     expect(client?.allowsIp('192.0.2.9')).toBe(true);
     expect(client?.allowsIp('198.51.100.1')).toBe(false);
@@ -134,7 +134,7 @@ describe("the client cache's change notices and generation counter", () => {
     await changes.publish({ type: 'client', clientId: 'tgc_new' });
     await changes.publish({ type: 'roles' });
     expect((await lookup.find('tgc_a'))?.record.status).toBe('inactive');
-    expect((await lookup.find('tgc_new'))?.record.client_id).toBe('tgc_new');
+    expect((await lookup.find('tgc_new'))?.record.clientId).toBe('tgc_new');
     await lookup.find('tgc_b');
     expect(table.queries).toEqual(['tgc_a', 'tgc_b', 'tgc_new', 'tgc_a', 'tgc_new']);
   });
@@ -179,7 +179,7 @@ describe("the client cache's stale-if-error window", () => {
     expect(await lookup.find('tgc_missing')).toBeNull();
     await elapse(40);
     table.failure = outage();
-    expect((await lookup.find('tgc_a'))?.record.client_id).toBe('tgc_a');
+    expect((await lookup.find('tgc_a'))?.record.clientId).toBe('tgc_a');
     // An unknown id stays unknown through the outage too.
     expect(await lookup.find('tgc_missing')).toBeNull();
     // Each stale answer asked the database first: it serves stale only because the query failed.

@@ -69,7 +69,7 @@ describe('client placement: where a client may sit, and who may put it there', (
 });
 
 const record = (clientId: string, organizationId: string | null) =>
-  clientRecord(clientId, { organization_id: organizationId });
+  clientRecord(clientId, { organizationId: organizationId });
 
 describe('client visibility: one rule for every route that takes a client id', () => {
   it('shows a platform admin every client, in or out of organizations', () => {

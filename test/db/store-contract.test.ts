@@ -23,30 +23,30 @@ const DAY_MS = 86_400_000;
 
 function newClient(
   fields: Partial<ClientRecord> = {},
-): Omit<ClientRecord, 'created_at' | 'updated_at' | 'last_used_at' | 'tokens_valid_after'> {
+): Omit<ClientRecord, 'createdAt' | 'updatedAt' | 'lastUsedAt' | 'tokensValidAfter'> {
   return {
-    client_id: `tgc_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+    clientId: `tgc_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
     name: 'contract client',
     role: 'reader',
-    organization_id: null,
-    ip_allowlist: ['10.0.0.0/8'],
+    organizationId: null,
+    ipAllowlist: ['10.0.0.0/8'],
     status: 'active',
     note: '',
-    token_endpoint_auth_method: 'client_secret_basic',
+    tokenEndpointAuthMethod: 'client_secret_basic',
     jwks: null,
-    jwks_uri: null,
-    federated_credentials: [],
-    secret_digest: 'a'.repeat(64),
-    previous_secret_digest: null,
-    previous_secret_expires_at: null,
-    created_by: null,
-    dpop_bound_access_tokens: false,
-    tls_client_certificate_bound_access_tokens: false,
-    tls_client_auth_subject_dn: null,
-    tls_client_auth_san_dns: null,
-    tls_client_auth_san_uri: null,
-    tls_client_auth_san_ip: null,
-    tls_client_auth_san_email: null,
+    jwksUri: null,
+    federatedCredentials: [],
+    secretDigest: 'a'.repeat(64),
+    previousSecretDigest: null,
+    previousSecretExpiresAt: null,
+    createdBy: null,
+    dpopBoundAccessTokens: false,
+    tlsClientCertificateBoundAccessTokens: false,
+    tlsClientAuthSubjectDn: null,
+    tlsClientAuthSanDns: null,
+    tlsClientAuthSanUri: null,
+    tlsClientAuthSanIp: null,
+    tlsClientAuthSanEmail: null,
     ...fields,
   };
 }
@@ -113,53 +113,53 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
     it('inserts and reads back a client in the same shape', async () => {
       const fields = newClient();
       const inserted = await store.insert(fields);
-      expect(inserted).toMatchObject({ ...fields, last_used_at: null, tokens_valid_after: null });
-      expect(inserted.created_at).toBeInstanceOf(Date);
-      expect(await store.find(fields.client_id)).toEqual(inserted);
+      expect(inserted).toMatchObject({ ...fields, lastUsedAt: null, tokensValidAfter: null });
+      expect(inserted.createdAt).toBeInstanceOf(Date);
+      expect(await store.find(fields.clientId)).toEqual(inserted);
       expect(await store.find('tgc_nobody')).toBeUndefined();
     });
 
     it('answers updates with the updated row, or undefined when there is none', async () => {
-      const { client_id } = await store.insert(newClient());
-      const updated = await store.update(client_id, { status: 'inactive', ip_allowlist: ['192.0.2.1'] });
-      expect(updated).toMatchObject({ client_id, status: 'inactive', ip_allowlist: ['192.0.2.1'] });
+      const { clientId } = await store.insert(newClient());
+      const updated = await store.update(clientId, { status: 'inactive', ipAllowlist: ['192.0.2.1'] });
+      expect(updated).toMatchObject({ clientId, status: 'inactive', ipAllowlist: ['192.0.2.1'] });
       expect(await store.update('tgc_nobody', { status: 'inactive' })).toBeUndefined();
     });
 
     it('replaces a secret, keeping the old digest as the previous one during a grace period', async () => {
-      const { client_id } = await store.insert(newClient({ secret_digest: '1'.repeat(64) }));
+      const { clientId } = await store.insert(newClient({ secretDigest: '1'.repeat(64) }));
       const expires = new Date(Date.now() + MINUTE_MS);
-      const replaced = await store.replaceSecret(client_id, '2'.repeat(64), expires);
+      const replaced = await store.replaceSecret(clientId, '2'.repeat(64), expires);
       expect(replaced).toMatchObject({
-        secret_digest: '2'.repeat(64),
-        previous_secret_digest: '1'.repeat(64),
-        previous_secret_expires_at: expires,
+        secretDigest: '2'.repeat(64),
+        previousSecretDigest: '1'.repeat(64),
+        previousSecretExpiresAt: expires,
       });
       expect(await store.replaceSecret('tgc_nobody', '3'.repeat(64), null)).toBeUndefined();
     });
 
     it('tells whether a delete removed a client', async () => {
-      const { client_id } = await store.insert(newClient());
-      expect(await store.delete(client_id)).toBe(true);
-      expect(await store.delete(client_id)).toBe(false);
-      expect(await store.find(client_id)).toBeUndefined();
+      const { clientId } = await store.insert(newClient());
+      expect(await store.delete(clientId)).toBe(true);
+      expect(await store.delete(clientId)).toBe(false);
+      expect(await store.find(clientId)).toBeUndefined();
     });
 
     it('deletes inside a transaction with the same answer', async () => {
-      const { client_id } = await store.insert(newClient());
-      expect(await db.transaction((trx) => store.delete(client_id, trx))).toBe(true);
+      const { clientId } = await store.insert(newClient());
+      expect(await db.transaction((trx) => store.delete(clientId, trx))).toBe(true);
     });
 
     it('records last use: from null at once, later only when a minute older', async () => {
-      const { client_id } = await store.insert(newClient());
+      const { clientId } = await store.insert(newClient());
       const first = new Date(Date.now() - 10 * MINUTE_MS);
-      await store.touchLastUsed([client_id], first);
-      expect((await store.find(client_id))!.last_used_at).toEqual(first);
-      await store.touchLastUsed([client_id], new Date(first.getTime() + 30_000));
-      expect((await store.find(client_id))!.last_used_at).toEqual(first);
+      await store.touchLastUsed([clientId], first);
+      expect((await store.find(clientId))!.lastUsedAt).toEqual(first);
+      await store.touchLastUsed([clientId], new Date(first.getTime() + 30_000));
+      expect((await store.find(clientId))!.lastUsedAt).toEqual(first);
       const later = new Date(first.getTime() + 2 * MINUTE_MS);
-      await store.touchLastUsed([client_id], later);
-      expect((await store.find(client_id))!.last_used_at).toEqual(later);
+      await store.touchLastUsed([clientId], later);
+      expect((await store.find(clientId))!.lastUsedAt).toEqual(later);
     });
 
     it('pages newest first with a cursor made of digits', async () => {
@@ -170,12 +170,12 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
       });
       const ids: string[] = [];
       for (let i = 0; i < 3; i += 1)
-        ids.push((await store.insert(newClient({ organization_id: organization.id }))).client_id);
+        ids.push((await store.insert(newClient({ organizationId: organization.id }))).clientId);
       const first = await store.page({ limit: 2, after: null, organizationId: organization.id });
-      expect(first.items.map((record) => record.client_id)).toEqual([ids[2], ids[1]]);
+      expect(first.items.map((record) => record.clientId)).toEqual([ids[2], ids[1]]);
       expect(first.next).toMatch(/^\d+$/);
       const second = await store.page({ limit: 2, after: first.next, organizationId: organization.id });
-      expect(second).toEqual({ items: [expect.objectContaining({ client_id: ids[0] })], next: null });
+      expect(second).toEqual({ items: [expect.objectContaining({ clientId: ids[0] })], next: null });
       expect(await store.existsWithRole('reader')).toBe(true);
       expect(await store.existsWithRole('no-such-role')).toBe(false);
       const deleted = await db.transaction((trx) => store.deleteByOrganization(organization.id, trx));
@@ -313,7 +313,7 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
         .insert({ id: `org_${randomUUID()}`, name: name.toUpperCase(), apiEnabled: true })
         .catch((error: unknown) => error);
       expect(isUniqueViolation(duplicate)).toBe(true);
-      await new ClientStore(db).insert(newClient({ organization_id: organization.id }));
+      await new ClientStore(db).insert(newClient({ organizationId: organization.id }));
       const refused = await db
         .transaction((trx) => store.delete(organization.id, trx))
         .catch((error: unknown) => error);

@@ -18,13 +18,13 @@ async function openSwitch(state: Switches, changes = new LocalChangeFeed()): Pro
   return apiSwitch;
 }
 
-const PLATFORM_ADMIN = { role: 'admin', organization_id: null };
-const ORG_ADMIN = { role: 'org-admin', organization_id: 'org-a' };
-const ORG_CLIENT = { role: 'analyst', organization_id: 'org-a' };
-const OTHER_ORG_CLIENT = { role: 'analyst', organization_id: 'org-b' };
-const PLATFORM_CLIENT = { role: 'analyst', organization_id: null };
+const PLATFORM_ADMIN = { role: 'admin', organizationId: null };
+const ORG_ADMIN = { role: 'org-admin', organizationId: 'org-a' };
+const ORG_CLIENT = { role: 'analyst', organizationId: 'org-a' };
+const OTHER_ORG_CLIENT = { role: 'analyst', organizationId: 'org-b' };
+const PLATFORM_CLIENT = { role: 'analyst', organizationId: null };
 /** Not a platform admin: an admin role inside an organization is kept out by the platform switch. */
-const ADMIN_IN_ORG = { role: 'admin', organization_id: 'org-a' };
+const ADMIN_IN_ORG = { role: 'admin', organizationId: 'org-a' };
 
 describe("the API switch's lockFor", () => {
   it('locks nobody while every switch is on', async () => {
