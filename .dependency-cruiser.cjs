@@ -1,6 +1,6 @@
 /**
  * The layers of src/, bottom first: a module may import its own layer and the layers below it, never one
- * above. Written down once, here; `npm run lint:layers` (part of `npm test`) rejects a back-edge.
+ * above. Written down once, here; `npm run lint` (dependency-cruiser, part of `npm test`) rejects a back-edge.
  *
  * - x: dependency-free building blocks (errors, input validation, IP ranges, public paths).
  * - config .. limits: infrastructure, which knows nothing of the domains.
