@@ -10,6 +10,7 @@ import { KeyStore, type StoredKeyRow } from '../../src/keys/store.js';
 import { OrganizationStore } from '../../src/organizations/store.js';
 import { RoleStore } from '../../src/roles/store.js';
 import { SettingsStore } from '../../src/settings/store.js';
+import { clientRecord } from '../support/client-records.js';
 import { DATABASE_DRIVERS, type OpenedDatabase } from '../support/databases.js';
 import { captureLogs } from '../support/logs.js';
 
@@ -21,34 +22,24 @@ import { captureLogs } from '../support/logs.js';
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
+/** A client as the store inserts it: a full record without the columns the database fills in. */
 function newClient(
   fields: Partial<ClientRecord> = {},
 ): Omit<ClientRecord, 'createdAt' | 'updatedAt' | 'lastUsedAt' | 'tokensValidAfter'> {
-  return {
-    clientId: `tgc_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+  const {
+    createdAt: _created,
+    updatedAt: _updated,
+    lastUsedAt: _lastUsed,
+    tokensValidAfter: _validAfter,
+    ...insertable
+  } = clientRecord(`tgc_${randomUUID().replace(/-/g, '').slice(0, 24)}`, {
     name: 'contract client',
     role: 'reader',
-    organizationId: null,
     ipAllowlist: ['10.0.0.0/8'],
-    status: 'active',
-    note: '',
-    tokenEndpointAuthMethod: 'client_secret_basic',
-    jwks: null,
-    jwksUri: null,
-    federatedCredentials: [],
     secretDigest: 'a'.repeat(64),
-    previousSecretDigest: null,
-    previousSecretExpiresAt: null,
-    createdBy: null,
-    dpopBoundAccessTokens: false,
-    tlsClientCertificateBoundAccessTokens: false,
-    tlsClientAuthSubjectDn: null,
-    tlsClientAuthSanDns: null,
-    tlsClientAuthSanUri: null,
-    tlsClientAuthSanIp: null,
-    tlsClientAuthSanEmail: null,
     ...fields,
-  };
+  });
+  return insertable;
 }
 
 function auditEvent(at: Date, fields: Partial<AuditEvent> = {}): AuditEvent {

@@ -4,7 +4,7 @@ import type { ClientRecord } from '../../src/clients/types.js';
 export function clientRecord(clientId: string, changes: Partial<ClientRecord> = {}): ClientRecord {
   const epoch = new Date(0);
   return {
-    clientId: clientId,
+    clientId,
     name: clientId,
     role: 'analyst',
     organizationId: null,
