@@ -607,6 +607,8 @@ describe('an organization administrator', () => {
         await page.keyboard.press('Enter');
         await page.getByRole('heading', { level: 1, name: 'Clients' }).waitFor();
       });
+      // The new page's heading holds focus as soon as it shows, so Tab starts from the top of the page.
+      expect(await page.evaluate<string>('document.activeElement.id')).toBe('page-title');
       await page.keyboard.press('Tab');
       expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('New client');
       expect(await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');

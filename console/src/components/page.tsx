@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 interface PageProps {
   readonly title: string;
@@ -10,11 +10,12 @@ interface PageProps {
 
 /**
  * One console page. On arrival the heading takes focus, so keyboard and screen-reader users start at
- * the new page's top instead of somewhere in the old one.
+ * the new page's top instead of somewhere in the old one. A layout effect, so focus lands in the same
+ * commit that shows the heading: a Tab pressed as soon as the page appears starts from the heading.
  */
 export function Page({ title, actions, children }: PageProps) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     document.title = `${title} · Tollgate console`;
     heading.current?.focus();
   }, [title]);

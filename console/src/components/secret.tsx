@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { serverMetadata } from '../api/oauth';
 import { download } from './download';
 import { Time } from './format';
@@ -36,7 +36,7 @@ async function envFile(clientId: string, clientSecret: string): Promise<Blob> {
 export function SecretReveal({ clientId, clientName, clientSecret, previousSecretExpiresAt, onDone }: SecretProps) {
   const [status, setStatus] = useState('');
   const region = useRef<HTMLDivElement>(null);
-  useEffect(() => region.current?.focus(), []);
+  useLayoutEffect(() => region.current?.focus(), []);
   const copy = async (text: string, what: string) => {
     try {
       await navigator.clipboard.writeText(text);
