@@ -22,7 +22,6 @@ import {
   type RotatedSecret,
   rotateSecretSchema,
   TLS_CLIENT_AUTH_FIELDS,
-  type TlsClientAuthField,
   updateClientSchema,
 } from './schemas.js';
 import { digestSecret, generateClientId, generateClientSecret } from './secret.js';
