@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import * as oauth from 'openid-client';
+import { latestAuditDetails } from '../support/audit-events.js';
 import {
   type ClientKey,
   clientKey,
@@ -10,7 +11,6 @@ import {
 } from '../support/client-keys.js';
 import { startSharedServer } from '../support/modes.js';
 import { adminToken, api } from '../support/oauth.js';
-import { pollUntil } from '../support/poll.js';
 import { freePort, type TestServer } from '../support/server.js';
 
 /**
@@ -96,19 +96,7 @@ async function tokenWith(clientId: string, assertion: string) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-async function latest(type: string, clientId: string): Promise<Record<string, unknown> | undefined> {
-  const page = await pollUntil(
-    () =>
-      api<{ items: { details: Record<string, unknown> }[] }>(
-        server.url,
-        admin,
-        'GET',
-        `/audit-events?${new URLSearchParams({ type, client_id: clientId })}`,
-      ),
-    ({ body }) => body.items.length > 0,
-  );
-  return page.body.items[0]?.details;
-}
+const latest = (type: string, clientId: string) => latestAuditDetails(server.url, admin, type, clientId);
 
 async function expectRefused(clientId: string, assertion: string, reason: string) {
   const { status, body } = await tokenWith(clientId, assertion);

@@ -1,6 +1,7 @@
 import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { base64url, exportJWK, SignJWT } from 'jose';
 import * as oauth from 'openid-client';
+import { latestAuditDetails } from '../support/audit-events.js';
 import {
   type AssertionAlg,
   assertionFor,
@@ -11,7 +12,6 @@ import {
 } from '../support/client-keys.js';
 import { startSharedServer } from '../support/modes.js';
 import { adminToken, api, createClient } from '../support/oauth.js';
-import { pollUntil } from '../support/poll.js';
 import { freePort, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -70,19 +70,7 @@ function withAssertion(assertion: string, clientId?: string): Record<string, str
 }
 
 /** The audit trail's reason (and details) for the client's latest refused request. */
-async function deniedDetails(clientId: string): Promise<Record<string, unknown> | undefined> {
-  const page = await pollUntil(
-    () =>
-      api<{ items: { details: Record<string, unknown> }[] }>(
-        server.url,
-        admin,
-        'GET',
-        `/audit-events?${new URLSearchParams({ type: 'token.denied', client_id: clientId })}`,
-      ),
-    ({ body }) => body.items.length > 0,
-  );
-  return page.body.items[0]?.details;
-}
+const deniedDetails = (clientId: string) => latestAuditDetails(server.url, admin, 'token.denied', clientId);
 
 async function expectRefused(clientId: string, params: Record<string, string>, reason: string) {
   const { status, body } = await tokenRequest(params);
@@ -97,17 +85,7 @@ describe('private_key_jwt end to end with openid-client', () => {
     const tokens = await oauth.clientCredentialsGrant(await openidClient(clientId, key));
     expect(tokens.token_type).toBe('bearer');
     expect(tokens.expires_in).toBe(86400);
-    const issued = await pollUntil(
-      () =>
-        api<{ items: { details: Record<string, unknown> }[] }>(
-          server.url,
-          admin,
-          'GET',
-          `/audit-events?${new URLSearchParams({ type: 'token.issued', client_id: clientId })}`,
-        ),
-      ({ body }) => body.items.length > 0,
-    );
-    expect(issued.body.items[0]!.details).toMatchObject({
+    expect(await latestAuditDetails(server.url, admin, 'token.issued', clientId)).toMatchObject({
       auth_method: 'private_key_jwt',
       authentication: { kid: key.kid },
     });

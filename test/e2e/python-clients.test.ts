@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRemoteJWKSet, exportPKCS8, jwtVerify } from 'jose';
+import { latestAuditDetails } from '../support/audit-events.js';
 import { type AssertionAlg, type ClientKey, clientKey } from '../support/client-keys.js';
 import { type DpopKey, dpopKey, dpopProof } from '../support/dpop.js';
 import { startSharedServer } from '../support/modes.js';
-import { adminToken, api, type CreatedClient, createClient, introspect, requestToken } from '../support/oauth.js';
-import { pollUntil } from '../support/poll.js';
+import { adminToken, type CreatedClient, createClient, introspect, requestToken } from '../support/oauth.js';
 import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, type TestServer } from '../support/server.js';
 
 /**
@@ -103,17 +103,10 @@ describe('Authlib (Python) as a private_key_jwt client', () => {
       error: 'invalid_client',
       description: expect.any(String),
     });
-    const denied = await pollUntil(
-      () =>
-        api<{ items: { details: Record<string, unknown> }[] }>(
-          server.url,
-          admin,
-          'GET',
-          `/audit-events?${new URLSearchParams({ type: 'token.denied', client_id: clientId })}`,
-        ),
-      ({ body }) => body.items.length > 0,
-    );
-    expect(denied.body.items[0]?.details).toMatchObject({ reason: 'invalid_signature', kid: registered.kid });
+    expect(await latestAuditDetails(server.url, admin, 'token.denied', clientId)).toMatchObject({
+      reason: 'invalid_signature',
+      kid: registered.kid,
+    });
   });
 });
 
