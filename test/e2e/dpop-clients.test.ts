@@ -85,20 +85,18 @@ describe('DPoP end to end: openid-client obtains a bound token, an oauth4webapi 
     ]);
   });
 
+  /** A GET of the resource server with the token and a proof of `dpop`'s key, as openid-client sends it. */
+  const getResource = (accessToken: string, dpop: client.DPoPHandle) =>
+    client.fetchProtectedResource(configuration, accessToken, new URL(resource.url), 'GET', undefined, undefined, {
+      DPoP: dpop,
+    });
+
   it('gets a DPoP token (after the nonce retry) that works with the right proof only', async () => {
     const dpop = client.getDPoPHandle(configuration, await client.randomDPoPKeyPair('ES256'));
     const tokens = await client.clientCredentialsGrant(configuration, {}, { DPoP: dpop });
     expect(tokens.token_type).toBe('dpop');
 
-    const withProof = await client.fetchProtectedResource(
-      configuration,
-      tokens.access_token,
-      new URL(resource.url),
-      'GET',
-      undefined,
-      undefined,
-      { DPoP: dpop },
-    );
+    const withProof = await getResource(tokens.access_token, dpop);
     expect(withProof.status).toBe(200);
     expect(await withProof.json()).toEqual({ client_id: soar.client_id });
 
@@ -106,15 +104,7 @@ describe('DPoP end to end: openid-client obtains a bound token, an oauth4webapi 
     const asBearer = await fetch(resource.url, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(asBearer.status).toBe(401);
     const thief = client.getDPoPHandle(configuration, await client.randomDPoPKeyPair('ES256'));
-    const withOtherKey = await client.fetchProtectedResource(
-      configuration,
-      tokens.access_token,
-      new URL(resource.url),
-      'GET',
-      undefined,
-      undefined,
-      { DPoP: thief },
-    );
+    const withOtherKey = await getResource(tokens.access_token, thief);
     expect(withOtherKey.status).toBe(401);
     expect(((await withOtherKey.json()) as { error: string }).error).toMatch(/confirmation mismatch/);
   });

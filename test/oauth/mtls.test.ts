@@ -25,6 +25,18 @@ const rogueSoar = certificates.issued('rogue-soar', '/CN=soar/O=Example', rogueC
 const selfSigned = certificates.selfSigned('self-signed', '/CN=self-signed workload');
 const otherSelfSigned = certificates.selfSigned('other-self-signed', '/CN=self-signed workload');
 
+/** Tollgate serving HTTPS with the test server certificate, accepting client certificates of the client CA. */
+async function startHttpsServer(): Promise<TestServer> {
+  const port = await freePort();
+  return startTestServer({
+    PORT: String(port),
+    ISSUER: `https://localhost:${port}`,
+    TLS_CERT_FILE: serverCert.certFile,
+    TLS_KEY_FILE: serverCert.keyFile,
+    TLS_CLIENT_CA_FILE: clientCa.certFile,
+  });
+}
+
 /** An undici agent that trusts the test server CA and presents `credential`, if any. */
 function agentWith(credential?: Credential): Agent {
   return new Agent({
@@ -59,14 +71,7 @@ describe('certificate-bound tokens over HTTPS (RFC 8705 §3)', () => {
   const anonymousAgent = agentWith();
 
   beforeAll(async () => {
-    const port = await freePort();
-    tollgate = await startTestServer({
-      PORT: String(port),
-      ISSUER: `https://localhost:${port}`,
-      TLS_CERT_FILE: serverCert.certFile,
-      TLS_KEY_FILE: serverCert.keyFile,
-      TLS_CLIENT_CA_FILE: clientCa.certFile,
-    });
+    tollgate = await startHttpsServer();
     admin = await adminTokenOver(tollgate, anonymousAgent);
     bound = await createClientOver(tollgate, admin, anonymousAgent, {
       name: 'SOAR',
@@ -151,14 +156,7 @@ describe('mTLS client authentication (RFC 8705 §2)', () => {
   const as = (credential: Credential) => agentWith(credential);
 
   beforeAll(async () => {
-    const port = await freePort();
-    tollgate = await startTestServer({
-      PORT: String(port),
-      ISSUER: `https://localhost:${port}`,
-      TLS_CERT_FILE: serverCert.certFile,
-      TLS_KEY_FILE: serverCert.keyFile,
-      TLS_CLIENT_CA_FILE: clientCa.certFile,
-    });
+    tollgate = await startHttpsServer();
     admin = await adminTokenOver(tollgate, anonymous);
   });
   afterAll(async () => {
