@@ -27,7 +27,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
@@ -88,6 +88,17 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * Resource servers fetch the JWKS (and discovery) from every worker in production, and serving them can
+ * change a worker (oidc-provider's request context), so each target's workers serve it before it is
+ * measured: one request per connection, which the cluster deals out round robin.
+ */
+async function fetchJwksOnEveryWorker(base: string): Promise<void> {
+  for (let request = 0; request < 4 * availableParallelism(); request += 1) {
+    await (await fetch(`${base}/jwks`, { headers: { connection: 'close' } })).arrayBuffer();
+  }
 }
 
 async function waitFor(url: string, child: ChildProcess): Promise<void> {
@@ -243,6 +254,7 @@ async function startTollgate(alg: string, redis: BenchRedis, variant = THIS_BUIL
     },
   );
   await waitFor(`${base}/jwks`, child);
+  await fetchJwksOnEveryWorker(base);
   const tokenResponse = await fetch(`${base}/token`, {
     method: 'POST',
     headers: { authorization: basic(ADMIN_ID, ADMIN_SECRET), 'content-type': 'application/x-www-form-urlencoded' },

@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Provider } from 'oidc-provider';
+import providerRequestContext from 'oidc-provider/lib/helpers/als.js';
 import { NO_PROXY } from '../../src/config/proxy-trust.js';
 import type { SigningAlgorithm } from '../../src/config/variables.js';
 import { generateSigningKey } from '../../src/keys/generate.js';
 import { KeyRing } from '../../src/keys/key-ring.js';
 import type { SigningKey } from '../../src/keys/types.js';
-import { createProvider } from '../../src/oauth/provider.js';
+import { createProvider, ProviderSwitch } from '../../src/oauth/provider.js';
 
 /**
  * The contract with oidc-provider's experimental `externalSigningSupport`: Tollgate hands it public keys
@@ -110,5 +111,46 @@ describe('oidc-provider: publishing external keys', () => {
     const discovery = (await response.json()) as Record<string, unknown>;
     expect(discovery.jwks_uri).toBe(`${base}/jwks`);
     expect(discovery.issuer).toBe(base);
+  });
+});
+
+describe('oidc-provider: its request context, which the switch turns off between requests', () => {
+  let server: Server | undefined;
+  let base: string;
+  const calls = { run: 0, disable: 0 };
+  const { run, disable } = providerRequestContext;
+
+  beforeAll(async () => {
+    // Counted where oidc-provider calls them: on the instance its requests run in.
+    providerRequestContext.run = function (this: typeof providerRequestContext, ...args: Parameters<typeof run>) {
+      calls.run += 1;
+      return run.apply(this, args);
+    } as typeof run;
+    providerRequestContext.disable = function (this: typeof providerRequestContext) {
+      calls.disable += 1;
+      disable.apply(this);
+    };
+    const ring = new KeyRing([await signingKey('ES256')]);
+    server = createServer();
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server.on('request', new ProviderSwitch((keys) => build(keys, base), ring).handle);
+  });
+
+  afterAll(async () => {
+    providerRequestContext.run = run;
+    providerRequestContext.disable = disable;
+    if (server) await new Promise((resolve) => server!.close(resolve));
+  });
+
+  it('runs each request in lib/helpers/als.js, disabled again once the request is done, and enabled by the next', async () => {
+    expect((await fetch(`${base}/jwks`)).status).toBe(200);
+    expect(calls).toEqual({ run: 1, disable: 1 });
+    const discovery = await fetch(`${base}/.well-known/openid-configuration`);
+    expect({ status: discovery.status, issuer: ((await discovery.json()) as { issuer: string }).issuer }).toEqual({
+      status: 200,
+      issuer: base,
+    });
+    expect(calls).toEqual({ run: 2, disable: 2 });
   });
 });
