@@ -191,38 +191,23 @@ describe("the README's PyJWT verifiers, run as written", () => {
     const thief = await dpopKey('ES256');
     const token = await dpopToken(key);
     const proof = await resourceProof(key, token);
+    /** A call of the DPoP verifier for a GET of the resource with `token`, `proof` and `changes`. */
+    const dpopCall = (proof: string, changes: Partial<Extract<Case, { verifier: 'dpop' }>> = {}): Case => ({
+      verifier: 'dpop',
+      authorization: `DPoP ${token}`,
+      proof,
+      method: 'GET',
+      url: RESOURCE_URL,
+      ...changes,
+    });
     const verdicts = await verify([
       { verifier: 'bearer', authorization: `Bearer ${token}`, scope: 'read' },
-      { verifier: 'dpop', authorization: `DPoP ${token}`, proof, method: 'GET', url: RESOURCE_URL },
-      { verifier: 'dpop', authorization: `DPoP ${token}`, proof, method: 'GET', url: RESOURCE_URL },
-      {
-        verifier: 'dpop',
-        authorization: `Bearer ${token}`,
-        proof: await resourceProof(key, token),
-        method: 'GET',
-        url: RESOURCE_URL,
-      },
-      {
-        verifier: 'dpop',
-        authorization: `DPoP ${token}`,
-        proof: await resourceProof(thief, token),
-        method: 'GET',
-        url: RESOURCE_URL,
-      },
-      {
-        verifier: 'dpop',
-        authorization: `DPoP ${token}`,
-        proof: await resourceProof(key, token),
-        method: 'POST',
-        url: RESOURCE_URL,
-      },
-      {
-        verifier: 'dpop',
-        authorization: `DPoP ${token}`,
-        proof: await resourceProof(key, 'another token'),
-        method: 'GET',
-        url: RESOURCE_URL,
-      },
+      dpopCall(proof),
+      dpopCall(proof),
+      dpopCall(await resourceProof(key, token), { authorization: `Bearer ${token}` }),
+      dpopCall(await resourceProof(thief, token)),
+      dpopCall(await resourceProof(key, token), { method: 'POST' }),
+      dpopCall(await resourceProof(key, 'another token')),
     ]);
     expect(verdicts).toEqual([
       { refused: expect.stringMatching(/^PermissionError: token bound to a key/) },
