@@ -200,9 +200,9 @@ export class ProviderSwitch {
   /**
    * oidc-provider runs each request in an AsyncLocalStorage. Once one has run, Node (before 24) keeps
    * promise hooks on for every promise of the process until the storage is disabled: the token
-   * endpoint's too, which never enters oidc-provider. That cost a worker about 10 % of its CPU per token
-   * in `npm run bench` (ES256: 324 against 293 µs, same run) as soon as it had served the JWKS once. So the
-   * storage is disabled whenever no request is inside oidc-provider; its next request enables it again
+   * endpoint's too, which never enters oidc-provider. A worker that had served the JWKS once spent up to
+   * 15 % more CPU per token for it in `npm run bench` (ES256: 349 against 295 µs in one run; within the
+   * noise in another; see the README's Benchmark). So the storage is disabled whenever no request is inside oidc-provider; its next request enables it again
    * (AsyncLocalStorage#run does), and a request in flight keeps it on until it is done.
    */
   readonly handle: RequestHandler = (req, res) => {
