@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createRemoteJWKSet, exportPKCS8, jwtVerify } from 'jose';
 import { latestAuditDetails } from '../support/audit-events.js';
 import { type AssertionAlg, type ClientKey, clientKey } from '../support/client-keys.js';
 import { type DpopKey, dpopKey, dpopProof } from '../support/dpop.js';
 import { startSharedServer } from '../support/modes.js';
 import { adminToken, type CreatedClient, createClient, introspect, requestToken } from '../support/oauth.js';
+import { readmeVerifierBlocks } from '../support/readme.js';
 import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, type TestServer } from '../support/server.js';
 
 /**
@@ -121,9 +121,7 @@ describe("the README's PyJWT verifiers, run as written", () => {
 
   /** The README's Python code blocks of "Verifying tokens in a resource server", in order. */
   function readmePython(): string {
-    const readme = readFileSync('README.md', 'utf8');
-    const section = readme.slice(readme.indexOf('## Verifying tokens in a resource server'));
-    const blocks = [...section.matchAll(/```python\n([\s\S]*?)```/g)].map(([, code]) => code!);
+    const blocks = readmeVerifierBlocks('python');
     expect(blocks).toHaveLength(2);
     expect(blocks[0]).toContain(README_ISSUER);
     return blocks.join('\n').replace(README_ISSUER, `ISSUER = ${JSON.stringify(server.url)}`);

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dpopKey, dpopProof } from '../support/dpop.js';
 import { startSharedServer } from '../support/modes.js';
 import { adminToken, type CreatedClient, createClient, requestToken } from '../support/oauth.js';
+import { readmeVerifierBlocks } from '../support/readme.js';
 import type { TestServer } from '../support/server.js';
 
 /**
@@ -22,9 +23,7 @@ let authorize: Authorize;
 let modulePath: string;
 
 function readmeNodeVerifier(issuer: string): string {
-  const readme = readFileSync('README.md', 'utf8');
-  const section = readme.slice(readme.indexOf('## Verifying tokens in a resource server'));
-  const code = /```js\n([\s\S]*?)```/.exec(section)![1]!;
+  const code = readmeVerifierBlocks('js')[0]!;
   expect(code).toContain(README_ISSUER);
   return code.replace(README_ISSUER, `const issuer = ${JSON.stringify(issuer)};`);
 }
