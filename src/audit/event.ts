@@ -1,4 +1,4 @@
-import { v7 as uuidV7 } from 'uuid';
+import { uuidV7 } from '../x/uuid-v7.js';
 import type { AuditEventType } from './event-types.js';
 import { redactText, redactValue } from './redact.js';
 
@@ -38,8 +38,8 @@ function redacted(text: string | null | undefined): string | null {
 }
 
 /**
- * An RFC 9562 version 7 UUID (the uuid package's, monotonic: ids of one process sort in the order they
- * were made, within a millisecond too) and the millisecond it starts with, the event's time. New ids sort
+ * An RFC 9562 version 7 UUID (monotonic: ids of one process sort in the order they were made, within a
+ * millisecond too) and the millisecond it starts with, the event's time. New ids sort
  * at the right edge of the primary-key index, which keeps inserting thousands a second cheap.
  */
 function eventId(): { id: string; at: Date } {
