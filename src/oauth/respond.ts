@@ -65,7 +65,7 @@ export function sendOAuthError(res: ServerResponse, error: OAuthError): void {
     res,
     status,
     { error: name, error_description: error.description },
-    { ...NO_STORE_HEADERS, ...headersOf(error) },
+    Object.assign({}, NO_STORE_HEADERS, headersOf(error)),
   );
 }
 
@@ -74,11 +74,17 @@ export function sendOAuthJson(
   body: unknown,
   headers: Readonly<Record<string, string>> | null = null,
 ): void {
-  sendJson(res, 200, body, headers ? { ...NO_STORE_HEADERS, ...headers } : NO_STORE_HEADERS);
+  sendJson(res, 200, body, headers ? Object.assign({}, NO_STORE_HEADERS, headers) : NO_STORE_HEADERS);
 }
+
+const EMPTY_ANSWER_HEADERS: Readonly<Record<string, string | number>> = {
+  ...SECURITY_HEADERS,
+  ...NO_STORE_HEADERS,
+  'Content-Length': 0,
+};
 
 /** A 200 without a body (RFC 7009 §2.2: the status code says everything). */
 export function sendOAuthEmpty(res: ServerResponse): void {
-  res.writeHead(200, { ...SECURITY_HEADERS, ...NO_STORE_HEADERS, 'Content-Length': 0 });
+  res.writeHead(200, EMPTY_ANSWER_HEADERS);
   res.end();
 }
