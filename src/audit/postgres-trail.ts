@@ -172,7 +172,9 @@ export class PostgresAuditTrail implements AuditTrail {
   private async writeCurrent(): Promise<boolean> {
     const batch = this.current!;
     try {
-      await this.store.insertSerialised(batch.events);
+      // A retry may follow a write that committed but whose answer was lost: only the first try copies.
+      if (batch.attempts === 0) await this.store.copySerialised(batch.events);
+      else await this.store.insertSerialised(batch.events);
       this.stored += batch.events.length;
       this.current = null;
       return true;

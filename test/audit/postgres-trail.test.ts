@@ -9,18 +9,38 @@ import { type CapturedLogs, captureLogs } from '../support/logs.js';
 import { waitFor } from '../support/poll.js';
 import { createTestDatabase, type TestDatabase } from '../support/services.js';
 
-/** The real store on the real database, with failures injected in front of it and statements counted. */
+/**
+ * The real store on the real database, with failures injected in front of it (or, for lost answers,
+ * after a write that committed) and each write attempt recorded: a COPY or an INSERT.
+ */
 class InstrumentedStore extends AuditStore {
-  inserts = 0;
+  attempts: ('copy' | 'insert')[] = [];
   failuresLeft = 0;
+  lostAnswersLeft = 0;
+
+  override async copySerialised(rows: readonly SerialisedAuditRow[]): Promise<void> {
+    await this.attempt('copy', () => super.copySerialised(rows));
+  }
 
   override async insertSerialised(rows: readonly SerialisedAuditRow[]): Promise<void> {
+    await this.attempt('insert', () => super.insertSerialised(rows));
+  }
+
+  get writes(): number {
+    return this.attempts.length;
+  }
+
+  private async attempt(kind: 'copy' | 'insert', write: () => Promise<void>): Promise<void> {
+    this.attempts.push(kind);
     if (this.failuresLeft > 0) {
       this.failuresLeft -= 1;
       throw new Error('injected write failure');
     }
-    this.inserts += 1;
-    await super.insertSerialised(rows);
+    await write();
+    if (this.lostAnswersLeft > 0) {
+      this.lostAnswersLeft -= 1;
+      throw new Error('injected loss of the answer to a committed write');
+    }
   }
 }
 
@@ -80,7 +100,7 @@ describe('PostgresAuditTrail', () => {
     for (let i = 0; i < 1_200; i += 1) trail.record(event('test.batched'));
     expect(trail.stats()).toEqual({ queued: 1_200, stored: 0, notStored: 0 });
     await trail.flush();
-    expect(store.inserts).toBe(3);
+    expect(store.writes).toBe(3);
     expect(trail.stats()).toEqual({ queued: 0, stored: 1_200, notStored: 0 });
     expect(await storedOfType('test.batched')).toHaveLength(1_200);
   });
@@ -135,6 +155,16 @@ describe('PostgresAuditTrail', () => {
     expect(rows).toHaveLength(3);
     await store.insert(rows as unknown as AuditEvent[]);
     expect(await storedOfType('test.retried')).toHaveLength(3);
+  });
+
+  it('copies a batch on its first try and inserts it on retries, so a write that committed is not stored twice', async () => {
+    const { trail, store } = openTrail({ flushIntervalMs: 20 });
+    store.lostAnswersLeft = 1;
+    for (let i = 0; i < 3; i += 1) trail.record(event('test.answer-lost'));
+    await waitFor('the batch to be confirmed', 5_000, async () => trail.stats().stored === 3);
+    expect(store.attempts).toEqual(['copy', 'insert']);
+    expect(trail.stats().notStored).toBe(0);
+    expect(await storedOfType('test.answer-lost')).toHaveLength(3);
   });
 
   it('gives a batch up after maxAttempts, counts it and logs it', async () => {
@@ -206,12 +236,13 @@ describe('PostgresAuditTrail', () => {
     expect(hostile.details).toEqual({ reason: 'bad\uFFFD', odd: '\uFFFD' });
   });
 
-  it('stores text that only looks like those escapes, and paired surrogates, exactly as recorded', async () => {
+  it('stores text that only looks like those escapes, paired surrogates and COPY delimiters exactly as recorded', async () => {
     const { trail } = openTrail();
-    const details = { path: 'C:\\u0000\\ud800', emoji: '\u{1F512} ok' };
-    trail.record(event('test.lookalike', { details }));
+    const details = { path: 'C:\\u0000\\ud800', emoji: '\u{1F512} ok', layout: 'a\tb\nc\rd\\N \\t' };
+    trail.record(event('test.lookalike', { details, request_id: 'r\t1\n\\N' }));
     await trail.flush();
     const rows = await storedOfType('test.lookalike');
     expect(rows.map((row) => row.details)).toEqual([details]);
+    expect(rows.map((row) => row.request_id)).toEqual(['r\t1\n\\N']);
   });
 });

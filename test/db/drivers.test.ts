@@ -1,5 +1,6 @@
+import { copyRows, copyTextLine } from '../../src/db/copy.js';
 import type { Database } from '../../src/db/database.js';
-import { DatabaseResultError } from '../../src/db/errors.js';
+import { DatabaseResultError, isUniqueViolation } from '../../src/db/errors.js';
 import { DATABASE_DRIVERS, type OpenedDatabase } from '../support/databases.js';
 
 /** knex's processResponse, which src/db/drivers.ts overrides; not in knex's types. */
@@ -71,6 +72,26 @@ describe.each(DATABASE_DRIVERS)('query answers on $name', (driver) => {
       rows: [{ big: '9007199254740993' }],
       rowCount: 1,
     });
+  });
+
+  it('copies rows in COPY text format and answers their number, every character as it was', async () => {
+    const values = ['plain', 'tab\there', 'line\nbreak\r', 'back\\slash \\N \\t', '\u{1F512} ünïcode', ''];
+    const rows = values.map((value, i) => copyTextLine([String(1_000 + i), value])).join('');
+    expect(await copyRows(db, 'shapes (id, value)', rows + copyTextLine(['2000', null]))).toBe(values.length + 1);
+    const stored = await db('shapes').where('id', '>=', 1_000).orderBy('id').select('value');
+    expect(stored.map((row: { value: string | null }) => row.value)).toEqual([...values, null]);
+  });
+
+  it('copies all rows or none: a row that fails leaves the table as it was, with the SQLSTATE as raised', async () => {
+    await db('shapes').insert({ id: 3_000, value: 'there before' });
+    const rows = copyTextLine(['3001', 'new']) + copyTextLine(['3000', 'duplicate id']);
+    const failure = await copyRows(db, 'shapes (id, value)', rows).catch((error: unknown) => error);
+    expect(isUniqueViolation(failure)).toBe(true);
+    expect(await db('shapes').where('id', '>=', 3_000).select('id', 'value')).toEqual([
+      { id: 3_000, value: 'there before' },
+    ]);
+    // The connection went back to the pool in working order.
+    expect(await db('shapes').count('* as n')).toEqual([{ n: '1' }]);
   });
 
   it('refuses a driver answer whose row count is not a whole number, instead of returning it', () => {

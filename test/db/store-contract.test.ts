@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '../../src/audit/event.js';
 import { AuditRetention } from '../../src/audit/retention.js';
-import { AuditStore } from '../../src/audit/store.js';
+import { AuditStore, serialiseRow } from '../../src/audit/store.js';
 import { ClientStore } from '../../src/clients/store.js';
 import type { ClientRecord } from '../../src/clients/types.js';
 import type { Database } from '../../src/db/database.js';
@@ -237,6 +237,29 @@ describe.each(DATABASE_DRIVERS)('stores on $name', (driver) => {
       expect(page.items[1]!.details).toEqual({ note: 'nul\uFFFDhere', nested: { n: 1 } });
       expect(page.next).toBeNull();
       expect((await store.page({ clientId: 'tgc_x' }, { limit: 10, after: null })).items).toHaveLength(1);
+    });
+
+    it('copies a serialised batch, every field as the insert stores it, and refuses it whole a second time', async () => {
+      const events = [
+        auditEvent(new Date(now.getTime() - 1), {
+          actor: 'tgc_y',
+          client_id: `tab\there\u0000${'x'.repeat(300)}`,
+          ip: '192.0.2.7',
+          details: { note: 'nul\u0000here', lone: '\uD800', path: 'C:\\tmp\n' },
+        }),
+        auditEvent(now, { type: 'token.issued', organization_id: 'org_1', request_id: 'r\\N' }),
+      ];
+      const rows = events.map((event) => serialiseRow(event));
+      await store.copySerialised(rows);
+      expect(isUniqueViolation(await store.copySerialised(rows).catch((error: unknown) => error))).toBe(true);
+      const copied = await store.page({}, { limit: 10, after: null });
+      await db('audit_events').delete();
+      await store.insertSerialised(rows);
+      expect(copied.items).toEqual((await store.page({}, { limit: 10, after: null })).items);
+      expect(copied.items[1]).toMatchObject({
+        client_id: `tab\there\uFFFD${'x'.repeat(247)}…`,
+        details: { note: 'nul\uFFFDhere', lone: '\uFFFD', path: 'C:\\tmp\n' },
+      });
     });
 
     it('answers a delete of old events with how many it deleted, up to the limit', async () => {
