@@ -374,6 +374,16 @@ const percentOf = (s: Summary, ceiling: Summary) =>
 const cpuShare = (s: Summary, ceiling: Summary) =>
   `${((100 * ceiling.cpuTotal) / s.cpuTotal).toFixed(0).padStart(3)} %`;
 
+/**
+ * The highest cpu share a target could reach if it did nothing around the signature but what it must
+ * store per token: the ceiling's CPU per token plus the target's own Redis and Postgres CPU per token.
+ */
+function storageBoundLine(name: string, s: Summary, ceiling: Summary): string {
+  const stores = ['redis', 'postgres'].map((group) => s.cpuPerToken[group] ?? 0);
+  const bound = (100 * ceiling.cpuTotal) / (ceiling.cpuTotal + stores[0]! + stores[1]!);
+  return `${''.padEnd(14)} ${name.padEnd(14)} at most ${bound.toFixed(0)} % cpu share with no work of its own: the ceiling's ${ceiling.cpuTotal.toFixed(0)} µs plus its Redis ${stores[0]!.toFixed(0)} and Postgres ${stores[1]!.toFixed(0)} µs per token`;
+}
+
 /** µs of CPU per token in each process group, with the total. */
 function budgetLine(name: string, s: Summary): string {
   const parts = Object.entries(s.cpuPerToken).map(([group, us]) => `${group} ${us.toFixed(0)}`);
@@ -491,6 +501,7 @@ async function benchAlgorithm(alg: string, redis: BenchRedis): Promise<string[]>
     for (const target of tollgates) lines.push(...(await checkGuarantees(target, redis, counted.get(target)!)));
     lines.push(`${''.padEnd(14)} cpu µs per token, ${BUDGET_RATE ? `at ${BUDGET_RATE} tokens/s` : 'saturated'}:`);
     for (const target of targets) lines.push(budgetLine(target.name, budget(target)));
+    for (const target of tollgates) lines.push(storageBoundLine(target.name, budget(target), budget(ceiling)));
     lines.push(...stats.lines(budget(tollgate).ok));
     return lines;
   } finally {
