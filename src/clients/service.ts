@@ -71,7 +71,7 @@ export class ClientService {
           ...fields,
           clientId,
           organizationId,
-          secretDigest: clientSecret === undefined ? null : digestSecret(clientSecret).toString('hex'),
+          secretDigest: clientSecret === undefined ? null : digestSecret(clientSecret),
           previousSecretDigest: null,
           previousSecretExpiresAt: null,
           createdBy: actor.clientId,
@@ -230,11 +230,7 @@ export class ClientService {
       );
     const clientSecret = generateClientSecret();
     const previousExpiresAt = grace > 0 ? new Date(Date.now() + grace * 1000) : null;
-    const updated = await this.store.replaceSecret(
-      clientId,
-      digestSecret(clientSecret).toString('hex'),
-      previousExpiresAt,
-    );
+    const updated = await this.store.replaceSecret(clientId, digestSecret(clientSecret), previousExpiresAt);
     if (!updated) throw new NotFoundError(`client ${clientId} does not exist`);
     await this.changes.publish({ type: 'client', clientId });
     const expiresAt = previousExpiresAt?.toISOString() ?? null;
