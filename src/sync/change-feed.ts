@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { deploymentKeyPart } from '../limits/key-parts.js';
 import type { Logger } from '../observability/logger.js';
 import { openChannel, type RedisChannel, type RedisConnection } from '../redis/connection.js';
 
@@ -20,7 +21,13 @@ export interface ChangeFeed {
   close(): Promise<void>;
 }
 
-const CHANNEL = 'tg:changes';
+/**
+ * One channel per deployment (issuer). Redis pub/sub spans the whole server, whatever database a client
+ * selected, so deployments sharing a Redis server would otherwise hear each other's notices.
+ */
+export function changeChannel(issuer: string): string {
+  return `tg:changes:${deploymentKeyPart(issuer)}`;
+}
 
 /** Single-node: the only listeners are in this process. */
 export class LocalChangeFeed implements ChangeFeed {
@@ -55,10 +62,11 @@ export class RedisChangeFeed implements ChangeFeed {
   constructor(
     redis: RedisConnection,
     private readonly logger: Logger,
+    issuer: string,
   ) {
     this.channel = openChannel(
       redis,
-      CHANNEL,
+      changeChannel(issuer),
       (message) => this.deliver(message),
       (error) => {
         if (!this.closed) this.logger.warn({ err: error }, 'change feed subscription failed');
