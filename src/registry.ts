@@ -185,7 +185,7 @@ export class Registry {
       sessions: new RedisSessionStore(redis, target.minReplicasAck),
       failures: new RedisFailureLimiter(redis, limits, this.config.issuer),
       replays: new RedisReplayCache(redis),
-      changes: new RedisChangeFeed(redis, this.logger, this.config.issuer),
+      changes: new RedisChangeFeed(redis, this.logger),
     };
   }
 

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { deploymentKeyPart } from '../limits/key-parts.js';
 import type { Logger } from '../observability/logger.js';
 import { openChannel, type RedisChannel, type RedisConnection } from '../redis/connection.js';
 
@@ -21,13 +20,7 @@ export interface ChangeFeed {
   close(): Promise<void>;
 }
 
-/**
- * One channel per deployment (issuer). Redis pub/sub spans the whole server, whatever database a client
- * selected, so deployments sharing a Redis server would otherwise hear each other's notices.
- */
-export function changeChannel(issuer: string): string {
-  return `tg:changes:${deploymentKeyPart(issuer)}`;
-}
+const CHANNEL = 'tg:changes';
 
 /** Single-node: the only listeners are in this process. */
 export class LocalChangeFeed implements ChangeFeed {
@@ -62,11 +55,10 @@ export class RedisChangeFeed implements ChangeFeed {
   constructor(
     redis: RedisConnection,
     private readonly logger: Logger,
-    issuer: string,
   ) {
     this.channel = openChannel(
       redis,
-      changeChannel(issuer),
+      CHANNEL,
       (message) => this.deliver(message),
       (error) => {
         if (!this.closed) this.logger.warn({ err: error }, 'change feed subscription failed');

@@ -1,20 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import {
-  type ChangeEvent,
-  type ChangeFeed,
-  changeChannel,
-  LocalChangeFeed,
-  RedisChangeFeed,
-} from '../../src/sync/change-feed.js';
+import { type ChangeEvent, type ChangeFeed, LocalChangeFeed, RedisChangeFeed } from '../../src/sync/change-feed.js';
 import { waitFor } from '../support/poll.js';
 import { REDIS_URL } from '../support/services.js';
 
 const logger = pino({ level: 'silent' });
 const publisher = new Redis(REDIS_URL);
-/** This file's deployment: its feeds hear only each other. */
-const ISSUER = `https://feed-test-${randomBytes(6).toString('hex')}.example`;
 
 afterAll(() => publisher.disconnect());
 
@@ -32,7 +24,7 @@ function recorder(ids: Set<string>) {
 
 const FEEDS: readonly { name: string; open: () => ChangeFeed }[] = [
   { name: 'LocalChangeFeed', open: () => new LocalChangeFeed() },
-  { name: 'RedisChangeFeed', open: () => new RedisChangeFeed(publisher, logger, ISSUER) },
+  { name: 'RedisChangeFeed', open: () => new RedisChangeFeed(publisher, logger) },
 ];
 
 describe.each(FEEDS)('change feed conformance: $name', ({ open }) => {
@@ -105,7 +97,7 @@ async function roundTrip(feed: ChangeFeed): Promise<void> {
   const marker = uniqueClient();
   const { heard, listener } = recorder(new Set([marker]));
   feed.subscribe(listener);
-  const other = new RedisChangeFeed(publisher, logger, ISSUER);
+  const other = new RedisChangeFeed(publisher, logger);
   try {
     await waitFor('a notice from another feed', 10_000, async () => {
       await other.publish({ type: 'client', clientId: marker });
@@ -119,9 +111,9 @@ async function roundTrip(feed: ChangeFeed): Promise<void> {
 describe('RedisChangeFeed between instances', () => {
   it("delivers one instance's event to the others' listeners, not to a closed one", async () => {
     const [sender, receiver, closed] = [
-      new RedisChangeFeed(publisher, logger, ISSUER),
-      new RedisChangeFeed(publisher, logger, ISSUER),
-      new RedisChangeFeed(publisher, logger, ISSUER),
+      new RedisChangeFeed(publisher, logger),
+      new RedisChangeFeed(publisher, logger),
+      new RedisChangeFeed(publisher, logger),
     ];
     try {
       const clientId = uniqueClient();
@@ -142,38 +134,15 @@ describe('RedisChangeFeed between instances', () => {
     }
   });
 
-  it("never delivers another deployment's notices, though it shares the Redis server", async () => {
-    const receiver = new RedisChangeFeed(publisher, logger, ISSUER);
-    const sameDeployment = new RedisChangeFeed(publisher, logger, ISSUER);
-    const otherDeployment = new RedisChangeFeed(publisher, logger, `${ISSUER}/other`);
-    try {
-      const [ours, theirs] = [uniqueClient(), uniqueClient()];
-      const { heard, listener } = recorder(new Set([ours, theirs]));
-      receiver.subscribe(listener);
-      // The other deployment publishes first each time: once ours is heard, so would theirs have been.
-      await waitFor('a notice of the same deployment', 10_000, async () => {
-        await otherDeployment.publish({ type: 'client', clientId: theirs });
-        await sameDeployment.publish({ type: 'client', clientId: ours });
-        return heard.length > 0;
-      });
-      await otherDeployment.publish({ type: 'client', clientId: theirs });
-      await sameDeployment.publish({ type: 'client', clientId: ours });
-      await waitFor('the second notice of the same deployment', 10_000, async () => heard.length > 1);
-      expect(heard.every((event) => event.type === 'client' && event.clientId === ours)).toBe(true);
-    } finally {
-      await Promise.all([receiver.close(), sameDeployment.close(), otherDeployment.close()]);
-    }
-  });
-
   it('ignores a malformed notice on the channel and keeps delivering', async () => {
-    const receiver = new RedisChangeFeed(publisher, logger, ISSUER);
-    const sender = new RedisChangeFeed(publisher, logger, ISSUER);
+    const receiver = new RedisChangeFeed(publisher, logger);
+    const sender = new RedisChangeFeed(publisher, logger);
     try {
       const clientId = uniqueClient();
       const { heard, listener } = recorder(new Set([clientId]));
       receiver.subscribe(listener);
       await waitFor('a notice after a malformed one', 10_000, async () => {
-        await publisher.publish(changeChannel(ISSUER), '{not json');
+        await publisher.publish('tg:changes', '{not json');
         await sender.publish({ type: 'client', clientId });
         return heard.length > 0;
       });
@@ -186,7 +155,7 @@ describe('RedisChangeFeed between instances', () => {
   it('publishing never fails the caller while Redis is unreachable', async () => {
     const unreachable = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     unreachable.on('error', () => undefined);
-    const feed = new RedisChangeFeed(unreachable, logger, ISSUER);
+    const feed = new RedisChangeFeed(unreachable, logger);
     const clientId = uniqueClient();
     const { heard, listener } = recorder(new Set([clientId]));
     feed.subscribe(listener);
