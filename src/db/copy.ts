@@ -18,21 +18,15 @@ export async function copyRows(db: Database, target: string, rows: string): Prom
 }
 
 /** What COPY's text format escapes: its delimiter (tab), line ends and its escape character. */
-const SPECIAL = /[\\\t\n\r]/;
-const SPECIAL_ALL = /[\\\t\n\r]/g;
+const SPECIAL = /[\\\t\n\r]/g;
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+const copyText = (value: string | null) => (value === null ? '\\N' : value.replace(SPECIAL, (c) => ESCAPES[c]!));
 
 /**
  * One row in COPY's text format: values separated by tabs, `\N` for null, ending in a newline. The
  * values must hold no NUL character, which Postgres text cannot store.
  */
 export function copyTextLine(values: readonly (string | null)[]): string {
-  let line = '';
-  for (let i = 0; i < values.length; i += 1) {
-    const value = values[i];
-    if (i > 0) line += '\t';
-    if (value === null || value === undefined) line += '\\N';
-    else line += SPECIAL.test(value) ? value.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : value;
-  }
-  return `${line}\n`;
+  return `${values.map(copyText).join('\t')}\n`;
 }
